@@ -1,0 +1,171 @@
+/**
+ * One error hierarchy for the broker. Every message names the credential set and says
+ * what to do; none ever contains a token, a client secret or an Authorization header.
+ * `name` is the stable, machine-readable identifier (the Lambda `errorType`, the HTTP
+ * `error` field); messages are for people.
+ */
+
+/** Options shared by every broker error. */
+export interface BrokerErrorOptions {
+  /** The lower-level error, kept for debugging; it must not carry secrets either. */
+  readonly cause?: unknown;
+  /** See {@link BrokerError.retryable}; defaults to false. */
+  readonly retryable?: boolean;
+}
+
+/** Base class of every error the broker raises on purpose. */
+export abstract class BrokerError extends Error {
+  /** HTTP status the reader's URL face answers with for this error. */
+  abstract readonly status: number;
+  /** Whether a refresh failing with this error may succeed when retried. */
+  readonly retryable: boolean;
+
+  protected constructor(message: string, options?: BrokerErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.retryable = options?.retryable ?? false;
+  }
+}
+
+/** The request to the reader is malformed (wrong type, bad name, out of range). */
+export class BadRequest extends BrokerError {
+  readonly status = 400;
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The named credential set is not configured in this broker. */
+export class UnknownCredential extends BrokerError {
+  readonly status = 404;
+  constructor(
+    readonly credential: string,
+    known: readonly string[],
+  ) {
+    super(`unknown credential '${credential}': this broker serves ${known.map((n) => `'${n}'`).join(', ')}`);
+  }
+}
+
+/** No token is stored for the set, or the stored one has too little validity left. */
+export class TokenUnavailable extends BrokerError {
+  readonly status = 503;
+  constructor(
+    readonly credential: string,
+    reason: string,
+    /** Seconds a caller should wait before asking again. */
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(
+      `no usable token for credential '${credential}': ${reason}; ` +
+        'the refresher may not have run yet or may be failing (check its logs and the RefreshFailed metric)',
+    );
+  }
+}
+
+/** The reader's URL face was called with a method other than GET. */
+export class MethodNotAllowed extends BrokerError {
+  readonly status = 405;
+  constructor(method: string) {
+    super(`method ${method} is not allowed: use GET`);
+  }
+}
+
+/** The reader's URL face was called on a path it does not serve. */
+export class NotFound extends BrokerError {
+  readonly status = 404;
+  constructor(path: string) {
+    super(`no such path '${path.slice(0, 100)}': use GET /token?credential=NAME`);
+  }
+}
+
+/**
+ * The client credentials secret could not be read (missing, access denied, KMS, throttled).
+ */
+export class SecretUnavailable extends BrokerError {
+  readonly status = 500;
+  constructor(
+    readonly credential: string,
+    readonly secretId: string,
+    problem: string,
+    options?: BrokerErrorOptions,
+  ) {
+    super(`credential '${credential}': secret ${secretId} ${problem}`, options);
+  }
+}
+
+/**
+ * The client credentials secret was read but is not
+ * `{"client_id": "...", "client_secret": "..."}` (or still holds the placeholder).
+ */
+export class SecretInvalid extends BrokerError {
+  readonly status = 500;
+  constructor(
+    readonly credential: string,
+    readonly secretId: string,
+    problem: string,
+    options?: BrokerErrorOptions,
+  ) {
+    super(`credential '${credential}': secret ${secretId} ${problem}`, options);
+  }
+}
+
+/** The token endpoint refused the request (HTTP 400/401/403...): retrying will not help. */
+export class TokenRequestRejected extends BrokerError {
+  readonly status = 502;
+  constructor(
+    readonly credential: string,
+    /** HTTP status from the token endpoint. */
+    readonly httpStatus: number,
+    /** OAuth error code (`invalid_client`, ...) when the endpoint sent one. */
+    readonly oauthError: string | undefined,
+    advice: string,
+  ) {
+    super(
+      `credential '${credential}': token endpoint rejected the request with HTTP ${httpStatus}` +
+        `${oauthError ? ` (${oauthError})` : ''}; ${advice}`,
+    );
+  }
+}
+
+/** The token endpoint could not be reached or kept failing (429, 5xx, timeout, network). */
+export class TokenEndpointUnavailable extends BrokerError {
+  readonly status = 502;
+  constructor(
+    readonly credential: string,
+    detail: string,
+    /** Seconds the endpoint asked us to wait (Retry-After), when it said. */
+    readonly retryAfterSeconds?: number,
+    options?: { readonly cause?: unknown },
+  ) {
+    super(`credential '${credential}': token endpoint unavailable: ${detail}`, {
+      ...options,
+      retryable: true,
+    });
+  }
+}
+
+/** The token endpoint answered 2xx with something that is not a valid Bearer token response. */
+export class TokenResponseInvalid extends BrokerError {
+  readonly status = 502;
+  constructor(
+    readonly credential: string,
+    problem: string,
+  ) {
+    super(
+      `credential '${credential}': token endpoint sent an invalid token response: ${problem}; ` +
+        'nothing was stored; check the tokenUrl points at an OAuth 2.0 token endpoint',
+    );
+  }
+}
+
+/** The token store could not be read or written. */
+export class TokenStoreError extends BrokerError {
+  readonly status = 500;
+  constructor(
+    readonly credential: string,
+    detail: string,
+    options?: BrokerErrorOptions,
+  ) {
+    super(`credential '${credential}': token store failed: ${detail}`, options);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Ports: the only ways the core talks to the outside world. Adapters implement them
+ * (Secrets Manager, fetch, DynamoDB; environment and files for the local broker);
+ * tests implement them in memory.
+ */
+import type { ClientAuthMethod, CredentialConfig } from './credential-config.js';
+
+/** A client_id/client_secret pair, as read from the credential's secret. */
+export interface ClientCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** Reads the current client credentials of a set. Never caches: rotation must take effect at once. */
+export interface CredentialSource {
+  /** Throws {@link SecretInvalid} when the secret cannot be read or is malformed. */
+  getCredentials(credential: CredentialConfig): Promise<ClientCredentials>;
+}
+
+/** One client-credentials token request. */
+export interface TokenRequest {
+  /** Credential set name, for error messages only (never sent). */
+  readonly credential: string;
+  readonly tokenUrl: string;
+  readonly clientAuth: ClientAuthMethod;
+  readonly scope?: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Abort the attempt after this long (headers and body). */
+  readonly timeoutMs: number;
+}
+
+/** The endpoint's 2xx answer, parsed as JSON but not yet validated. */
+export interface RawTokenResponse {
+  /** The parsed JSON body (validated by the core, see token-rules). */
+  readonly body: unknown;
+}
+
+/** The OAuth 2.0 token endpoint: one HTTP attempt per call, no retries (the core retries). */
+export interface TokenEndpoint {
+  /**
+   * Sends one token request. Resolves with the parsed 2xx body; rejects with
+   * {@link TokenRequestRejected} (do not retry), {@link TokenEndpointUnavailable}
+   * (may retry) or {@link TokenResponseInvalid} (2xx that is not JSON or too large).
+   */
+  requestToken(request: TokenRequest): Promise<RawTokenResponse>;
+}
+
+/** The stored item, one per credential set (see DESIGN.md, Stored item). */
+export interface StoredToken {
+  readonly credential: string;
+  readonly accessToken: string;
+  /** Always `Bearer`, normalised. */
+  readonly tokenType: 'Bearer';
+  /** Epoch seconds after which the token must not be used. */
+  readonly expiresAt: number;
+  /** Epoch seconds at which the token request was sent; orders writes. */
+  readonly fetchedAt: number;
+  readonly scope?: string;
+}
+
+/** Outcome of a conditional write. */
+export type PutResult = 'written' | 'superseded';
+
+/** Where tokens are kept between refreshes. */
+export interface TokenStore {
+  /** The stored item, or undefined when there is none (expired items may still be returned). */
+  get(credential: string): Promise<StoredToken | undefined>;
+  /**
+   * Writes the item unless a token fetched at the same time or later is already stored;
+   * resolves `superseded` in that case (not an error: a newer token wins).
+   */
+  put(token: StoredToken): Promise<PutResult>;
+}
+
+/** Time source, injected so expiry rules are tested without sleeping. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** The system clock. */
+export const systemClock: Clock = { now: () => Date.now() };

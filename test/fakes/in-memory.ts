@@ -1,0 +1,101 @@
+/**
+ * In-memory implementations of the core's ports, for unit tests of the core. They
+ * follow the ports' contracts (conditional put on fetchedAt) so the core is tested
+ * against the same rules the DynamoDB adapter enforces.
+ */
+import type { CredentialConfig } from '../../lambda/core/credential-config.js';
+import type {
+  ClientCredentials,
+  Clock,
+  CredentialSource,
+  PutResult,
+  RawTokenResponse,
+  StoredToken,
+  TokenEndpoint,
+  TokenRequest,
+  TokenStore,
+} from '../../lambda/core/ports.js';
+
+/** A clock that only moves when told to; `sleep` advances it. */
+export class ManualClock implements Clock {
+  constructor(private ms = Date.UTC(2026, 10, 27, 12, 0, 0)) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+  /** A sleep that advances the clock instead of waiting; records each wait. */
+  readonly sleeps: number[] = [];
+  readonly sleep = async (ms: number): Promise<void> => {
+    this.sleeps.push(ms);
+    this.advance(ms);
+  };
+}
+
+/** A {@link TokenStore} on a Map, with the conditional-write rule of DESIGN.md. */
+export class InMemoryTokenStore implements TokenStore {
+  readonly items = new Map<string, StoredToken>();
+  puts = 0;
+  gets = 0;
+  /** Errors thrown by the next puts, in order. */
+  readonly putFailures: Error[] = [];
+
+  async get(credential: string): Promise<StoredToken | undefined> {
+    this.gets++;
+    return this.items.get(credential);
+  }
+
+  async put(token: StoredToken): Promise<PutResult> {
+    this.puts++;
+    const failure = this.putFailures.shift();
+    if (failure) throw failure;
+    const existing = this.items.get(token.credential);
+    if (existing && existing.fetchedAt >= token.fetchedAt) return 'superseded';
+    this.items.set(token.credential, token);
+    return 'written';
+  }
+}
+
+/** A {@link CredentialSource} returning fixed credentials, or a queued error. */
+export class StaticCredentialSource implements CredentialSource {
+  reads = 0;
+  readonly failures: Error[] = [];
+  constructor(public credentials: ClientCredentials = { clientId: 'client-1', clientSecret: 'secret-1' }) {}
+  async getCredentials(_config: CredentialConfig): Promise<ClientCredentials> {
+    this.reads++;
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    return this.credentials;
+  }
+}
+
+/** A {@link TokenEndpoint} answering from a script: each entry a body or an error. */
+export class ScriptedTokenEndpoint implements TokenEndpoint {
+  readonly requests: TokenRequest[] = [];
+  constructor(readonly script: Array<unknown | Error> = []) {}
+  async requestToken(request: TokenRequest): Promise<RawTokenResponse> {
+    this.requests.push(request);
+    const next = this.script.shift();
+    if (next instanceof Error) throw next;
+    if (next === undefined) throw new Error('ScriptedTokenEndpoint: script exhausted');
+    return { body: next };
+  }
+}
+
+/** A credential set for tests. */
+export function testCredential(overrides: Partial<CredentialConfig> = {}): CredentialConfig {
+  return {
+    name: 'default',
+    tokenUrl: 'https://auth.example.test/oauth2/token',
+    clientAuth: 'client_secret_post',
+    secretId: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:a55/default-AbCdEf',
+    ...overrides,
+  };
+}
+
+/** A JWT-shaped token (unsigned) with the given payload. */
+export function fakeJwt(payload: Record<string, unknown>): string {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${encode({ alg: 'RS256', typ: 'at+jwt' })}.${encode(payload)}.c2lnbmF0dXJl`;
+}
