@@ -1,0 +1,108 @@
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureOutput, lambdaContext } from '../../fakes/lambda-context.js';
+import { json, type ScriptedHttpServer, startScriptedHttpServer } from '../../fakes/scripted-http-server.js';
+
+const CANARY_SECRET = 'canary-secret-91b2';
+const CANARY_TOKEN = 'canary-token-44ac';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:a55/sandbox-AbCdEf';
+
+describe('Handler: refresh', () => {
+  const dynamodb = mockClient(DynamoDBClient);
+  const secretsManager = mockClient(SecretsManagerClient);
+  let server: ScriptedHttpServer;
+  let handler: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+  let output: ReturnType<typeof captureOutput>;
+
+  beforeAll(async () => {
+    server = await startScriptedHttpServer();
+    vi.stubEnv('TABLE_NAME', 'tokens');
+    vi.stubEnv(
+      'CREDENTIALS',
+      JSON.stringify([
+        { name: 'sandbox', tokenUrl: server.url, clientAuth: 'client_secret_post', secretId: SECRET_ARN },
+        { name: 'production', tokenUrl: server.url, clientAuth: 'client_secret_basic', secretId: 'prod-arn' },
+      ]),
+    );
+    ({ handler } = (await import('../../../lambda/handlers/refresh.js')) as unknown as {
+      handler: typeof handler;
+    });
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  beforeEach(() => {
+    dynamodb.reset();
+    secretsManager.reset();
+    server.requests.length = 0;
+    secretsManager
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ client_id: 'client-1', client_secret: CANARY_SECRET }) });
+    dynamodb.on(PutItemCommand).resolves({});
+    output = captureOutput();
+  });
+
+  afterEach(() => {
+    const text = output.text();
+    output.restore();
+    expect(text).not.toContain(CANARY_SECRET);
+    expect(text).not.toContain(CANARY_TOKEN);
+  });
+
+  it('stores the token for the scheduled credential and answers without it', async () => {
+    // Prepare
+    server.script(json(200, { access_token: CANARY_TOKEN, token_type: 'Bearer', expires_in: 3600 }));
+
+    // Act
+    const result = await handler({ credential: 'sandbox' }, lambdaContext('refresher'));
+
+    // Assess
+    expect(result).toEqual({
+      credential: 'sandbox',
+      outcome: 'written',
+      expiresAt: expect.any(String),
+      attempts: 1,
+    });
+    expect(JSON.stringify(result)).not.toContain(CANARY_TOKEN);
+    expect(secretsManager).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: SECRET_ARN });
+    expect(dynamodb).toHaveReceivedCommandWith(PutItemCommand, {
+      TableName: 'tokens',
+      Item: expect.objectContaining({ credential: { S: 'sandbox' }, accessToken: { S: CANARY_TOKEN } }),
+    });
+    expect(output.text()).toContain('"token refreshed"');
+    expect(output.text()).toContain('"RefreshSucceeded"');
+  });
+
+  it('fails the invocation on invalid_client, writes nothing and says what to do', async () => {
+    server.script(json(401, { error: 'invalid_client' }));
+    const error = await handler({ credential: 'sandbox' }, lambdaContext('refresher')).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: 'TokenRequestRejected' });
+    expect((error as Error).message).toContain("credential 'sandbox'");
+    expect((error as Error).message).toContain('invalid_client');
+    expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 0);
+    expect(output.text()).toContain('"RefreshFailed"');
+  });
+
+  it('retries a 503 with Retry-After and then stores', async () => {
+    server.script(
+      json(503, { error: 'unavailable' }, { 'retry-after': '0' }),
+      json(200, { access_token: CANARY_TOKEN, token_type: 'bearer', expires_in: 3600 }),
+    );
+    const result = await handler({ credential: 'production' }, lambdaContext('refresher'));
+    expect(result).toMatchObject({ credential: 'production', attempts: 2 });
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]?.headers.authorization).toMatch(/^Basic /);
+  });
+
+  it.each([
+    [{}, 'BadRequest'],
+    [{ credential: 'staging' }, 'UnknownCredential'],
+  ])('rejects the event %j with %s before reading any secret', async (event, name) => {
+    await expect(handler(event, lambdaContext('refresher'))).rejects.toMatchObject({ name });
+    expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 0);
+  });
+});
