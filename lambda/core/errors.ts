@@ -13,7 +13,10 @@ export interface BrokerErrorOptions {
   readonly retryable?: boolean;
 }
 
-/** Base class of every error the broker raises on purpose. */
+/**
+ * Base class of every error the broker raises on purpose. Each subclass spells its
+ * `name` out: bundles are minified, so the class name itself does not survive.
+ */
 export abstract class BrokerError extends Error {
   /** HTTP status the reader's URL face answers with for this error. */
   abstract readonly status: number;
@@ -22,13 +25,13 @@ export abstract class BrokerError extends Error {
 
   protected constructor(message: string, options?: BrokerErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
     this.retryable = options?.retryable ?? false;
   }
 }
 
 /** The request to the reader is malformed (wrong type, bad name, out of range). */
 export class BadRequest extends BrokerError {
+  override readonly name = 'BadRequest';
   readonly status = 400;
   constructor(message: string) {
     super(message);
@@ -37,6 +40,7 @@ export class BadRequest extends BrokerError {
 
 /** The named credential set is not configured in this broker. */
 export class UnknownCredential extends BrokerError {
+  override readonly name = 'UnknownCredential';
   readonly status = 404;
   constructor(
     readonly credential: string,
@@ -48,6 +52,7 @@ export class UnknownCredential extends BrokerError {
 
 /** No token is stored for the set, or the stored one has too little validity left. */
 export class TokenUnavailable extends BrokerError {
+  override readonly name = 'TokenUnavailable';
   readonly status = 503;
   constructor(
     readonly credential: string,
@@ -64,6 +69,7 @@ export class TokenUnavailable extends BrokerError {
 
 /** The reader's URL face was called with a method other than GET. */
 export class MethodNotAllowed extends BrokerError {
+  override readonly name = 'MethodNotAllowed';
   readonly status = 405;
   constructor(method: string) {
     super(`method ${method} is not allowed: use GET`);
@@ -72,6 +78,7 @@ export class MethodNotAllowed extends BrokerError {
 
 /** The reader's URL face was called on a path it does not serve. */
 export class NotFound extends BrokerError {
+  override readonly name = 'NotFound';
   readonly status = 404;
   constructor(path: string) {
     super(`no such path '${path.slice(0, 100)}': use GET /token?credential=NAME`);
@@ -82,6 +89,7 @@ export class NotFound extends BrokerError {
  * The client credentials secret could not be read (missing, access denied, KMS, throttled).
  */
 export class SecretUnavailable extends BrokerError {
+  override readonly name = 'SecretUnavailable';
   readonly status = 500;
   constructor(
     readonly credential: string,
@@ -98,6 +106,7 @@ export class SecretUnavailable extends BrokerError {
  * `{"client_id": "...", "client_secret": "..."}` (or still holds the placeholder).
  */
 export class SecretInvalid extends BrokerError {
+  override readonly name = 'SecretInvalid';
   readonly status = 500;
   constructor(
     readonly credential: string,
@@ -111,6 +120,7 @@ export class SecretInvalid extends BrokerError {
 
 /** The token endpoint refused the request (HTTP 400/401/403...): retrying will not help. */
 export class TokenRequestRejected extends BrokerError {
+  override readonly name = 'TokenRequestRejected';
   readonly status = 502;
   constructor(
     readonly credential: string,
@@ -129,6 +139,7 @@ export class TokenRequestRejected extends BrokerError {
 
 /** The token endpoint could not be reached or kept failing (429, 5xx, timeout, network). */
 export class TokenEndpointUnavailable extends BrokerError {
+  override readonly name = 'TokenEndpointUnavailable';
   readonly status = 502;
   constructor(
     readonly credential: string,
@@ -146,6 +157,7 @@ export class TokenEndpointUnavailable extends BrokerError {
 
 /** The token endpoint answered 2xx with something that is not a valid Bearer token response. */
 export class TokenResponseInvalid extends BrokerError {
+  override readonly name = 'TokenResponseInvalid';
   readonly status = 502;
   constructor(
     readonly credential: string,
@@ -160,6 +172,7 @@ export class TokenResponseInvalid extends BrokerError {
 
 /** The token store could not be read or written. */
 export class TokenStoreError extends BrokerError {
+  override readonly name = 'TokenStoreError';
   readonly status = 500;
   constructor(
     readonly credential: string,

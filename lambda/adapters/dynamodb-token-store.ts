@@ -1,0 +1,301 @@
+/**
+ * The token store on DynamoDB: one item per credential set (DESIGN.md, Stored item).
+ * Uses the low-level client and marshals the six attributes by hand: no lib-dynamodb
+ * in the bundle, and every attribute type is explicit.
+ */
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { TokenStoreError } from '../core/errors.js';
+import type { PutResult, StoredToken, TokenStore } from '../core/ports.js';
+
+/** Options of {@link DynamoDbTokenStore}. */
+export interface DynamoDbTokenStoreOptions {
+  /** Built once at module scope by the handler, so connections are reused across invocations. */
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /**
+   * Seconds after `expiresAt` at which DynamoDB TTL may delete the item. TTL deletes
+   * lazily (often days late), so readers check `expiresAt` anyway; the grace keeps an
+   * expired item visible for diagnosis for a while.
+   * @default 86400
+   */
+  readonly ttlGraceSeconds?: number;
+  /**
+   * Strongly consistent reads. Eventually consistent reads cost half and a token read
+   * within a second of a refresh is still the previous, valid one.
+   * @default false
+   */
+  readonly consistentRead?: boolean;
+  /**
+   * Called when a stored item does not have the expected shape (edited by hand, written
+   * by another version); `problem` names the attribute, never its value. `get` then
+   * answers undefined, so the reader reports TokenUnavailable and asks for a refresh,
+   * whose write replaces the item (see the write condition).
+   */
+  readonly onMalformedItem?: (credential: string, problem: string) => void;
+}
+
+/**
+ * Write condition: no item yet, or the stored one was fetched strictly earlier, so a
+ * slow, older refresh never overwrites a newer token (and an equal one is not rewritten).
+ * `NOT attribute_type(fetchedAt, N)` also lets a write replace an item whose fetchedAt is
+ * missing or not a number: `fetchedAt < :fetchedAt` is false for such an item, and it
+ * would otherwise block every refresh forever.
+ */
+export const PUT_CONDITION =
+  'attribute_not_exists(credential) OR NOT attribute_type(fetchedAt, :numberType) OR fetchedAt < :fetchedAt';
+
+/** SDK error names after which the same call may succeed later. The SDK has already retried these a few times (3 attempts by default). */
+const RETRYABLE_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  // Network-level failures: no answer from DynamoDB at all.
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+
+/** A {@link TokenStore} backed by one DynamoDB table with partition key `credential` (S). */
+export class DynamoDbTokenStore implements TokenStore {
+  readonly #client: DynamoDBClient;
+  readonly #tableName: string;
+  readonly #ttlGraceSeconds: number;
+  readonly #consistentRead: boolean;
+  readonly #onMalformedItem: ((credential: string, problem: string) => void) | undefined;
+
+  constructor(options: DynamoDbTokenStoreOptions) {
+    const ttlGraceSeconds = options.ttlGraceSeconds ?? 86_400;
+    if (!Number.isSafeInteger(ttlGraceSeconds) || ttlGraceSeconds < 0) {
+      throw new RangeError(`ttlGraceSeconds must be a non-negative integer, got ${ttlGraceSeconds}`);
+    }
+    if (!options.tableName) {
+      throw new RangeError('tableName must not be empty');
+    }
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+    this.#ttlGraceSeconds = ttlGraceSeconds;
+    this.#consistentRead = options.consistentRead ?? false;
+    this.#onMalformedItem = options.onMalformedItem;
+  }
+
+  /**
+   * Reads the item of `credential`. Answers undefined when there is none or when it is
+   * malformed (see {@link DynamoDbTokenStoreOptions.onMalformedItem}); expired items are
+   * returned as they are, the caller checks `expiresAt`.
+   * @throws TokenStoreError when DynamoDB cannot be read.
+   */
+  async get(credential: string): Promise<StoredToken | undefined> {
+    let item: Record<string, AttributeValue> | undefined;
+    try {
+      const output = await this.#client.send(
+        new GetItemCommand({
+          TableName: this.#tableName,
+          Key: { credential: { S: credential } },
+          ConsistentRead: this.#consistentRead,
+        }),
+      );
+      item = output.Item;
+    } catch (error) {
+      throw this.#translate(credential, 'GetItem', error, undefined);
+    }
+    if (item === undefined) return undefined;
+    const parsed = unmarshalToken(credential, item);
+    if (typeof parsed === 'string') {
+      this.#onMalformedItem?.(credential, parsed);
+      return undefined;
+    }
+    return parsed;
+  }
+
+  /**
+   * Writes `token` unless the stored item was fetched at the same time or later.
+   * @returns `written`, or `superseded` when a newer (or equally new) token is stored.
+   * @throws TokenStoreError when DynamoDB cannot be written; `retryable` for throttling
+   *   and server-side errors (after the SDK's own retries).
+   */
+  async put(token: StoredToken): Promise<PutResult> {
+    const { credential } = token;
+    for (const field of ['expiresAt', 'fetchedAt'] as const) {
+      // String(NaN) would reach DynamoDB as "NaN" and fail with a less helpful ValidationException.
+      if (!Number.isFinite(token[field])) {
+        throw new TokenStoreError(
+          credential,
+          `refusing to store a token whose ${field} is not a finite number`,
+        );
+      }
+    }
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#tableName,
+          Item: this.#marshal(token),
+          ConditionExpression: PUT_CONDITION,
+          ExpressionAttributeValues: {
+            ':fetchedAt': { N: String(token.fetchedAt) },
+            ':numberType': { S: 'N' },
+          },
+        }),
+      );
+      return 'written';
+    } catch (error) {
+      if (errorName(error) === 'ConditionalCheckFailedException') return 'superseded';
+      throw this.#translate(credential, 'PutItem', error, token.accessToken);
+    }
+  }
+
+  #marshal(token: StoredToken): Record<string, AttributeValue> {
+    const item: Record<string, AttributeValue> = {
+      credential: { S: token.credential },
+      accessToken: { S: token.accessToken },
+      tokenType: { S: token.tokenType },
+      expiresAt: { N: String(token.expiresAt) },
+      fetchedAt: { N: String(token.fetchedAt) },
+      ttl: { N: String(token.expiresAt + this.#ttlGraceSeconds) },
+    };
+    // DynamoDB has no undefined; an absent attribute is how "no scope" is stored.
+    if (token.scope !== undefined) item.scope = { S: token.scope };
+    return item;
+  }
+
+  /**
+   * Turns an SDK failure into a TokenStoreError that names the table, the SDK error and
+   * what to do. Neither message nor cause may carry a token: see {@link describeSafely}.
+   */
+  #translate(
+    credential: string,
+    action: 'GetItem' | 'PutItem',
+    error: unknown,
+    accessToken: string | undefined,
+  ): TokenStoreError {
+    const name = errorName(error);
+    const table = this.#tableName;
+    const { message: sdkMessage, cause } = describeSafely(error, accessToken);
+    const retryable = RETRYABLE_ERRORS.has(name) || isTransientFault(error);
+    const role = action === 'PutItem' ? 'the refresher role' : "this function's role";
+    // The table is encrypted with a customer-managed key: DynamoDB calls KMS as the caller.
+    const kms = action === 'PutItem' ? 'kms:Encrypt, kms:GenerateDataKey* and kms:Decrypt' : 'kms:Decrypt';
+
+    let advice: string;
+    switch (name) {
+      case 'AccessDeniedException':
+        advice = `check ${role} has dynamodb:${action} on table ${table}, and ${kms} on the table's KMS key`;
+        break;
+      case 'ResourceNotFoundException':
+        advice = `table ${table} does not exist in this account and region: deploy the stack, or fix the table name setting`;
+        break;
+      case 'ValidationException':
+        advice = `the item or table ${table} does not have the expected schema (partition key 'credential' of type S): check the table definition`;
+        break;
+      default:
+        advice = retryable
+          ? `DynamoDB is throttling or unavailable for table ${table} after the SDK's retries; try again later`
+          : `unexpected DynamoDB error on table ${table}; check the table and ${role}'s permissions`;
+    }
+    return new TokenStoreError(
+      credential,
+      `${action} on table ${table} failed with ${name} (${sdkMessage}): ${advice}`,
+      {
+        cause,
+        retryable,
+      },
+    );
+  }
+}
+
+/**
+ * The SDK error's message and a copy of it fit to travel as `cause`. SDK errors hold no
+ * request input, but two things could still carry a token: a deserialization error keeps
+ * the raw response (a GetItem body holds the stored token) in `$response` and may quote it
+ * in its message; and a message might echo an item value. So the cause is a plain copy
+ * (name, message, `$metadata`, `$fault`, stack frames) without response fields, the known
+ * token is redacted, and a message quoting a response body is dropped.
+ */
+function describeSafely(error: unknown, accessToken: string | undefined): { message: string; cause: Error } {
+  const original = error instanceof Error ? error : new Error(String(error));
+  const details = original as Error & {
+    $metadata?: unknown;
+    $fault?: unknown;
+    code?: unknown;
+    $responseBodyText?: unknown;
+  };
+  let message = original.message;
+  if (details.$responseBodyText !== undefined || /deserialization error/i.test(message)) {
+    message = 'the response could not be parsed (body omitted)';
+  }
+  if (accessToken) message = message.split(accessToken).join('[redacted]');
+  message = message.length <= 300 ? message : `${message.slice(0, 300)}...`;
+
+  const cause = new Error(message);
+  cause.name = original.name;
+  for (const key of ['$metadata', '$fault', 'code'] as const) {
+    if (details[key] !== undefined) Object.assign(cause, { [key]: details[key] });
+  }
+  // Keep where it was thrown, but not the first stack line, which repeats the raw message.
+  const frames = original.stack?.split('\n').filter((line) => line.trimStart().startsWith('at '));
+  cause.stack = [`${cause.name}: ${message}`, ...(frames ?? [])].join('\n');
+  return { message, cause };
+}
+
+/** Parses a stored item; answers a description of the first problem when it is malformed. */
+function unmarshalToken(credential: string, item: Record<string, AttributeValue>): StoredToken | string {
+  const accessToken = item.accessToken?.S;
+  if (!accessToken) return 'accessToken is missing, empty or not a string';
+  if (item.tokenType?.S !== 'Bearer') return "tokenType is not the string 'Bearer'";
+  const expiresAt = readNumber(item.expiresAt);
+  if (expiresAt === undefined) return 'expiresAt is missing or not a number';
+  const fetchedAt = readNumber(item.fetchedAt);
+  if (fetchedAt === undefined) return 'fetchedAt is missing or not a number';
+  const scope = item.scope;
+  if (scope !== undefined && scope.S === undefined) return 'scope is not a string';
+  return {
+    credential,
+    accessToken,
+    tokenType: 'Bearer',
+    expiresAt,
+    fetchedAt,
+    ...(scope?.S !== undefined ? { scope: scope.S } : {}),
+  };
+}
+
+function readNumber(value: AttributeValue | undefined): number | undefined {
+  if (value?.N === undefined) return undefined;
+  const number = Number(value.N);
+  return Number.isFinite(number) ? number : undefined;
+}
+
+function errorName(error: unknown): string {
+  // Compare names, not classes: a second copy of the SDK in a bundle breaks instanceof.
+  return error instanceof Error ? error.name : 'UnknownError';
+}
+
+/** Socket-level error codes: DynamoDB was not reached, so a later attempt may well succeed. */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** 5xx answers the SDK did not name, and network failures, are worth another attempt too. */
+function isTransientFault(error: unknown): boolean {
+  const details = error as {
+    $fault?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+    code?: unknown;
+  } | null;
+  const status = details?.$metadata?.httpStatusCode;
+  return (
+    details?.$fault === 'server' ||
+    (typeof status === 'number' && status >= 500) ||
+    (typeof details?.code === 'string' && NETWORK_ERROR_CODES.has(details.code))
+  );
+}

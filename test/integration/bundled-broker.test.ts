@@ -1,0 +1,297 @@
+/**
+ * The deployable artefact end to end: synthesize the app, take the refresher and reader
+ * bundles out of the cloud assembly, run them with the environment the template gives
+ * them against Amazon's DynamoDB Local and a real OAuth 2.0 server (oidc-provider), and
+ * check the failure rules of DESIGN.md. Secrets Manager has no local server: its SDK
+ * client is mocked (the bundles leave the SDK external, so they share the test's copy).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createBrokerApp } from '../../lib/broker-app.js';
+import { lambdaContext } from '../fakes/lambda-context.js';
+import {
+  createLocalDynamoDbClient,
+  type DynamoDbLocal,
+  startDynamoDbLocal,
+} from '../support/dynamodb-local.js';
+import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
+import {
+  importBundledHandler,
+  logicalIdsOfType,
+  readTemplate,
+  type SynthesizedFunction,
+  synthesizedFunctions,
+  type Template,
+} from './synthesized-handlers.js';
+
+type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<any>;
+
+const STACK = 'A55TokenBroker';
+const TABLE = 'a55-token-broker-it';
+
+describe('Integration: bundled refresher and reader', () => {
+  const secretsManager = mockClient(SecretsManagerClient);
+  let outdir: string;
+  let template: Template;
+  let refresherFn: SynthesizedFunction;
+  let readerFn: SynthesizedFunction;
+  let dynamo: DynamoDbLocal;
+  let oauth: OAuthServer;
+  let db: DynamoDBClient;
+  /** CloudFormation logical IDs -> the local stand-ins. */
+  const refs: Record<string, string> = {};
+  /** Secret ARN -> the value Secrets Manager would return. */
+  const secretValues = new Map<string, string>();
+  let refresh: Handler;
+
+  const secretArnOf = (credential: string) =>
+    `arn:aws:secretsmanager:us-east-1:111122223333:secret:a55-${credential}`;
+  const readerHandler = () => importBundledHandler<Handler>(outdir, readerFn, refs);
+  const storedItem = async (credential: string) =>
+    (
+      await db.send(
+        new GetItemCommand({
+          TableName: TABLE,
+          Key: { credential: { S: credential } },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
+
+  beforeAll(async () => {
+    [dynamo, oauth] = await Promise.all([startDynamoDbLocal(), startOAuthServer({ accessTokenTtl: 3600 })]);
+    db = createLocalDynamoDbClient(dynamo.endpoint);
+
+    // Synthesize exactly what `cdk deploy` would, pointed at the local OAuth server.
+    // The assembly lives inside the project so the bundles resolve the external AWS SDK
+    // from its node_modules, as they would from the Lambda runtime.
+    outdir = mkdtempSync(join(process.cwd(), '.test-out', 'assembly-'));
+    const { app } = createBrokerApp({
+      outdir,
+      context: {
+        'aws:cdk:enable-asset-metadata': true,
+        tokenBroker: {
+          credentials: [
+            { name: 'sandbox', tokenUrl: oauth.tokenUrl },
+            { name: 'production', tokenUrl: oauth.tokenUrl, clientAuth: 'client_secret_basic' },
+          ],
+        },
+      },
+    });
+    app.synth();
+    template = readTemplate(outdir, STACK);
+    const functions = synthesizedFunctions(template);
+    refresherFn = functions.find((fn) => 'CREDENTIALS' in fn.environment) as SynthesizedFunction;
+    readerFn = functions.find((fn) => 'CREDENTIAL_NAMES' in fn.environment) as SynthesizedFunction;
+
+    // The table, created from its template definition.
+    const [tableId] = logicalIdsOfType(template, 'AWS::DynamoDB::Table') as [string];
+    const table = template.Resources[tableId]?.Properties;
+    await db.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        KeySchema: table.KeySchema,
+        AttributeDefinitions: table.AttributeDefinitions,
+        BillingMode: table.BillingMode,
+      }),
+    );
+    await db.send(
+      new UpdateTimeToLiveCommand({
+        TableName: TABLE,
+        TimeToLiveSpecification: {
+          AttributeName: table.TimeToLiveSpecification.AttributeName,
+          Enabled: true,
+        },
+      }),
+    );
+    refs[tableId] = TABLE;
+
+    // Each secret the stack creates gets a local ARN; sandbox and production map to the
+    // server's post and basic clients in template order.
+    const secretIds = logicalIdsOfType(template, 'AWS::SecretsManager::Secret');
+    const [postClient, basicClient] = oauth.clients;
+    for (const [index, secretId] of secretIds.entries()) {
+      const credential = secretId.toLowerCase().includes('production') ? 'production' : 'sandbox';
+      const client = credential === 'production' ? basicClient : postClient;
+      refs[secretId] = secretArnOf(credential);
+      secretValues.set(
+        secretArnOf(credential),
+        JSON.stringify({ client_id: client?.clientId, client_secret: client?.clientSecret }),
+      );
+      expect(index).toBeLessThan(2);
+    }
+    // The SDK resolves endpoints lazily, at the first request, so this stays set for the file.
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+    refresh = await importBundledHandler<Handler>(outdir, refresherFn, refs);
+  });
+
+  afterAll(async () => {
+    delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+    await Promise.all([dynamo?.stop(), oauth?.stop()]);
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    secretsManager.reset();
+    secretsManager.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
+      const value = secretValues.get(input.SecretId);
+      if (value === undefined) {
+        throw Object.assign(new Error('Secrets Manager can not find the specified secret.'), {
+          name: 'ResourceNotFoundException',
+        });
+      }
+      return { ARN: input.SecretId, SecretString: value };
+    });
+  });
+
+  it('synthesizes both bundles for the Node.js 24 runtime with a timeout that covers the retries', () => {
+    expect(refresherFn.runtime).toBe('nodejs24.x');
+    expect(readerFn.runtime).toBe('nodejs24.x');
+    expect(refresherFn.timeoutSeconds).toBeGreaterThanOrEqual(30);
+  });
+
+  it('refreshes, then the reader serves the very token the OAuth server issued', async () => {
+    // Act
+    const result = await refresh(
+      { credential: 'sandbox' },
+      lambdaContext('refresher', refresherFn.timeoutSeconds * 1000),
+    );
+    const read = await readerHandler();
+    const body = await read({ credential: 'sandbox' }, lambdaContext('reader'));
+
+    // Assess
+    expect(result).toMatchObject({ credential: 'sandbox', outcome: 'written', attempts: 1 });
+    expect(body).toEqual({
+      credential: 'sandbox',
+      accessToken: expect.any(String),
+      tokenType: 'Bearer',
+      expiresAt: result.expiresAt,
+      expiresIn: expect.any(Number),
+    });
+    expect(body.expiresIn).toBeGreaterThan(3590);
+    expect(body.expiresIn).toBeLessThanOrEqual(3600);
+    const introspection = await oauth.introspect(body.accessToken);
+    expect(introspection).toMatchObject({ active: true, client_id: oauth.clients[0]?.clientId });
+    // expiresAt is counted from the send time, so it is never later than the server's exp.
+    expect(Date.parse(body.expiresAt) / 1000).toBeLessThanOrEqual(Number(introspection.exp));
+  });
+
+  it('uses client_secret_basic for the production set and serves it over the Function URL face', async () => {
+    // Prepare
+    oauth.resetTokenRequests();
+
+    // Act
+    await refresh({ credential: 'production' }, lambdaContext('refresher', 60_000));
+    const read = await readerHandler();
+    const response = await read(
+      {
+        version: '2.0',
+        rawPath: '/token',
+        rawQueryString: 'credential=production',
+        headers: {},
+        requestContext: { http: { method: 'GET', path: '/token' } },
+        isBase64Encoded: false,
+      },
+      lambdaContext('reader'),
+    );
+
+    // Assess
+    expect(oauth.tokenRequests[0]?.basicAuth).toBe(true);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    const body = JSON.parse(response.body);
+    expect(body).toMatchObject({ credential: 'production', tokenType: 'Bearer' });
+    expect(await oauth.introspect(body.accessToken)).toMatchObject({
+      active: true,
+      client_id: oauth.clients[1]?.clientId,
+    });
+  });
+
+  it('replaces the stored token on the next refresh (a new cold start reads the new one)', async () => {
+    // Prepare
+    await refresh({ credential: 'sandbox' }, lambdaContext('refresher', 60_000));
+    const first = await storedItem('sandbox');
+
+    // Act
+    await refresh({ credential: 'sandbox' }, lambdaContext('refresher', 60_000));
+    const second = await storedItem('sandbox');
+    const read = await readerHandler();
+    const body = await read({ credential: 'sandbox' }, lambdaContext('reader'));
+
+    // Assess
+    expect(second?.accessToken?.S).not.toBe(first?.accessToken?.S);
+    expect(Number(second?.fetchedAt?.N)).toBeGreaterThan(Number(first?.fetchedAt?.N));
+    expect(body.accessToken).toBe(second?.accessToken?.S);
+    expect(second?.ttl?.N).toBeDefined();
+  });
+
+  it.each([
+    ['the token endpoint keeps answering 503', () => oauth.failNext(10, 503), 'TokenEndpointUnavailable'],
+    [
+      'the secret was rotated to a value the endpoint rejects',
+      () =>
+        secretValues.set(
+          secretArnOf('sandbox'),
+          JSON.stringify({ client_id: 'broker-post', client_secret: 'wrong' }),
+        ),
+      'TokenRequestRejected',
+    ],
+    [
+      'the secret is malformed',
+      () => secretValues.set(secretArnOf('sandbox'), '{"client_id": "broker-post"}'),
+      'SecretInvalid',
+    ],
+  ])('keeps serving the previous token when %s', async (_case, breakIt, errorName) => {
+    // Prepare
+    const goodSecret = secretValues.get(secretArnOf('sandbox')) as string;
+    await refresh({ credential: 'sandbox' }, lambdaContext('refresher', 60_000));
+    const before = await storedItem('sandbox');
+    breakIt();
+
+    try {
+      // Act: a short Lambda deadline keeps the 503 case's retries brief.
+      const error = await refresh({ credential: 'sandbox' }, lambdaContext('refresher', 6_000)).catch(
+        (caught: Error) => caught,
+      );
+      const read = await readerHandler();
+      const body = await read({ credential: 'sandbox' }, lambdaContext('reader'));
+
+      // Assess
+      expect(error).toMatchObject({
+        name: errorName,
+        message: expect.stringContaining("credential 'sandbox'"),
+      });
+      expect(await storedItem('sandbox')).toEqual(before);
+      expect(body.accessToken).toBe(before?.accessToken?.S);
+      expect((await oauth.introspect(body.accessToken)).active).toBe(true);
+    } finally {
+      secretValues.set(secretArnOf('sandbox'), goodSecret);
+      oauth.resetTokenRequests();
+    }
+  });
+
+  it('answers TokenUnavailable for a configured set with no token, UnknownCredential for others', async () => {
+    // Prepare
+    await db.send(new DeleteItemCommand({ TableName: TABLE, Key: { credential: { S: 'production' } } }));
+    const read = await readerHandler();
+
+    // Act & Assess
+    await expect(read({ credential: 'production' }, lambdaContext('reader'))).rejects.toMatchObject({
+      name: 'TokenUnavailable',
+      message: expect.stringContaining("credential 'production'"),
+    });
+    await expect(read({ credential: 'staging' }, lambdaContext('reader'))).rejects.toMatchObject({
+      name: 'UnknownCredential',
+    });
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * Loads the handler bundles exactly as `cdk synth` wrote them into the cloud assembly,
+ * with the environment variables the template gives each function (CloudFormation
+ * references resolved to local stand-ins), so integration tests run what would deploy.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** A Lambda function as the template describes it. */
+export interface SynthesizedFunction {
+  readonly logicalId: string;
+  /** Folder of the bundle inside the assembly (`asset.<hash>`). */
+  readonly assetPath: string;
+  /** e.g. `index.handler`. */
+  readonly handler: string;
+  readonly runtime: string;
+  readonly timeoutSeconds: number;
+  /** Environment variables, still holding CloudFormation intrinsics. */
+  readonly environment: Record<string, unknown>;
+}
+
+interface TemplateResource {
+  readonly Type: string;
+  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
+  readonly Properties?: any;
+  readonly Metadata?: Record<string, unknown>;
+}
+
+/** A CloudFormation template, as much of it as these tests read. */
+export interface Template {
+  readonly Resources: Record<string, TemplateResource>;
+}
+
+/** Reads the stack template from a synthesized assembly folder. */
+export function readTemplate(outdir: string, stackName: string): Template {
+  return JSON.parse(readFileSync(join(outdir, `${stackName}.template.json`), 'utf8')) as Template;
+}
+
+/** The Lambda functions of a template that carry a bundled code asset. */
+export function synthesizedFunctions(template: Template): SynthesizedFunction[] {
+  return Object.entries(template.Resources)
+    .filter(
+      ([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Metadata?.['aws:asset:path'],
+    )
+    .map(([logicalId, resource]) => ({
+      logicalId,
+      assetPath: String(resource.Metadata?.['aws:asset:path']),
+      handler: String(resource.Properties.Handler),
+      runtime: String(resource.Properties.Runtime),
+      timeoutSeconds: Number(resource.Properties.Timeout ?? 3),
+      environment: resource.Properties.Environment?.Variables ?? {},
+    }));
+}
+
+/** Logical IDs of the template's resources of `type`. */
+export function logicalIdsOfType(template: Template, type: string): string[] {
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === type)
+    .map(([logicalId]) => logicalId);
+}
+
+const PSEUDO_PARAMETERS: Record<string, string> = {
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '111122223333',
+  'AWS::Partition': 'aws',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
+/**
+ * Resolves the intrinsics that appear in the broker's environment variables: `Ref` and
+ * `Fn::GetAtt` through `refs` (logical ID, or `ID.Attribute`, -> local value),
+ * `Fn::Join`, and the pseudo parameters. Anything else fails loudly: a new intrinsic
+ * must be handled on purpose.
+ */
+export function resolveIntrinsics(value: unknown, refs: Record<string, string>): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  if (value && typeof value === 'object') {
+    const [entry] = Object.entries(value);
+    const [key, arg] = entry ?? [];
+    if (key === 'Ref' && typeof arg === 'string') {
+      const resolved = refs[arg] ?? PSEUDO_PARAMETERS[arg];
+      if (resolved === undefined) throw new Error(`no local value for Ref ${arg}`);
+      return resolved;
+    }
+    if (key === 'Fn::GetAtt' && Array.isArray(arg)) {
+      const resolved = refs[`${arg[0]}.${arg[1]}`] ?? refs[String(arg[0])];
+      if (resolved === undefined) throw new Error(`no local value for Fn::GetAtt ${arg.join('.')}`);
+      return resolved;
+    }
+    if (key === 'Fn::Join' && Array.isArray(arg)) {
+      const [separator, parts] = arg as [string, unknown[]];
+      return parts.map((part) => resolveIntrinsics(part, refs)).join(separator);
+    }
+  }
+  throw new Error(`unsupported intrinsic in environment: ${JSON.stringify(value)}`);
+}
+
+let coldStarts = 0;
+
+/**
+ * Imports a fresh instance of a synthesized bundle with its template environment
+ * (plus `extraEnv`, e.g. local endpoints) in `process.env` while the module initialises,
+ * as Lambda would at cold start. Returns its exported handler.
+ */
+export async function importBundledHandler<H>(
+  outdir: string,
+  fn: SynthesizedFunction,
+  refs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+): Promise<H> {
+  const environment = Object.fromEntries(
+    Object.entries(fn.environment).map(([name, value]) => [name, resolveIntrinsics(value, refs)]),
+  );
+  const [file, exportName] = fn.handler.split('.') as [string, string];
+  const saved = { ...process.env };
+  Object.assign(process.env, environment, extraEnv);
+  try {
+    // A query string gives a new module instance: a new cold start with its own caches.
+    coldStarts += 1;
+    const url = `${pathToFileURL(join(outdir, fn.assetPath, `${file}.mjs`)).href}?cold-start=${coldStarts}`;
+    const module = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
+    const handler = module[exportName];
+    if (typeof handler !== 'function') throw new Error(`${fn.logicalId} bundle exports no ${exportName}`);
+    return handler as H;
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+}
