@@ -11,6 +11,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
+import { AWS_CLIENT_CONFIG } from '../adapters/aws-client-config.js';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { BrokerError, TokenUnavailable } from '../core/errors.js';
 import { systemClock } from '../core/ports.js';
@@ -22,7 +23,12 @@ import { createObservability, errorFields, METRIC } from './observability.js';
 const environment = loadReaderEnvironment(process.env);
 const { logger, metrics } = createObservability('token-broker-reader');
 const reader = new TokenReader({
-  store: new DynamoDbTokenStore({ client: new DynamoDBClient({}), tableName: environment.tableName }),
+  store: new DynamoDbTokenStore({
+    client: new DynamoDBClient(AWS_CLIENT_CONFIG),
+    tableName: environment.tableName,
+    onMalformedItem: (credential, problem) =>
+      logger.warn('stored token item is malformed; treating it as absent', { credential, problem }),
+  }),
   clock: systemClock,
   cacheSeconds: environment.cacheSeconds,
 });

@@ -12,6 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { AWS_CLIENT_CONFIG } from '../adapters/aws-client-config.js';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { FetchTokenEndpoint } from '../adapters/oauth2-token-endpoint.js';
 import { SecretsManagerCredentialSource } from '../adapters/secrets-manager-credential-source.js';
@@ -27,9 +28,12 @@ const SAFETY_MARGIN_MS = 3_000;
 const environment = loadRefresherEnvironment(process.env);
 const { logger, metrics } = createObservability('token-broker-refresher');
 const dependencies: RefreshDependencies = {
-  credentials: new SecretsManagerCredentialSource({ client: new SecretsManagerClient({}) }),
+  credentials: new SecretsManagerCredentialSource({ client: new SecretsManagerClient(AWS_CLIENT_CONFIG) }),
   endpoint: new FetchTokenEndpoint(),
-  store: new DynamoDbTokenStore({ client: new DynamoDBClient({}), tableName: environment.tableName }),
+  store: new DynamoDbTokenStore({
+    client: new DynamoDBClient(AWS_CLIENT_CONFIG),
+    tableName: environment.tableName,
+  }),
   clock: systemClock,
   sleep: (ms) => sleep(ms),
   random: Math.random,
