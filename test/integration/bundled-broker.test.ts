@@ -34,6 +34,7 @@ import {
   type Template,
 } from './synthesized-handlers.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: a bundle's answer is untyped JSON; the assertions check its shape.
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<any>;
 
 const STACK = 'A55TokenBroker';

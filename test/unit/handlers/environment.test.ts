@@ -11,7 +11,10 @@ const credential = {
 describe('Function: loadRefresherEnvironment', () => {
   it('reads the table and the credential sets', () => {
     const env = { TABLE_NAME: 't', CREDENTIALS: JSON.stringify([{ ...credential, scope: 'a b' }]) };
-    expect(loadRefresherEnvironment(env)).toEqual({ tableName: 't', credentials: [{ ...credential, scope: 'a b' }] });
+    expect(loadRefresherEnvironment(env)).toEqual({
+      tableName: 't',
+      credentials: [{ ...credential, scope: 'a b' }],
+    });
   });
 
   it.each([
@@ -25,7 +28,10 @@ describe('Function: loadRefresherEnvironment', () => {
       'CREDENTIALS[0].tokenUrl must use https',
     ],
     [{ TABLE_NAME: 't', CREDENTIALS: JSON.stringify([{ ...credential, clientAuth: 'jwt' }]) }, 'clientAuth'],
-    [{ TABLE_NAME: 't', CREDENTIALS: JSON.stringify([{ ...credential, secretId: '' }]) }, 'secretId is missing'],
+    [
+      { TABLE_NAME: 't', CREDENTIALS: JSON.stringify([{ ...credential, secretId: '' }]) },
+      'secretId is missing',
+    ],
   ])('fails the cold start with a message naming the variable (%#)', (env, message) => {
     expect(() => loadRefresherEnvironment(env)).toThrow(message);
   });
@@ -34,7 +40,11 @@ describe('Function: loadRefresherEnvironment', () => {
 describe('Function: loadReaderEnvironment', () => {
   it('reads names in order and the cache time', () => {
     expect(
-      loadReaderEnvironment({ TABLE_NAME: 't', CREDENTIAL_NAMES: 'sandbox, production', READ_CACHE_SECONDS: '5' }),
+      loadReaderEnvironment({
+        TABLE_NAME: 't',
+        CREDENTIAL_NAMES: 'sandbox, production',
+        READ_CACHE_SECONDS: '5',
+      }),
     ).toEqual({ tableName: 't', credentialNames: ['sandbox', 'production'], cacheSeconds: 5 });
   });
 

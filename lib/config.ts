@@ -1,0 +1,149 @@
+/**
+ * The broker's deploy-time configuration, read from the CDK context key `tokenBroker`:
+ * an object in cdk.json, or a JSON string from `-c tokenBroker='{...}'`. Everything is
+ * checked at synth time, so a typo fails `cdk synth` with the field and the value
+ * instead of a refresher failing every 50 minutes after deploy.
+ */
+import { A55_TOKEN_URL, type ClientAuthMethod } from '../lambda/core/credential-config.js';
+import {
+  assertCredentialFields,
+  assertUniqueNames,
+  integerRangeProblem,
+  invalid,
+  organizationIdProblem,
+  REFRESH_INTERVAL_MINUTES,
+  show,
+  TokenBrokerConfigError,
+} from './validation.js';
+
+/** The context key the configuration lives under. */
+export const CONFIG_CONTEXT_KEY = 'tokenBroker';
+
+/** One credential set, with defaults applied. */
+export interface CredentialSetConfig {
+  /** Name of the set (`[a-z0-9-]{1,64}`), unique in the broker. */
+  readonly name: string;
+  /** OAuth 2.0 token endpoint; A55's Cognito endpoint when not configured. */
+  readonly tokenUrl: string;
+  /** Scopes to request; none when undefined. */
+  readonly scope?: string;
+  /** How the client authenticates; `client_secret_post` when not configured. */
+  readonly clientAuth: ClientAuthMethod;
+  /** An existing Secrets Manager secret to use; the stack creates one when undefined. */
+  readonly secretName?: string;
+}
+
+/** The whole configuration, with defaults applied. */
+export interface BrokerConfig {
+  /** At least one set; the first is the reader's default. */
+  readonly credentials: readonly CredentialSetConfig[];
+  /** Minutes between scheduled refreshes of each set. */
+  readonly refreshIntervalMinutes: number;
+  /** AWS Organization whose principals may call the reader, when set. */
+  readonly allowedOrganizationId?: string;
+}
+
+/** The configuration used when the context key is absent: one set on A55's endpoint. */
+export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
+  credentials: [{ name: 'default', tokenUrl: A55_TOKEN_URL, clientAuth: 'client_secret_post' }],
+  refreshIntervalMinutes: REFRESH_INTERVAL_MINUTES.default,
+};
+
+const TOP_LEVEL_KEYS = ['credentials', 'refreshIntervalMinutes', 'allowedOrganizationId'] as const;
+const CREDENTIAL_KEYS = ['name', 'tokenUrl', 'scope', 'clientAuth', 'secretName'] as const;
+
+/**
+ * Reads and validates the `tokenBroker` context value.
+ *
+ * @param raw the value of `app.node.tryGetContext('tokenBroker')`: undefined, an object,
+ *   or a JSON string holding the object.
+ * @returns the configuration with defaults applied.
+ * @throws TokenBrokerConfigError naming the field path and the bad value.
+ * @example
+ * const config = loadBrokerConfig(app.node.tryGetContext(CONFIG_CONTEXT_KEY));
+ */
+export function loadBrokerConfig(raw: unknown): BrokerConfig {
+  const root = CONFIG_CONTEXT_KEY;
+  const value = typeof raw === 'string' ? parseJson(raw, root) : raw;
+  if (value === undefined || value === null) return DEFAULT_BROKER_CONFIG;
+  const fields = asObject(value, root);
+  assertKnownKeys(fields, TOP_LEVEL_KEYS, root);
+
+  const credentials = readCredentials(fields.credentials, `${root}.credentials`);
+
+  const interval = fields.refreshIntervalMinutes ?? REFRESH_INTERVAL_MINUTES.default;
+  const intervalProblem = integerRangeProblem(
+    interval,
+    REFRESH_INTERVAL_MINUTES.min,
+    REFRESH_INTERVAL_MINUTES.max,
+  );
+  if (intervalProblem) throw invalid(`${root}.refreshIntervalMinutes`, interval, intervalProblem);
+
+  const orgId = fields.allowedOrganizationId;
+  if (orgId !== undefined) {
+    const problem = organizationIdProblem(orgId);
+    if (problem) throw invalid(`${root}.allowedOrganizationId`, orgId, problem);
+  }
+
+  return {
+    credentials,
+    refreshIntervalMinutes: interval as number,
+    ...(orgId === undefined ? {} : { allowedOrganizationId: orgId as string }),
+  };
+}
+
+function readCredentials(value: unknown, path: string): CredentialSetConfig[] {
+  if (value === undefined) return [...DEFAULT_BROKER_CONFIG.credentials];
+  if (!Array.isArray(value)) throw invalid(path, value, 'must be an array of credential sets');
+  if (value.length === 0) throw invalid(path, value, 'must list at least one credential set');
+  const credentials = value.map((entry, index) => readCredential(entry, `${path}[${index}]`));
+  assertUniqueNames(
+    credentials.map((credential) => credential.name),
+    path,
+  );
+  return credentials;
+}
+
+function readCredential(value: unknown, path: string): CredentialSetConfig {
+  const fields = asObject(value, path);
+  assertKnownKeys(fields, CREDENTIAL_KEYS, path);
+  assertCredentialFields(fields as { name: unknown }, path);
+  const { name, tokenUrl, scope, clientAuth, secretName } = fields as {
+    name: string;
+    tokenUrl?: string;
+    scope?: string;
+    clientAuth?: ClientAuthMethod;
+    secretName?: string;
+  };
+  return {
+    name,
+    tokenUrl: tokenUrl ?? A55_TOKEN_URL,
+    clientAuth: clientAuth ?? 'client_secret_post',
+    ...(scope === undefined ? {} : { scope }),
+    ...(secretName === undefined ? {} : { secretName }),
+  };
+}
+
+function parseJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TokenBrokerConfigError(`${path}: is a string but not valid JSON (${reason})`);
+  }
+}
+
+function asObject(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid(path, value, 'must be an object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Typo protection: `refreshInterval` instead of `refreshIntervalMinutes` must not be ignored. */
+function assertKnownKeys(fields: Record<string, unknown>, known: readonly string[], path: string): void {
+  const unknown = Object.keys(fields).find((key) => !known.includes(key));
+  if (unknown !== undefined) {
+    throw new TokenBrokerConfigError(`${path}: unknown key ${show(unknown)} (allowed: ${known.join(', ')})`);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The deployable stack: one TokenBroker built from the `tokenBroker` context
+ * configuration, plus the outputs operators and consumers need after `cdk deploy`.
+ */
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { type BrokerConfig, CONFIG_CONTEXT_KEY, loadBrokerConfig } from './config.js';
+import { TokenBroker } from './token-broker.js';
+import { TokenBrokerConfigError } from './validation.js';
+
+/** Properties of {@link TokenBrokerStack}. */
+export interface TokenBrokerStackProps extends StackProps {
+  /**
+   * The broker configuration.
+   * @default - read from the `tokenBroker` context value with `loadBrokerConfig`
+   */
+  readonly config?: BrokerConfig;
+}
+
+/**
+ * A stack holding one {@link TokenBroker}. Outputs: ReaderFunctionName,
+ * ReaderFunctionArn, ReaderUrl, RefresherFunctionName, TableName, and
+ * `SecretArn<Name>` per credential set (e.g. `SecretArnSandbox`).
+ */
+export class TokenBrokerStack extends Stack {
+  /** The broker this stack deploys. */
+  readonly broker: TokenBroker;
+
+  constructor(scope: Construct, id: string, props: TokenBrokerStackProps = {}) {
+    super(scope, id, props);
+    const config = props.config ?? loadBrokerConfig(this.node.tryGetContext(CONFIG_CONTEXT_KEY));
+
+    this.broker = new TokenBroker(this, 'TokenBroker', {
+      credentials: config.credentials,
+      refreshInterval: Duration.minutes(config.refreshIntervalMinutes),
+      ...(config.allowedOrganizationId === undefined
+        ? {}
+        : { allowedOrganizationId: config.allowedOrganizationId }),
+    });
+
+    const { broker } = this;
+    new CfnOutput(this, 'ReaderFunctionName', {
+      description: 'Reader Lambda: invoke with {"credential": NAME} (needs lambda:InvokeFunction)',
+      value: broker.reader.functionName,
+    });
+    new CfnOutput(this, 'ReaderFunctionArn', {
+      description: 'Reader Lambda ARN',
+      value: broker.reader.functionArn,
+    });
+    new CfnOutput(this, 'ReaderUrl', {
+      description: 'Reader Function URL (SigV4): GET <url>token?credential=NAME',
+      value: broker.readerUrl.url,
+    });
+    new CfnOutput(this, 'RefresherFunctionName', {
+      description: 'Refresher Lambda: invoke with {"credential": NAME} to refresh a token now',
+      value: broker.refresher.functionName,
+    });
+    new CfnOutput(this, 'TableName', { description: 'DynamoDB token cache', value: broker.table.tableName });
+
+    const outputIds = new Map<string, string>();
+    for (const [name, secret] of broker.secrets) {
+      const outputId = `SecretArn${pascalCase(name)}`;
+      const clash = outputIds.get(outputId);
+      if (clash !== undefined) {
+        throw new TokenBrokerConfigError(
+          `credential names '${clash}' and '${name}' both map to output ${outputId}; rename one`,
+        );
+      }
+      outputIds.set(outputId, name);
+      const imported = secret.secretFullArn === undefined;
+      new CfnOutput(this, outputId, {
+        description: imported
+          ? `Secret (imported by name) with the client credentials of credential set '${name}'`
+          : `Secret with the client credentials of credential set '${name}': replace its placeholder value`,
+        value: secret.secretFullArn ?? secret.secretName,
+      });
+    }
+  }
+}
+
+/** `sandbox-eu` -> `SandboxEu`: CloudFormation output ids allow letters and digits only. */
+export function pascalCase(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,645 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { A55_TOKEN_URL } from '../../lambda/core/credential-config.js';
+import { loadBrokerConfig } from '../../lib/config.js';
+import { TokenBroker } from '../../lib/token-broker.js';
+import type { TokenBrokerProps } from '../../lib/token-broker-props.js';
+import { TokenBrokerStack } from '../../lib/token-broker-stack.js';
+import { TokenBrokerConfigError } from '../../lib/validation.js';
+
+const SANDBOX_URL = 'https://example.auth.us-east-1.amazoncognito.com/oauth2/token';
+const OUTDIR = join(import.meta.dirname, '..', '..', '.test-out', 'infra-token-broker');
+
+type Json = Record<string, unknown>;
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Json;
+}
+
+/** One synthesized stack: its template, and the logical id of any of its constructs. */
+interface Synthesized {
+  readonly template: Template;
+  readonly json: { Resources: Record<string, { Type: string; Properties: Json }> } & Json;
+  logicalId(construct: IConstruct): string;
+}
+
+/**
+ * Every stack of the file lives in one app, synthesized once. Bundling is skipped (no code
+ * runs here) and so is the built-in template validation (~3 s; nag.test.ts keeps it on).
+ */
+const app = new App({
+  outdir: OUTDIR,
+  context: { 'aws:cdk:bundling-stacks': [] },
+  builtinCloudFormationValidation: false,
+});
+
+// GIVEN a broker with every default and a consumer role that calls grantRead
+const defaultsStack = new Stack(app, 'Defaults');
+const defaults = new TokenBroker(defaultsStack, 'Broker', { credentials: [{ name: 'default' }] });
+const consumer = new iam.Role(defaultsStack, 'Consumer', {
+  assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+});
+defaults.grantRead(consumer);
+
+// GIVEN the two-credential configuration of the issue, through the stack and loadBrokerConfig
+const twoStack = new TokenBrokerStack(app, 'TwoCredentials', {
+  config: loadBrokerConfig(
+    JSON.stringify({ credentials: [{ name: 'sandbox', tokenUrl: SANDBOX_URL }, { name: 'production' }] }),
+  ),
+});
+
+// GIVEN a broker on imported secrets and with every optional prop set
+const customStack = new Stack(app, 'Custom');
+const external = new secretsmanager.Secret(customStack, 'External');
+const custom = new TokenBroker(customStack, 'Broker', {
+  credentials: [
+    { name: 'by-name', secretName: 'a55/by-name', scope: 'a55/read', clientAuth: 'client_secret_basic' },
+    { name: 'by-object', secret: external },
+  ],
+  refreshInterval: Duration.minutes(30),
+  readerCacheSeconds: 0,
+  logRetention: logs.RetentionDays.ONE_WEEK,
+  allowedOrganizationId: 'o-abcde12345',
+  removalPolicy: RemovalPolicy.RETAIN,
+});
+// AND a principal of another account, which needs the reader's resource policy
+custom.grantRead(new iam.AccountPrincipal('111122223333'));
+
+let synthesized: Record<'defaults' | 'two' | 'custom', Synthesized>;
+
+beforeAll(() => {
+  rmSync(OUTDIR, { recursive: true, force: true });
+  mkdirSync(OUTDIR, { recursive: true });
+  // WHEN the app is synthesized once
+  const assembly = app.synth();
+  const load = (stack: Stack): Synthesized => {
+    const json = assembly.getStackByName(stack.stackName).template;
+    return {
+      template: Template.fromJSON(json),
+      json,
+      logicalId: (construct) => {
+        const element = CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild;
+        return stack.resolve((element as CfnElement).logicalId) as string;
+      },
+    };
+  };
+  synthesized = { defaults: load(defaultsStack), two: load(twoStack), custom: load(customStack) };
+});
+
+/** All Allow statements attached to `role` (inline and default policies), failing on managed policies. */
+function statementsOf(stack: Synthesized, role: iam.IRole): Statement[] {
+  const roleId = stack.logicalId(role);
+  const roleResource = stack.json.Resources[roleId];
+  expect(roleResource?.Type, `role ${roleId}`).toBe('AWS::IAM::Role');
+  expect(roleResource?.Properties.ManagedPolicyArns, 'managed policies on the role').toBeUndefined();
+  const inline =
+    (roleResource?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]) ?? [];
+  const attached = Object.values(stack.json.Resources)
+    .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+    .filter((resource) => JSON.stringify(resource.Properties.Roles).includes(JSON.stringify({ Ref: roleId })))
+    .map((resource) => resource.Properties.PolicyDocument as { Statement: Statement[] });
+  return [...inline.map((policy) => policy.PolicyDocument), ...attached].flatMap(
+    (document) => document.Statement,
+  );
+}
+
+const actionsOf = (statements: Statement[]): string[] =>
+  statements.flatMap((statement) =>
+    Array.isArray(statement.Action) ? statement.Action : [statement.Action],
+  );
+
+const resourcesOf = (statement: Statement): unknown[] =>
+  Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+
+/** Statements that allow `prefix`-something, e.g. `secretsmanager:`. */
+const statementsFor = (statements: Statement[], prefix: string): Statement[] =>
+  statements.filter((statement) => actionsOf([statement]).some((action) => action.startsWith(prefix)));
+
+/** `{Fn::Join: ['', [...]]}` with Refs rendered as `<LogicalId>`, for JSON built from tokens. */
+function renderJoin(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join) return join[1].map(renderJoin).join(join[0]);
+  const ref = (value as { Ref?: string }).Ref;
+  if (ref) return `<${ref}>`;
+  throw new Error(`cannot render ${JSON.stringify(value)}`);
+}
+
+function environmentOf(stack: Synthesized, fn: IConstruct): Record<string, unknown> {
+  const resource = stack.json.Resources[stack.logicalId(fn)];
+  if (!resource) throw new Error(`no resource for ${fn.node.path}`);
+  return (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+describe('Construct: TokenBroker', () => {
+  describe('with default props', () => {
+    it('runs both functions on Node.js 24 and arm64 with 256 MB', () => {
+      // THEN
+      const { template } = synthesized.defaults;
+      template.resourceCountIs('AWS::Lambda::Function', 2);
+      template.allResourcesProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: 256,
+        Handler: 'index.handler',
+      });
+    });
+
+    it('gives the refresher 60 s (room for retries) and the reader 10 s', () => {
+      // THEN
+      const { json, logicalId } = synthesized.defaults;
+      expect(json.Resources[logicalId(defaults.refresher)]?.Properties.Timeout).toBe(60);
+      expect(json.Resources[logicalId(defaults.reader)]?.Properties.Timeout).toBe(10);
+    });
+
+    it('exposes the reader through a Function URL with AuthType AWS_IAM only', () => {
+      // THEN
+      const { template, logicalId } = synthesized.defaults;
+      template.resourceCountIs('AWS::Lambda::Url', 1);
+      template.hasResourceProperties('AWS::Lambda::Url', {
+        AuthType: 'AWS_IAM',
+        TargetFunctionArn: { 'Fn::GetAtt': [logicalId(defaults.reader), 'Arn'] },
+      });
+    });
+
+    it('encrypts the table with a rotated customer-managed key, on demand, with TTL on `ttl`', () => {
+      // THEN
+      const { template, logicalId } = synthesized.defaults;
+      template.resourceCountIs('AWS::DynamoDB::Table', 1);
+      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+      template.hasResource('AWS::DynamoDB::Table', {
+        Properties: {
+          KeySchema: [{ AttributeName: 'credential', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'credential', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+          SSESpecification: {
+            SSEEnabled: true,
+            SSEType: 'KMS',
+            KMSMasterKeyId: { 'Fn::GetAtt': [logicalId(defaults.tableKey), 'Arn'] },
+          },
+          TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        },
+        // A rebuildable cache: destroyed with the stack, key included.
+        DeletionPolicy: 'Delete',
+      });
+      template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+    });
+
+    it('keeps each function log in its own group for one month', () => {
+      // THEN
+      const { template, logicalId } = synthesized.defaults;
+      template.resourceCountIs('AWS::Logs::LogGroup', 2);
+      template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+      for (const fn of [defaults.refresher, defaults.reader]) {
+        const props = synthesized.defaults.json.Resources[logicalId(fn)]?.Properties;
+        expect(props?.LoggingConfig).toEqual({ LogGroup: { Ref: expect.stringMatching(/LogGroup/) } });
+      }
+      template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+    });
+
+    it('creates the secret with a placeholder value and retains it on delete', () => {
+      // THEN
+      const { template } = synthesized.defaults;
+      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      template.hasResource('AWS::SecretsManager::Secret', {
+        Properties: {
+          SecretString: JSON.stringify({ client_id: 'REPLACE_ME', client_secret: 'REPLACE_ME' }),
+          Description: Match.stringLikeRegexp("credential set 'default'.*Replace the placeholder"),
+        },
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+
+    it('schedules one refresh every 50 minutes with input {"credential": "default"}', () => {
+      // THEN
+      const { template, logicalId } = synthesized.defaults;
+      template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(50 minutes)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: {
+          Arn: { 'Fn::GetAtt': [logicalId(defaults.refresher), 'Arn'] },
+          Input: JSON.stringify({ credential: 'default' }),
+          RetryPolicy: Match.objectLike({ MaximumEventAgeInSeconds: 3000 }),
+        },
+      });
+    });
+
+    it('gives the refresher its environment, secret ARNs as references', () => {
+      // THEN
+      const { logicalId } = synthesized.defaults;
+      const environment = environmentOf(synthesized.defaults, defaults.refresher);
+      expect(JSON.parse(renderJoin(environment.CREDENTIALS))).toEqual([
+        {
+          name: 'default',
+          tokenUrl: A55_TOKEN_URL,
+          clientAuth: 'client_secret_post',
+          secretId: `<${logicalId(defaults.secrets.get('default') as secretsmanager.Secret)}>`,
+        },
+      ]);
+      expect(environment).toEqual({
+        TABLE_NAME: { Ref: logicalId(defaults.table) },
+        CREDENTIALS: expect.anything(),
+        POWERTOOLS_SERVICE_NAME: 'token-broker-refresher',
+        POWERTOOLS_METRICS_NAMESPACE: 'TokenBroker',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+    });
+
+    it('gives the reader its environment', () => {
+      // THEN
+      const { logicalId } = synthesized.defaults;
+      expect(environmentOf(synthesized.defaults, defaults.reader)).toEqual({
+        TABLE_NAME: { Ref: logicalId(defaults.table) },
+        CREDENTIAL_NAMES: 'default',
+        READ_CACHE_SECONDS: '30',
+        POWERTOOLS_SERVICE_NAME: 'token-broker-reader',
+        POWERTOOLS_METRICS_NAMESPACE: 'TokenBroker',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+    });
+
+    it('exposes the resources it documents', () => {
+      // THEN
+      expect(defaults.credentialNames).toEqual(['default']);
+      expect([...defaults.secrets.keys()]).toEqual(['default']);
+      expect([...defaults.schedules.keys()]).toEqual(['default']);
+      expect(defaults.readerUrl.url).toBeDefined();
+    });
+  });
+
+  describe('least privilege', () => {
+    it('lets the reader get items from its table and decrypt through DynamoDB, nothing else', () => {
+      // THEN
+      const { logicalId } = synthesized.defaults;
+      const statements = statementsOf(synthesized.defaults, defaults.reader.role as iam.IRole);
+      expect(actionsOf(statements).sort()).toEqual(
+        [
+          'dynamodb:GetItem',
+          'kms:Decrypt',
+          'kms:DescribeKey',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+        ].sort(),
+      );
+      expect(statementsFor(statements, 'dynamodb:').flatMap(resourcesOf)).toEqual([
+        { 'Fn::GetAtt': [logicalId(defaults.table), 'Arn'] },
+      ]);
+      expect(statementsFor(statements, 'kms:')).toEqual([
+        expect.objectContaining({
+          Resource: { 'Fn::GetAtt': [logicalId(defaults.tableKey), 'Arn'] },
+          Condition: { StringEquals: { 'kms:ViaService': expect.anything() } },
+        }),
+      ]);
+    });
+
+    it('never lets the reader touch Secrets Manager, in any configuration', () => {
+      // THEN
+      const cases: [Synthesized, TokenBroker][] = [
+        [synthesized.defaults, defaults],
+        [synthesized.two, twoStack.broker],
+        [synthesized.custom, custom],
+      ];
+      for (const [stack, broker] of cases) {
+        const actions = actionsOf(statementsOf(stack, broker.reader.role as iam.IRole));
+        expect(actions.filter((action) => action.toLowerCase().startsWith('secretsmanager:'))).toEqual([]);
+        expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+      }
+    });
+
+    it('lets the refresher read only its own secrets and write only its table', () => {
+      // THEN
+      const { logicalId } = synthesized.two;
+      const broker = twoStack.broker;
+      const statements = statementsOf(synthesized.two, broker.refresher.role as iam.IRole);
+      expect(actionsOf(statementsFor(statements, 'secretsmanager:')).sort()).toEqual([
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:GetSecretValue',
+      ]);
+      const secretRefs = ['sandbox', 'production'].map((name) => ({
+        Ref: logicalId(broker.secrets.get(name) as secretsmanager.Secret),
+      }));
+      expect(statementsFor(statements, 'secretsmanager:').flatMap(resourcesOf)).toEqual(secretRefs);
+      expect(actionsOf(statementsFor(statements, 'dynamodb:')).sort()).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+      ]);
+      expect(statementsFor(statements, 'dynamodb:').flatMap(resourcesOf)).toEqual([
+        { 'Fn::GetAtt': [logicalId(broker.table), 'Arn'] },
+      ]);
+      expect(actionsOf(statements).sort()).toEqual(
+        [
+          ...['dynamodb:GetItem', 'dynamodb:PutItem'],
+          ...['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          ...['logs:CreateLogStream', 'logs:PutLogEvents'],
+          ...actionsOf(statementsFor(statements, 'secretsmanager:')),
+        ].sort(),
+      );
+      expect(statements.flatMap(resourcesOf)).not.toContain('*');
+    });
+
+    it('lets the scheduler role invoke only the refresher, and only the scheduler assume it', () => {
+      // THEN
+      const { json, template, logicalId } = synthesized.two;
+      const role = twoStack.broker.node.findChild('SchedulerRole') as iam.Role;
+      const roleId = logicalId(role);
+      template.allResourcesProperties('AWS::Scheduler::Schedule', {
+        Target: Match.objectLike({ RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] } }),
+      });
+      expect(statementsOf(synthesized.two, role)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: { 'Fn::GetAtt': [logicalId(twoStack.broker.refresher), 'Arn'] },
+        },
+      ]);
+      const trust = json.Resources[roleId]?.Properties.AssumeRolePolicyDocument as { Statement: Statement[] };
+      expect(trust.Statement).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': expect.anything(), 'aws:SourceArn': expect.anything() },
+          },
+        }),
+      ]);
+    });
+
+    it('grantRead gives exactly lambda:InvokeFunction and lambda:InvokeFunctionUrl on the reader', () => {
+      // THEN
+      const { logicalId } = synthesized.defaults;
+      expect(statementsOf(synthesized.defaults, consumer)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl'],
+          Resource: { 'Fn::GetAtt': [logicalId(defaults.reader), 'Arn'] },
+        },
+      ]);
+    });
+
+    it('adds no resource policy to the reader without allowedOrganizationId', () => {
+      // THEN
+      synthesized.defaults.template.resourceCountIs('AWS::Lambda::Permission', 0);
+    });
+  });
+
+  describe('with two credential sets', () => {
+    it('creates two schedules, two secrets, one table and one reader', () => {
+      // THEN
+      const { template } = synthesized.two;
+      template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+      template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+      template.resourceCountIs('AWS::DynamoDB::Table', 1);
+      template.resourceCountIs('AWS::Lambda::Url', 1);
+      template.resourceCountIs('AWS::Lambda::Function', 2);
+    });
+
+    it.each(['sandbox', 'production'])('schedules %s with its own input', (name) => {
+      // THEN
+      synthesized.two.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(50 minutes)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: Match.objectLike({ Input: JSON.stringify({ credential: name }) }),
+      });
+    });
+
+    it('lists the names in configuration order for the reader, the first being the default', () => {
+      // THEN
+      expect(environmentOf(synthesized.two, twoStack.broker.reader).CREDENTIAL_NAMES).toBe(
+        'sandbox,production',
+      );
+    });
+
+    it('passes each token URL to the refresher, the A55 endpoint by default', () => {
+      // THEN
+      const credentials = JSON.parse(
+        renderJoin(environmentOf(synthesized.two, twoStack.broker.refresher).CREDENTIALS),
+      );
+      expect(credentials.map((c: Json) => [c.name, c.tokenUrl])).toEqual([
+        ['sandbox', SANDBOX_URL],
+        ['production', A55_TOKEN_URL],
+      ]);
+    });
+
+    it('outputs the reader, refresher, table and each secret ARN', () => {
+      // THEN
+      const { template, logicalId } = synthesized.two;
+      const broker = twoStack.broker;
+      template.hasOutput('ReaderFunctionName', { Value: { Ref: logicalId(broker.reader) } });
+      template.hasOutput('ReaderFunctionArn', { Value: { 'Fn::GetAtt': [logicalId(broker.reader), 'Arn'] } });
+      template.hasOutput('ReaderUrl', {
+        Value: { 'Fn::GetAtt': [logicalId(broker.readerUrl), 'FunctionUrl'] },
+      });
+      template.hasOutput('RefresherFunctionName', { Value: { Ref: logicalId(broker.refresher) } });
+      template.hasOutput('TableName', { Value: { Ref: logicalId(broker.table) } });
+      for (const [output, name] of [
+        ['SecretArnSandbox', 'sandbox'],
+        ['SecretArnProduction', 'production'],
+      ] as const) {
+        template.hasOutput(output, {
+          Value: { Ref: logicalId(broker.secrets.get(name) as secretsmanager.Secret) },
+          Description: Match.stringLikeRegexp(`credential set '${name}'`),
+        });
+      }
+    });
+  });
+
+  describe('with imported secrets and every optional prop', () => {
+    it('creates no secret for a secretName or a given secret', () => {
+      // THEN: the only secret is the one the test stack itself created
+      synthesized.custom.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      expect(custom.secrets.get('by-object')).toBe(external);
+    });
+
+    it('passes the imported secret by name and the given one by ARN', () => {
+      // THEN
+      const { logicalId } = synthesized.custom;
+      const credentials = JSON.parse(
+        renderJoin(environmentOf(synthesized.custom, custom.refresher).CREDENTIALS),
+      );
+      expect(credentials).toEqual([
+        {
+          name: 'by-name',
+          tokenUrl: A55_TOKEN_URL,
+          scope: 'a55/read',
+          clientAuth: 'client_secret_basic',
+          secretId: 'a55/by-name',
+        },
+        {
+          name: 'by-object',
+          tokenUrl: A55_TOKEN_URL,
+          clientAuth: 'client_secret_post',
+          secretId: `<${logicalId(external)}>`,
+        },
+      ]);
+    });
+
+    it('lets the refresher read the imported secret by its name-prefixed ARN', () => {
+      // THEN
+      const statements = statementsOf(synthesized.custom, custom.refresher.role as iam.IRole);
+      const resources = statementsFor(statements, 'secretsmanager:').flatMap(resourcesOf).map(renderJoin);
+      expect(resources).toEqual([
+        'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:a55/by-name-??????',
+        `<${synthesized.custom.logicalId(external)}>`,
+      ]);
+    });
+
+    it('applies the interval, cache seconds, log retention and removal policy', () => {
+      // THEN
+      const { template } = synthesized.custom;
+      template.allResourcesProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(30 minutes)' });
+      expect(environmentOf(synthesized.custom, custom.reader).READ_CACHE_SECONDS).toBe('0');
+      template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+      template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+      template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+    });
+
+    it('lets the whole organization call the reader both ways', () => {
+      // THEN
+      const { template, logicalId } = synthesized.custom;
+      expect(
+        Object.keys(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: '*' } })),
+      ).toHaveLength(2);
+      const reader = { 'Fn::GetAtt': [logicalId(custom.reader), 'Arn'] };
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: reader,
+        Principal: '*',
+        PrincipalOrgID: 'o-abcde12345',
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunctionUrl',
+        FunctionName: reader,
+        Principal: '*',
+        PrincipalOrgID: 'o-abcde12345',
+        FunctionUrlAuthType: 'AWS_IAM',
+      });
+    });
+  });
+
+  describe('grantRead to another account', () => {
+    it('allows both actions on the reader in its resource policy', () => {
+      // THEN
+      const { template, logicalId } = synthesized.custom;
+      const reader = { 'Fn::GetAtt': [logicalId(custom.reader), 'Arn'] };
+      const permissions = Object.values(
+        template.findResources('AWS::Lambda::Permission', { Properties: { Principal: '111122223333' } }),
+      ).map((resource) => resource.Properties);
+      expect(permissions.map((p) => p.Action).sort()).toEqual([
+        'lambda:InvokeFunction',
+        'lambda:InvokeFunction',
+        'lambda:InvokeFunctionUrl',
+      ]);
+      for (const permission of permissions) expect(permission.FunctionName).toEqual(reader);
+    });
+  });
+
+  describe('invalid props', () => {
+    const valid: TokenBrokerProps = { credentials: [{ name: 'sandbox' }] };
+
+    it.each<[string, TokenBrokerProps, string]>([
+      ['no credentials', { credentials: [] }, 'credentials: [] must list at least one credential set'],
+      [
+        'a bad name',
+        { credentials: [{ name: 'Prod' }] },
+        "credentials[0].name: 'Prod' must match [a-z0-9-]{1,64}",
+      ],
+      [
+        'a duplicate name',
+        { credentials: [{ name: 'a' }, { name: 'a' }] },
+        "credentials[1].name: 'a' duplicates credentials[0].name",
+      ],
+      [
+        'an http token URL',
+        { credentials: [{ name: 'a', tokenUrl: 'http://example.com/token' }] },
+        "credentials[0].tokenUrl: 'http://example.com/token' must use https",
+      ],
+      [
+        'an unknown clientAuth',
+        { credentials: [{ name: 'a', clientAuth: 'none' as 'client_secret_post' }] },
+        "credentials[0].clientAuth: 'none' must be one of client_secret_post, client_secret_basic",
+      ],
+      [
+        'an empty scope',
+        { credentials: [{ name: 'a', scope: '' }] },
+        "credentials[0].scope: '' must be a non-empty string",
+      ],
+      [
+        'both secret and secretName',
+        {
+          credentials: [
+            {
+              name: 'a',
+              secretName: 'x',
+              secret: secretsmanager.Secret.fromSecretNameV2(new Stack(), 'S', 'x'),
+            },
+          ],
+        },
+        "credentials[0].secretName: 'x' cannot be combined with secret",
+      ],
+      [
+        'a 4-minute interval',
+        { ...valid, refreshInterval: 4 },
+        'refreshInterval: 4 must be an integer from 5 to 55',
+      ],
+      [
+        'a 56-minute Duration',
+        { ...valid, refreshInterval: Duration.minutes(56) },
+        'refreshInterval: Duration.minutes(56) must be an integer from 5 to 55 minutes',
+      ],
+      [
+        'a Duration of 5.5 minutes',
+        { ...valid, refreshInterval: Duration.seconds(330) },
+        'refreshInterval: Duration.seconds(330) must be an integer from 5 to 55 minutes',
+      ],
+      [
+        'a negative cache',
+        { ...valid, readerCacheSeconds: -1 },
+        'readerCacheSeconds: -1 must be an integer from 0 to 300',
+      ],
+      [
+        'a cache over 300 s',
+        { ...valid, readerCacheSeconds: 301 },
+        'readerCacheSeconds: 301 must be an integer from 0 to 300',
+      ],
+      [
+        'a bad organization id',
+        { ...valid, allowedOrganizationId: 'r-abcd' },
+        "allowedOrganizationId: 'r-abcd' must match ^o-[a-z0-9]{10,32}$",
+      ],
+    ])('throws on %s, naming the prop and value', (_label, props, message) => {
+      // WHEN
+      const create = () => new TokenBroker(new Stack(), 'Broker', props);
+
+      // THEN
+      expect(create).toThrow(TokenBrokerConfigError);
+      expect(create).toThrow(message);
+    });
+
+    it('accepts a Duration of whole minutes and the bounds', () => {
+      // WHEN (bundling skipped: constructing a NodejsFunction would otherwise run esbuild)
+      const create = (refreshInterval: Duration | number) =>
+        new TokenBroker(new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } })), 'Broker', {
+          ...valid,
+          refreshInterval,
+        });
+
+      // THEN
+      expect(() => create(Duration.minutes(5))).not.toThrow();
+      expect(() => create(Duration.hours(0.5))).not.toThrow();
+      expect(() => create(55)).not.toThrow();
+    });
+  });
+});
