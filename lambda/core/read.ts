@@ -51,7 +51,8 @@ export function parseReadRequest(payload: unknown, credentialNames: readonly str
     );
   }
 
-  const credential = fields.credential ?? credentialNames[0];
+  // Only an absent field takes the default: an explicit null is a wrong type, not a wish.
+  const credential = fields.credential === undefined ? credentialNames[0] : fields.credential;
   if (!isCredentialName(credential)) {
     throw new BadRequest(
       typeof credential === 'string'
@@ -61,7 +62,8 @@ export function parseReadRequest(payload: unknown, credentialNames: readonly str
   }
   if (!credentialNames.includes(credential)) throw new UnknownCredential(credential, credentialNames);
 
-  const minValiditySeconds = fields.minValiditySeconds ?? MIN_VALIDITY.default;
+  const minValiditySeconds =
+    fields.minValiditySeconds === undefined ? MIN_VALIDITY.default : fields.minValiditySeconds;
   if (
     typeof minValiditySeconds !== 'number' ||
     !Number.isInteger(minValiditySeconds) ||
