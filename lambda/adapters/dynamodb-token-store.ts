@@ -209,6 +209,14 @@ export class DynamoDbTokenStore implements TokenStore {
   }
 }
 
+/** SDK errors whose messages name principals, actions and resources, never item values. */
+const MESSAGE_SAFE_ERRORS = new Set([
+  'AccessDeniedException',
+  'ResourceNotFoundException',
+  'UnrecognizedClientException',
+  ...RETRYABLE_ERRORS,
+]);
+
 /**
  * The SDK error's message and a copy of it fit to travel as `cause`. SDK errors hold no
  * request input, but two things could still carry a token: a deserialization error keeps
@@ -228,6 +236,10 @@ function describeSafely(error: unknown, accessToken: string | undefined): { mess
   let message = original.message;
   if (details.$responseBodyText !== undefined || /deserialization error/i.test(message)) {
     message = 'the response could not be parsed (body omitted)';
+  } else if (!MESSAGE_SAFE_ERRORS.has(original.name)) {
+    // Validation and unknown errors may quote the request or item values (the token);
+    // only the errors whose text AWS builds from names and ARNs are passed on.
+    message = 'message omitted';
   }
   if (accessToken) message = message.split(accessToken).join('[redacted]');
   message = message.length <= 300 ? message : `${message.slice(0, 300)}...`;

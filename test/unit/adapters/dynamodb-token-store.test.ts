@@ -207,6 +207,18 @@ describe('Class: DynamoDbTokenStore', () => {
       expect(error.message).toContain('deploy the stack');
     });
 
+    it('redacts the token from a message it passes on (AccessDenied)', async () => {
+      // Prepare
+      ddbMock.on(PutItemCommand).rejects(serviceError('AccessDeniedException', `denied for ${ACCESS_TOKEN}`));
+
+      // Act
+      const error = await storeError(() => store.put(TOKEN));
+
+      // Assess
+      expect(error.message).toContain('denied for [redacted]');
+      expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(ACCESS_TOKEN);
+    });
+
     it('never puts the access token into the message or the cause, even when the SDK message holds it', async () => {
       // Prepare
       ddbMock
@@ -218,7 +230,7 @@ describe('Class: DynamoDbTokenStore', () => {
 
       // Assess
       expect(error.message).not.toContain(ACCESS_TOKEN);
-      expect(error.message).toContain('[redacted]');
+      expect(error.message).toContain('ValidationException (message omitted)');
       expect(String(error.cause)).not.toContain(ACCESS_TOKEN);
       expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(ACCESS_TOKEN);
       expect(error.stack ?? '').not.toContain(ACCESS_TOKEN);
