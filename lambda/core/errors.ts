@@ -81,7 +81,7 @@ export class NotFound extends BrokerError {
   override readonly name = 'NotFound';
   readonly status = 404;
   constructor(path: string) {
-    super(`no such path '${path.slice(0, 100)}': use GET /token?credential=NAME`);
+    super(`no such path '${path.slice(0, 100)}': use GET /token?credential=NAME or GET /status`);
   }
 }
 

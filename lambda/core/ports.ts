@@ -73,6 +73,46 @@ export interface TokenStore {
   put(token: StoredToken): Promise<PutResult>;
 }
 
+/** The last failed refresh of a credential set, as recorded for the status answer. */
+export interface RefreshFailure {
+  /** Error name (`TokenRequestRejected`, `SecretInvalid`, ...). */
+  readonly name: string;
+  /** OAuth error code or HTTP status (`invalid_client`, `http_503`), when the endpoint gave one. */
+  readonly code?: string;
+  /** The error message: names the credential and what to do, never a secret or token. */
+  readonly message: string;
+  /** Epoch seconds. */
+  readonly at: number;
+}
+
+/** What is recorded about a credential set besides its token (a separate item: never touches the token). */
+export interface CredentialState {
+  readonly lastFailure?: RefreshFailure;
+  /** Epoch seconds of the last successful refresh. */
+  readonly lastSuccessAt?: number;
+  /** Epoch seconds when a reader last asked the refresher for a refresh. */
+  readonly refreshRequestedAt?: number;
+}
+
+/** Records refresh outcomes and self-healing requests. */
+export interface StateStore {
+  /** The recorded state; an empty object when nothing was recorded. */
+  get(credential: string): Promise<CredentialState>;
+  recordFailure(credential: string, failure: RefreshFailure): Promise<void>;
+  recordSuccess(credential: string, atSeconds: number): Promise<void>;
+  /**
+   * Claims the right to ask for a refresh: true when no request was recorded since
+   * `notBeforeSeconds` (and records `atSeconds`), false when another caller already asked.
+   * Atomic across all callers.
+   */
+  claimRefreshRequest(credential: string, atSeconds: number, notBeforeSeconds: number): Promise<boolean>;
+}
+
+/** Asks the refresher, asynchronously, to refresh a credential set. */
+export interface RefreshTrigger {
+  trigger(credential: string, reason: string): Promise<void>;
+}
+
 /** Time source, injected so expiry rules are tested without sleeping. */
 export interface Clock {
   /** Milliseconds since the epoch. */

@@ -27,7 +27,35 @@ export interface TokenView {
 /** Default and bounds of `minValiditySeconds`. */
 export const MIN_VALIDITY = { default: 300, min: 0, max: 3600 } as const;
 
-const READ_FIELDS = new Set(['credential', 'minValiditySeconds']);
+const READ_FIELDS = new Set(['action', 'credential', 'minValiditySeconds']);
+
+/** What a caller of the reader asked for. */
+export type ReaderRequest =
+  | { readonly action: 'token'; readonly request: ReadRequest }
+  | { readonly action: 'status' };
+
+/**
+ * Validates an invoke payload: `{"action": "status"}` asks for the status answer;
+ * anything else (with `action` absent or `"token"`) is a token request, see {@link parseReadRequest}.
+ * @throws BadRequest, UnknownCredential
+ */
+export function parseReaderRequest(payload: unknown, credentialNames: readonly string[]): ReaderRequest {
+  const action =
+    typeof payload === 'object' && payload !== null && !Array.isArray(payload)
+      ? (payload as Record<string, unknown>).action
+      : undefined;
+  if (action === 'status') {
+    const extra = Object.keys(payload as object).filter((key) => key !== 'action');
+    if (extra.length > 0) throw new BadRequest('a status request takes no other field than action');
+    return { action: 'status' };
+  }
+  if (action !== undefined && action !== 'token') {
+    throw new BadRequest(
+      `action must be 'token' or 'status', got ${typeof action === 'string' ? `'${action.slice(0, 20)}'` : describeJsonType(action)}`,
+    );
+  }
+  return { action: 'token', request: parseReadRequest(payload, credentialNames) };
+}
 
 /**
  * Validates an invoke payload (or the fields taken from a URL query) against the

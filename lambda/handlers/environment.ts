@@ -49,6 +49,8 @@ export interface ReaderEnvironment {
   /** In configuration order; the first is the default. */
   readonly credentialNames: readonly string[];
   readonly cacheSeconds: number;
+  /** The refresher to ask for a refresh when no token can be served; self-healing is off without it. */
+  readonly refresherFunctionName?: string;
 }
 
 /** Reads `TABLE_NAME` and `CREDENTIALS` (a JSON array of {@link CredentialConfig}). */
@@ -66,7 +68,7 @@ export function loadRefresherEnvironment(env: NodeJS.ProcessEnv): RefresherEnvir
   return { tableName: requireEnv(env, 'TABLE_NAME'), credentials: parsed.map(toCredentialConfig) };
 }
 
-/** Reads `TABLE_NAME`, `CREDENTIAL_NAMES` (comma-separated) and `READ_CACHE_SECONDS`. */
+/** Reads `TABLE_NAME`, `CREDENTIAL_NAMES` (comma-separated), `READ_CACHE_SECONDS` and `REFRESHER_FUNCTION_NAME`. */
 export function loadReaderEnvironment(env: NodeJS.ProcessEnv): ReaderEnvironment {
   const credentialNames = requireEnv(env, 'CREDENTIAL_NAMES')
     .split(',')
@@ -74,10 +76,12 @@ export function loadReaderEnvironment(env: NodeJS.ProcessEnv): ReaderEnvironment
   const bad = credentialNames.find((name) => !isCredentialName(name));
   if (bad !== undefined)
     throw new Error(`environment variable CREDENTIAL_NAMES has an invalid name '${bad}'`);
+  const refresherFunctionName = env.REFRESHER_FUNCTION_NAME?.trim();
   return {
     tableName: requireEnv(env, 'TABLE_NAME'),
     credentialNames,
     cacheSeconds: integerEnv(env, 'READ_CACHE_SECONDS', 30, 0, 300),
+    ...(refresherFunctionName ? { refresherFunctionName } : {}),
   };
 }
 

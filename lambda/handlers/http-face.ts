@@ -15,22 +15,24 @@ export function isFunctionUrlEvent(event: unknown): event is LambdaFunctionURLEv
 }
 
 /**
- * The read request fields of `GET /token?credential=NAME&minValiditySeconds=N`, in the
- * shape of an invoke payload so both faces share one validation.
+ * The request of a Function URL call, in the shape of an invoke payload so both faces
+ * share one validation: `GET /status` -> `{action: 'status'}`;
+ * `GET /token?credential=NAME&minValiditySeconds=N` -> `{credential, minValiditySeconds}`.
  * @throws MethodNotAllowed, NotFound, BadRequest
  */
-export function parseTokenRequest(event: LambdaFunctionURLEvent): Record<string, unknown> {
+export function parseHttpRequest(event: LambdaFunctionURLEvent): Record<string, unknown> {
   const method = event.requestContext.http.method.toUpperCase();
-  if (event.rawPath !== '/token') throw new NotFound(event.rawPath);
+  if (event.rawPath !== '/token' && event.rawPath !== '/status') throw new NotFound(event.rawPath);
   if (method !== 'GET') throw new MethodNotAllowed(method);
   const query = parseQuery(event.rawQueryString ?? '');
+  if (event.rawPath === '/status') {
+    if (query.size > 0) throw new BadRequest('GET /status takes no query parameters');
+    return { action: 'status' };
+  }
   const fields: Record<string, unknown> = {};
   for (const [key, value] of query) {
-    if (key === 'minValiditySeconds') {
-      fields[key] = /^\d{1,10}$/.test(value) ? Number(value) : value;
-    } else {
-      fields[key] = value;
-    }
+    if (key === 'action') throw new BadRequest("unknown query parameter 'action': use GET /status");
+    fields[key] = key === 'minValiditySeconds' && /^\d{1,10}$/.test(value) ? Number(value) : value;
   }
   return fields;
 }

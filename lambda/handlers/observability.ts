@@ -4,15 +4,9 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { METRICS_NAMESPACE } from '../core/telemetry.js';
 
-/** Metric names (namespace `TokenBroker`, dimension `credential`). */
-export const METRIC = {
-  refreshSucceeded: 'RefreshSucceeded',
-  refreshFailed: 'RefreshFailed',
-  tokenSecondsRemaining: 'TokenSecondsRemaining',
-  readServed: 'ReadServed',
-  readUnavailable: 'ReadUnavailable',
-} as const;
+export { METRIC } from '../core/telemetry.js';
 
 /** A logger and a metrics instance for one handler module. */
 export function createObservability(serviceName: string): { logger: Logger; metrics: Metrics } {
@@ -20,7 +14,7 @@ export function createObservability(serviceName: string): { logger: Logger; metr
     logger: new Logger({ serviceName }),
     metrics: new Metrics({
       serviceName,
-      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'TokenBroker',
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
     }),
   };
 }

@@ -1,49 +1,90 @@
 /**
  * Reader Lambda, IAM-protected on both faces: a direct invoke with
- * `{"credential"?, "minValiditySeconds"?}` answers the token or throws an error whose
- * `errorType` is its name; the Function URL answers `GET /token?credential=NAME` with
- * JSON and HTTP statuses (DESIGN.md, Read Lambda).
+ * `{"credential"?, "minValiditySeconds"?}` (or `{"action": "status"}`) answers JSON or
+ * throws an error whose `errorType` is its name; the Function URL answers
+ * `GET /token?credential=NAME` and `GET /status` with JSON and HTTP statuses
+ * (DESIGN.md, Read Lambda). When no token can be served it asks the refresher for one.
  */
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { AWS_CLIENT_CONFIG } from '../adapters/aws-client-config.js';
+import { DynamoDbStateStore } from '../adapters/dynamodb-state-store.js';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
+import { LambdaRefreshTrigger } from '../adapters/lambda-refresh-trigger.js';
 import { BrokerError, TokenUnavailable } from '../core/errors.js';
 import { systemClock } from '../core/ports.js';
-import { parseReadRequest, TokenReader, type TokenView } from '../core/read.js';
+import { parseReaderRequest, TokenReader, type TokenView } from '../core/read.js';
+import { RefreshRequester } from '../core/self-heal.js';
+import { type BrokerStatus, readStatus } from '../core/status.js';
+import { SERVICE } from '../core/telemetry.js';
 import { loadReaderEnvironment } from './environment.js';
-import { errorResponse, isFunctionUrlEvent, jsonResponse, parseTokenRequest } from './http-face.js';
+import { errorResponse, isFunctionUrlEvent, jsonResponse, parseHttpRequest } from './http-face.js';
 import { createObservability, errorFields, METRIC } from './observability.js';
 
 const environment = loadReaderEnvironment(process.env);
-const { logger, metrics } = createObservability('token-broker-reader');
-const reader = new TokenReader({
-  store: new DynamoDbTokenStore({
-    client: new DynamoDBClient(AWS_CLIENT_CONFIG),
-    tableName: environment.tableName,
-    onMalformedItem: (credential, problem) =>
-      logger.warn('stored token item is malformed; treating it as absent', { credential, problem }),
-  }),
-  clock: systemClock,
-  cacheSeconds: environment.cacheSeconds,
+const { logger, metrics } = createObservability(SERVICE.reader);
+const dynamodb = new DynamoDBClient(AWS_CLIENT_CONFIG);
+const store = new DynamoDbTokenStore({
+  client: dynamodb,
+  tableName: environment.tableName,
+  onMalformedItem: (credential, problem) =>
+    logger.warn('stored token item is malformed; treating it as absent', { credential, problem }),
 });
+const state = new DynamoDbStateStore({ client: dynamodb, tableName: environment.tableName });
+const reader = new TokenReader({ store, clock: systemClock, cacheSeconds: environment.cacheSeconds });
+const requester = environment.refresherFunctionName
+  ? new RefreshRequester({
+      state,
+      clock: systemClock,
+      trigger: new LambdaRefreshTrigger({
+        client: new LambdaClient(AWS_CLIENT_CONFIG),
+        functionName: environment.refresherFunctionName,
+      }),
+    })
+  : undefined;
 
-/** Validates, reads and records metrics; shared by both faces. */
-async function serve(payload: unknown): Promise<TokenView> {
-  const request = parseReadRequest(payload, environment.credentialNames);
-  metrics.addDimension('credential', request.credential);
+/** Validates, answers and records metrics; shared by both faces. */
+async function serve(payload: unknown): Promise<TokenView | BrokerStatus> {
+  const parsed = parseReaderRequest(payload, environment.credentialNames);
+  if (parsed.action === 'status') {
+    return readStatus(environment.credentialNames, { store, state, clock: systemClock });
+  }
+  const { credential } = parsed.request;
+  metrics.addDimension('credential', credential);
   try {
-    const token = await reader.read(request);
+    const token = await reader.read(parsed.request);
     metrics.addMetric(METRIC.readServed, MetricUnit.Count, 1);
     return token;
   } catch (error) {
-    if (error instanceof TokenUnavailable) metrics.addMetric(METRIC.readUnavailable, MetricUnit.Count, 1);
+    if (error instanceof TokenUnavailable) {
+      metrics.addMetric(METRIC.readUnavailable, MetricUnit.Count, 1);
+      await requestRefresh(credential);
+    }
     throw error;
+  }
+}
+
+/**
+ * Self-healing: ask the refresher for a token, at most once a minute per credential
+ * across all reader instances. Awaited, because a frozen Lambda would drop the request;
+ * never fails the read it came from.
+ */
+async function requestRefresh(credential: string): Promise<void> {
+  if (!requester) return;
+  try {
+    const outcome = await requester.request(credential);
+    if (outcome === 'requested') {
+      metrics.addMetric(METRIC.refreshRequested, MetricUnit.Count, 1);
+      logger.info('no usable token; asked the refresher for one', { credential });
+    }
+  } catch (error) {
+    logger.warn('could not ask the refresher for a token', { credential, ...errorFields(error) });
   }
 }
 
@@ -54,11 +95,11 @@ function isCallerFacing(error: unknown): error is BrokerError {
 
 /** Logs what went wrong without the request (it may hold a SigV4 Authorization header). */
 function logFailure(error: unknown): void {
-  if (error instanceof BrokerError && error.status < 500) logger.info('read refused', errorFields(error));
+  if (isCallerFacing(error)) logger.info('read refused', errorFields(error));
   else logger.error('read failed', errorFields(error));
 }
 
-async function read(event: unknown): Promise<TokenView | APIGatewayProxyStructuredResultV2> {
+async function read(event: unknown): Promise<TokenView | BrokerStatus | APIGatewayProxyStructuredResultV2> {
   if (isFunctionUrlEvent(event)) return readOverHttp(event);
   try {
     return await serve(event);
@@ -72,7 +113,7 @@ async function read(event: unknown): Promise<TokenView | APIGatewayProxyStructur
 
 async function readOverHttp(event: LambdaFunctionURLEvent): Promise<APIGatewayProxyStructuredResultV2> {
   try {
-    return jsonResponse(200, await serve(parseTokenRequest(event)));
+    return jsonResponse(200, await serve(parseHttpRequest(event)));
   } catch (error) {
     logFailure(error);
     return errorResponse(error);
@@ -81,9 +122,9 @@ async function readOverHttp(event: LambdaFunctionURLEvent): Promise<APIGatewayPr
 
 /** What an invoke caller sees for a failure the reader did not foresee. */
 class InternalError extends Error {
+  override readonly name = 'InternalError';
   constructor() {
     super('internal error; see the reader logs');
-    this.name = 'InternalError';
   }
 }
 

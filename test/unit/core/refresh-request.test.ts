@@ -1,18 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequest, UnknownCredential } from '../../../lambda/core/errors.js';
-import { selectCredential } from '../../../lambda/core/refresh-request.js';
+import { parseRefreshRequest } from '../../../lambda/core/refresh-request.js';
 import { testCredential } from '../../fakes/in-memory.js';
 
 const sandbox = testCredential({ name: 'sandbox' });
 const production = testCredential({ name: 'production' });
 
-describe('Function: selectCredential', () => {
+describe('Function: parseRefreshRequest', () => {
   it('picks the named set', () => {
-    expect(selectCredential({ credential: 'production' }, [sandbox, production])).toBe(production);
+    expect(parseRefreshRequest({ credential: 'production' }, [sandbox, production])).toEqual({
+      config: production,
+    });
   });
 
   it('defaults to the only set when the event names none', () => {
-    expect(selectCredential({}, [sandbox])).toBe(sandbox);
+    expect(parseRefreshRequest({}, [sandbox])).toEqual({ config: sandbox });
+  });
+
+  it('keeps a known reason', () => {
+    expect(parseRefreshRequest({ credential: 'sandbox', reason: 'secret-rotated' }, [sandbox])).toEqual({
+      config: sandbox,
+      reason: 'secret-rotated',
+    });
   });
 
   it.each([
@@ -21,8 +30,9 @@ describe('Function: selectCredential', () => {
     ['a null event', null, BadRequest, 'got null'],
     ['a bad name', { credential: '../etc' }, BadRequest, '1-64 characters'],
     ['an unknown name', { credential: 'staging' }, UnknownCredential, "unknown credential 'staging'"],
+    ['an unknown reason', { credential: 'sandbox', reason: 'because' }, BadRequest, 'reason must be one of'],
   ])('rejects %s', (_case, event, type, message) => {
-    const act = () => selectCredential(event, [sandbox, production]);
+    const act = () => parseRefreshRequest(event, [sandbox, production]);
     expect(act).toThrow(type);
     expect(act).toThrow(message);
   });

@@ -1,0 +1,65 @@
+/**
+ * Names shared by the Lambda code that emits telemetry and state, and the CDK code
+ * that alarms on it and grants access to it. Pure constants: importing this pulls in
+ * no SDK and no Powertools.
+ */
+
+/** CloudWatch namespace of every broker metric (Powertools EMF). */
+export const METRICS_NAMESPACE = 'TokenBroker';
+
+/** Powertools service names; also the `service` dimension of every metric. */
+export const SERVICE = {
+  refresher: 'token-broker-refresher',
+  reader: 'token-broker-reader',
+} as const;
+
+/**
+ * Metric names. Every metric has the dimensions `service` and `credential`;
+ * {@link METRIC.tokenEndpointRejected} also has `errorCode` (the OAuth error code, or `http_<status>`).
+ */
+export const METRIC = {
+  /** A refresh stored a token (or found a newer one stored). Count. */
+  refreshSucceeded: 'RefreshSucceeded',
+  /** A refresh failed; the stored token was left as it was. Count. */
+  refreshFailed: 'RefreshFailed',
+  /** The token endpoint refused the client credentials (`invalid_client`/401): a bad or rotated-away secret. Count. */
+  secretRejected: 'SecretRejected',
+  /** The token endpoint refused a request (4xx), by `errorCode`. Count. */
+  tokenEndpointRejected: 'TokenEndpointRejected',
+  /** Seconds of validity the stored token has, measured after every refresh attempt. Seconds. */
+  tokenSecondsRemaining: 'TokenSecondsRemaining',
+  /** A read was answered with a token. Count. */
+  readServed: 'ReadServed',
+  /** A read was answered TokenUnavailable. Count. */
+  readUnavailable: 'ReadUnavailable',
+  /** The reader asked the refresher for a refresh (self-healing). Count. */
+  refreshRequested: 'RefreshRequested',
+} as const;
+
+/** Dimension names. */
+export const DIMENSION = {
+  service: 'service',
+  credential: 'credential',
+  errorCode: 'errorCode',
+} as const;
+
+/** Why the refresher was invoked; sent as `reason` next to `credential`. */
+export const REFRESH_REASONS = ['schedule', 'secret-rotated', 'deploy', 'read-miss', 'manual'] as const;
+
+/** One of {@link REFRESH_REASONS}. */
+export type RefreshReason = (typeof REFRESH_REASONS)[number];
+
+/**
+ * Partition key of a credential set's state item (last refresh error, last success,
+ * last self-healing request), kept apart from the token item so that recording state
+ * never touches the token. `#` cannot occur in a credential name.
+ */
+export function stateKey(credential: string): string {
+  return `${credential}${STATE_KEY_SUFFIX}`;
+}
+
+/** Suffix of every state item's key; IAM conditions match `*#state`. */
+export const STATE_KEY_SUFFIX = '#state';
+
+/** The reader asks for at most one refresh per credential in this many seconds. */
+export const REFRESH_REQUEST_INTERVAL_SECONDS = 60;
