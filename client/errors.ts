@@ -1,0 +1,168 @@
+/**
+ * Errors of the consumer library. The reader's errors keep the name it gave them (its
+ * `errorType` on invoke, its `error` field over HTTP), so `error.name` and `instanceof`
+ * are the same whichever transport carried the answer. Each class spells its name out:
+ * consumer bundles are minified and would lose the class name. No message, field or
+ * cause ever holds a token.
+ */
+
+/** Where an error came from, for people reading it. */
+export interface TokenBrokerErrorOptions {
+  /** Which broker answered, e.g. `function a55-reader` or `https://abc.lambda-url.us-east-1.on.aws`. */
+  readonly broker: string;
+  /** HTTP status of the answer, when it came over a URL. */
+  readonly status?: number;
+  readonly cause?: unknown;
+}
+
+/** The options given to a client are wrong, or the environment names no broker. */
+export class ClientConfigError extends Error {
+  override readonly name = 'ClientConfigError';
+}
+
+/** Base class of every error about getting a token from the broker. */
+export abstract class TokenBrokerError extends Error {
+  /** Which broker answered. */
+  readonly broker: string;
+  /** HTTP status of the answer, when it came over a URL; undefined on invoke. */
+  readonly status: number | undefined;
+
+  protected constructor(message: string, options: TokenBrokerErrorOptions) {
+    super(
+      `${message} (broker: ${options.broker})`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.broker = options.broker;
+    this.status = options.status;
+  }
+}
+
+/** The reader refused the request as malformed (bad credential name, minValiditySeconds out of range). */
+export class BadRequest extends TokenBrokerError {
+  override readonly name = 'BadRequest';
+  constructor(message: string, options: TokenBrokerErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** The credential set asked for is not configured in this broker; the message lists those that are. */
+export class UnknownCredential extends TokenBrokerError {
+  override readonly name = 'UnknownCredential';
+  constructor(message: string, options: TokenBrokerErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** The URL was not the reader's `/token` path (a wrong `url` option). */
+export class NotFound extends TokenBrokerError {
+  override readonly name = 'NotFound';
+  constructor(message: string, options: TokenBrokerErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** The reader's URL was called with another method than GET. */
+export class MethodNotAllowed extends TokenBrokerError {
+  override readonly name = 'MethodNotAllowed';
+  constructor(message: string, options: TokenBrokerErrorOptions) {
+    super(message, options);
+  }
+}
+
+/**
+ * No token with enough validity is stored yet; the reader has asked the refresher for one.
+ * {@link TokenBrokerClient.getToken} retries this error until its deadline.
+ */
+export class TokenUnavailable extends TokenBrokerError {
+  override readonly name = 'TokenUnavailable';
+  /** What the reader's `Retry-After` asked for (URL transports only). */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(message: string, options: TokenBrokerErrorOptions & { readonly retryAfterSeconds?: number }) {
+    super(message, options);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** The reader failed in a way it does not explain to callers; the detail is in its log. */
+export class InternalError extends TokenBrokerError {
+  override readonly name = 'InternalError';
+  constructor(message: string, options: TokenBrokerErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** IAM refused the call: the caller's role lacks `lambda:InvokeFunction` (and, for URLs, `lambda:InvokeFunctionUrl`). */
+export class BrokerAccessDenied extends TokenBrokerError {
+  override readonly name = 'BrokerAccessDenied';
+  constructor(message: string, options: TokenBrokerErrorOptions) {
+    super(message, options);
+  }
+}
+
+/**
+ * The broker could not be reached or answered outside its contract: network failure,
+ * timeout, throttling, a missing function, a Lambda runtime error (`errorType` keeps it).
+ */
+export class BrokerUnavailable extends TokenBrokerError {
+  override readonly name = 'BrokerUnavailable';
+  /** The runtime's or SDK's error name, e.g. `Sandbox.Timedout` or `ResourceNotFoundException`. */
+  readonly errorType: string | undefined;
+  constructor(message: string, options: TokenBrokerErrorOptions & { readonly errorType?: string }) {
+    super(message, options);
+    this.errorType = options.errorType;
+  }
+}
+
+/** The broker answered success with a body that is not a token view; the body is never quoted. */
+export class BrokerResponseInvalid extends TokenBrokerError {
+  override readonly name = 'BrokerResponseInvalid';
+  constructor(message: string, options: TokenBrokerErrorOptions) {
+    super(message, options);
+  }
+}
+
+type ReaderErrorClass = new (message: string, options: TokenBrokerErrorOptions) => TokenBrokerError;
+
+/** The reader's error names (DESIGN.md, Read Lambda), mapped to their classes. */
+const READER_ERRORS: Readonly<Record<string, ReaderErrorClass>> = {
+  BadRequest,
+  UnknownCredential,
+  NotFound,
+  MethodNotAllowed,
+  TokenUnavailable,
+  InternalError,
+};
+
+/** Longest text taken from a remote answer into a message. */
+const MAX_REMOTE_TEXT = 500;
+
+/** Cuts text from the other side to a size a log line can carry. */
+export function clip(text: string, max = MAX_REMOTE_TEXT): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/** A fetch failure in words: `fetch failed` says nothing, the socket error below it does (ECONNREFUSED...). */
+export function describeCause(error: unknown): string {
+  if (!(error instanceof Error)) return clip(String(error), 300);
+  const inner = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return clip(`${error.message}${inner}`, 300);
+}
+
+/**
+ * The typed error for an error the reader answered with. Names outside its contract
+ * (Lambda runtime errors such as `Sandbox.Timedout`) become {@link BrokerUnavailable}.
+ */
+export function readerError(
+  errorType: string,
+  message: string,
+  options: TokenBrokerErrorOptions & { readonly retryAfterSeconds?: number },
+): TokenBrokerError {
+  const text = clip(message);
+  if (errorType === 'TokenUnavailable') return new TokenUnavailable(text, options);
+  const known = Object.hasOwn(READER_ERRORS, errorType) ? READER_ERRORS[errorType] : undefined;
+  if (known) return new known(text, options);
+  return new BrokerUnavailable(`the reader failed with ${clip(errorType, 100)}: ${text}`, {
+    ...options,
+    errorType,
+  });
+}

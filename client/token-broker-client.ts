@@ -1,0 +1,204 @@
+/**
+ * The token client consumers keep one of per process (module scope in a Lambda): it holds
+ * the token in memory, shares one broker call among concurrent callers, and rides out a
+ * short `TokenUnavailable` while the refresher catches up. About one broker call per
+ * token lifetime per container, whatever the call rate.
+ */
+import { type Clock, systemClock } from './clock.js';
+import { type BrokerTargetOptions, createTransport } from './create-transport.js';
+import { BrokerResponseInvalid, ClientConfigError, TokenUnavailable } from './errors.js';
+import type { BrokerToken, TokenTransport } from './transports/transport.js';
+
+/** Options of {@link TokenBrokerClient}; every one may be left out inside a connected consumer. */
+export interface TokenBrokerClientOptions extends BrokerTargetOptions {
+  /**
+   * Credential set to ask for (`[a-z0-9-]{1,64}`).
+   * @default TOKEN_BROKER_CREDENTIAL, else the broker's default (first) set
+   */
+  readonly credential?: string;
+  /**
+   * A token is served only while it has more than this many seconds left; the broker is
+   * asked for one with at least as much. 0 to 3600, the reader's bounds.
+   * @default 300
+   */
+  readonly minValiditySeconds?: number;
+  /**
+   * How long {@link TokenBrokerClient.getToken} keeps retrying `TokenUnavailable` (with
+   * backoff, honouring `Retry-After`) before it throws it. 0 disables retries.
+   * @default 5000
+   */
+  readonly retryDeadlineMs?: number;
+  /** Time source, injected by tests. @default the system clock */
+  readonly clock?: Clock;
+}
+
+/** Per-call options of {@link TokenBrokerClient.getToken}. */
+export interface GetTokenOptions {
+  /** Stops this caller's wait; the shared broker call itself goes on for the others. */
+  readonly signal?: AbortSignal;
+}
+
+/** A token and when, by this process's clock, it stops being served. */
+interface CachedToken {
+  readonly token: BrokerToken;
+  /** Local time of the request plus `expiresIn`: immune to clock skew with the broker. */
+  readonly expiresAtMs: number;
+}
+
+const CREDENTIAL_NAME = /^[a-z0-9-]{1,64}$/;
+const MIN_VALIDITY = { default: 300, min: 0, max: 3600 } as const;
+const BACKOFF = { baseMs: 200, maxMs: 1_000 } as const;
+
+/**
+ * Gets A55 Bearer tokens from the token broker.
+ *
+ * @example
+ * // In a consumer Lambda wired with connectConsumer(broker, fn): no options needed.
+ * const broker = new TokenBrokerClient();
+ * export async function handler() {
+ *   const token = await broker.getToken();
+ *   // ... Authorization: `Bearer ${token}`
+ * }
+ * @example
+ * // ECS/EC2 through the Function URL, a given credential set:
+ * const broker = new TokenBrokerClient({ url: process.env.READER_URL, credential: 'production' });
+ */
+export class TokenBrokerClient {
+  /** The credential set asked for; undefined means the broker's default. */
+  readonly credential: string | undefined;
+  /** Seconds of validity a served token has at least. */
+  readonly minValiditySeconds: number;
+  readonly #transport: TokenTransport;
+  readonly #clock: Clock;
+  readonly #retryDeadlineMs: number;
+  #cached: CachedToken | undefined;
+  #inFlight: Promise<CachedToken> | undefined;
+
+  /**
+   * @throws ClientConfigError when the options (or, without a target, the environment)
+   *   name no broker, name two, or hold an invalid value.
+   */
+  constructor(options: TokenBrokerClientOptions = {}) {
+    const { transport, envCredential } = createTransport(options);
+    this.#transport = transport;
+    this.credential = options.credential ?? envCredential;
+    if (this.credential !== undefined && !CREDENTIAL_NAME.test(this.credential)) {
+      throw new ClientConfigError(
+        `credential '${this.credential.slice(0, 70)}' is not a credential set name: 1-64 characters of a-z, 0-9 and -`,
+      );
+    }
+    this.minValiditySeconds = options.minValiditySeconds ?? MIN_VALIDITY.default;
+    if (
+      !Number.isInteger(this.minValiditySeconds) ||
+      this.minValiditySeconds < MIN_VALIDITY.min ||
+      this.minValiditySeconds > MIN_VALIDITY.max
+    ) {
+      throw new ClientConfigError(
+        `minValiditySeconds must be an integer from ${MIN_VALIDITY.min} to ${MIN_VALIDITY.max}, got ${this.minValiditySeconds}`,
+      );
+    }
+    this.#retryDeadlineMs = options.retryDeadlineMs ?? 5_000;
+    if (!Number.isFinite(this.#retryDeadlineMs) || this.#retryDeadlineMs < 0) {
+      throw new ClientConfigError(`retryDeadlineMs must be 0 or more, got ${this.#retryDeadlineMs}`);
+    }
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /**
+   * A Bearer token with more than `minValiditySeconds` left: the cached one, or a fresh
+   * one from the broker (one call shared by every concurrent caller).
+   *
+   * @throws a {@link TokenBrokerError}: `TokenUnavailable` once the retry deadline has
+   *   passed, the reader's other errors at once, transport failures at once. A failure is
+   *   never cached: the next call asks the broker again.
+   * @example
+   * const token = await broker.getToken();
+   */
+  async getToken(options: GetTokenOptions = {}): Promise<string> {
+    return (await this.getTokenDetails(options)).accessToken;
+  }
+
+  /**
+   * Like {@link getToken}, with the whole view; `expiresIn` is counted down to now.
+   * @example
+   * const { accessToken, expiresAt } = await broker.getTokenDetails();
+   */
+  async getTokenDetails(options: GetTokenOptions = {}): Promise<BrokerToken> {
+    options.signal?.throwIfAborted();
+    const cached = this.#cached;
+    if (cached && this.#hasValidityLeft(cached)) return this.#view(cached);
+    if (!this.#inFlight) {
+      this.#inFlight = this.#load().finally(() => {
+        this.#inFlight = undefined;
+      });
+    }
+    return this.#view(await untilAborted(this.#inFlight, options.signal));
+  }
+
+  /**
+   * Forgets `token` if it is the cached one, so the next {@link getToken} asks the broker.
+   * Call it when the A55 API rejected the token (HTTP 401). Returns whether it was dropped.
+   * @example
+   * if (response.status === 401) broker.invalidate(token);
+   */
+  invalidate(token: string): boolean {
+    if (this.#cached?.token.accessToken !== token) return false;
+    this.#cached = undefined;
+    return true;
+  }
+
+  /** Asks the broker, retrying `TokenUnavailable` until the deadline. */
+  async #load(): Promise<CachedToken> {
+    const deadline = this.#clock.now() + this.#retryDeadlineMs;
+    for (let attempt = 1; ; attempt++) {
+      const sentAtMs = this.#clock.now();
+      try {
+        const token = await this.#transport.fetchToken({
+          credential: this.credential,
+          minValiditySeconds: this.minValiditySeconds,
+        });
+        if (this.credential !== undefined && token.credential !== this.credential) {
+          throw new BrokerResponseInvalid(
+            `asked for credential '${this.credential}', the broker answered for '${token.credential.slice(0, 70)}'`,
+            { broker: this.#transport.description },
+          );
+        }
+        // Counted from when the request was sent: conservative by the call's latency.
+        const entry = { token, expiresAtMs: sentAtMs + token.expiresIn * 1000 };
+        this.#cached = entry;
+        return entry;
+      } catch (error) {
+        if (!(error instanceof TokenUnavailable)) throw error;
+        const delay = Math.max(backoff(attempt), (error.retryAfterSeconds ?? 0) * 1000);
+        // Waiting past the deadline (a long Retry-After included) would only delay the same answer.
+        if (this.#clock.now() + delay > deadline) throw error;
+        await this.#clock.sleep(delay);
+      }
+    }
+  }
+
+  #hasValidityLeft(entry: CachedToken): boolean {
+    return entry.expiresAtMs - this.#clock.now() > this.minValiditySeconds * 1000;
+  }
+
+  #view(entry: CachedToken): BrokerToken {
+    const expiresIn = Math.max(0, Math.floor((entry.expiresAtMs - this.#clock.now()) / 1000));
+    return { ...entry.token, expiresIn };
+  }
+}
+
+/** Capped exponential backoff with equal jitter: never a near-zero wait, never in lockstep. */
+function backoff(attempt: number): number {
+  const ceiling = Math.min(BACKOFF.maxMs, BACKOFF.baseMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
+
+/** `promise`, or the abort reason as soon as `signal` fires; `promise` itself runs on. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
