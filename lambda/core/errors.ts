@@ -57,8 +57,8 @@ export class TokenUnavailable extends BrokerError {
   constructor(
     readonly credential: string,
     reason: string,
-    /** Seconds a caller should wait before asking again. */
-    readonly retryAfterSeconds = 5,
+    /** Seconds a caller should wait before asking again: about how long a refresh takes. */
+    readonly retryAfterSeconds = 2,
   ) {
     super(
       `no usable token for credential '${credential}': ${reason}; ` +

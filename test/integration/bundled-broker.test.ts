@@ -14,9 +14,10 @@ import {
   GetItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBrokerApp } from '../../lib/broker-app.js';
 import { lambdaContext } from '../fakes/lambda-context.js';
 import {
@@ -39,9 +40,14 @@ type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Pr
 
 const STACK = 'A55TokenBroker';
 const TABLE = 'a55-token-broker-it';
+const REFRESHER_NAME = 'a55-token-broker-refresher';
 
 describe('Integration: bundled refresher and reader', () => {
   const secretsManager = mockClient(SecretsManagerClient);
+  // Lambda's async invoke, emulated: the reader's self-healing request runs the bundled refresher.
+  const lambda = mockClient(LambdaClient);
+  /** Refresher runs started through the emulated async invoke, with their payloads. */
+  const asyncInvocations: Array<{ payload: unknown; run: Promise<unknown> }> = [];
   let outdir: string;
   let template: Template;
   let refresherFn: SynthesizedFunction;
@@ -116,6 +122,7 @@ describe('Integration: bundled refresher and reader', () => {
       }),
     );
     refs[tableId] = TABLE;
+    refs[refresherFn.logicalId] = REFRESHER_NAME;
 
     // Each secret the stack creates gets a local ARN; sandbox and production map to the
     // server's post and basic clients in template order.
@@ -142,7 +149,24 @@ describe('Integration: bundled refresher and reader', () => {
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
+  afterEach(async () => {
+    await Promise.allSettled(asyncInvocations.map((invocation) => invocation.run));
+    asyncInvocations.length = 0;
+  });
+
   beforeEach(() => {
+    lambda.reset();
+    lambda
+      .on(InvokeCommand)
+      .callsFake((input: { FunctionName: string; InvocationType: string; Payload: Uint8Array }) => {
+        expect(input).toMatchObject({ FunctionName: REFRESHER_NAME, InvocationType: 'Event' });
+        const payload = JSON.parse(new TextDecoder().decode(input.Payload));
+        asyncInvocations.push({
+          payload,
+          run: refresh(payload, lambdaContext('refresher', 60_000)).catch((e) => e),
+        });
+        return { StatusCode: 202 };
+      });
     secretsManager.reset();
     secretsManager.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
       const value = secretValues.get(input.SecretId);
@@ -294,5 +318,74 @@ describe('Integration: bundled refresher and reader', () => {
     await expect(read({ credential: 'staging' }, lambdaContext('reader'))).rejects.toMatchObject({
       name: 'UnknownCredential',
     });
+  });
+
+  it('self-heals: a burst of reads facing a missing token triggers exactly one refresh, then the token is served', async () => {
+    // Prepare: no token and no recent request for production.
+    for (const key of ['production', 'production#state']) {
+      await db.send(new DeleteItemCommand({ TableName: TABLE, Key: { credential: { S: key } } }));
+    }
+    const readers = await Promise.all(Array.from({ length: 5 }, () => readerHandler()));
+
+    // Act: 40 reads across 5 reader instances.
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        (readers[index % readers.length] as Handler)(
+          { credential: 'production' },
+          lambdaContext('reader'),
+        ).catch((error: Error) => error),
+      ),
+    );
+    await Promise.all(asyncInvocations.map((invocation) => invocation.run));
+
+    // Assess
+    expect(answers.every((answer) => answer instanceof Error && answer.name === 'TokenUnavailable')).toBe(
+      true,
+    );
+    expect(asyncInvocations.map((invocation) => invocation.payload)).toEqual([
+      { credential: 'production', reason: 'read-miss' },
+    ]);
+    const healed = await (readers[0] as Handler)({ credential: 'production' }, lambdaContext('reader'));
+    expect((await oauth.introspect(healed.accessToken)).active).toBe(true);
+  });
+
+  it('status shows a rejected secret while the previous token is still served, and never the token', async () => {
+    // Prepare
+    const goodSecret = secretValues.get(secretArnOf('sandbox')) as string;
+    await refresh({ credential: 'sandbox' }, lambdaContext('refresher', 60_000));
+    secretValues.set(
+      secretArnOf('sandbox'),
+      JSON.stringify({ client_id: 'broker-post', client_secret: 'rotated-wrong' }),
+    );
+
+    try {
+      // Act
+      const error = await refresh(
+        { credential: 'sandbox', reason: 'secret-rotated' },
+        lambdaContext('refresher', 60_000),
+      ).catch((caught: Error) => caught);
+      const read = await readerHandler();
+      const status = await read({ action: 'status' }, lambdaContext('reader'));
+      const served = await read({ credential: 'sandbox' }, lambdaContext('reader'));
+
+      // Assess
+      expect(error).toMatchObject({ name: 'TokenRequestRejected', oauthError: 'invalid_client' });
+      const sandbox = status.credentials.find(
+        (entry: { credential: string }) => entry.credential === 'sandbox',
+      );
+      expect(sandbox).toMatchObject({
+        tokenStored: true,
+        lastError: {
+          name: 'TokenRequestRejected',
+          code: 'invalid_client',
+          message: expect.stringContaining("'sandbox'"),
+        },
+      });
+      expect(sandbox.secondsRemaining).toBeGreaterThan(3000);
+      expect(JSON.stringify(status)).not.toContain(served.accessToken);
+      expect((await oauth.introspect(served.accessToken)).active).toBe(true);
+    } finally {
+      secretValues.set(secretArnOf('sandbox'), goodSecret);
+    }
   });
 });

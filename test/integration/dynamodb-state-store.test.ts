@@ -1,0 +1,84 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state-store.js';
+import { DynamoDbTokenStore } from '../../lambda/adapters/dynamodb-token-store.js';
+import {
+  createLocalDynamoDbClient,
+  createTokenTable,
+  type DynamoDbLocal,
+  startDynamoDbLocal,
+  uniqueTableName,
+} from '../support/dynamodb-local.js';
+
+describe('Class: DynamoDbStateStore (DynamoDB Local)', () => {
+  let dynamo: DynamoDbLocal;
+  let state: DynamoDbStateStore;
+  let tokens: DynamoDbTokenStore;
+  let client: ReturnType<typeof createLocalDynamoDbClient>;
+  let table: string;
+
+  beforeAll(async () => {
+    dynamo = await startDynamoDbLocal();
+    client = createLocalDynamoDbClient(dynamo.endpoint);
+    table = uniqueTableName();
+    await createTokenTable(client, table);
+    state = new DynamoDbStateStore({ client, tableName: table });
+    tokens = new DynamoDbTokenStore({ client, tableName: table, consistentRead: true });
+  });
+
+  afterAll(async () => {
+    await dynamo?.stop();
+  });
+
+  it('answers an empty state when nothing was recorded', async () => {
+    expect(await state.get('fresh')).toEqual({});
+  });
+
+  it('records failures and successes in the <name>#state item, leaving the token item alone', async () => {
+    // Prepare
+    const token = {
+      credential: 'a',
+      accessToken: 'tok',
+      tokenType: 'Bearer' as const,
+      expiresAt: 2_000_000_000,
+      fetchedAt: 1_900_000_000,
+    };
+    await tokens.put(token);
+
+    // Act
+    await state.recordFailure('a', {
+      name: 'TokenRequestRejected',
+      code: 'invalid_client',
+      message: 'rejected',
+      at: 100,
+    });
+    await state.recordSuccess('a', 200);
+    await state.recordFailure('a', { name: 'TokenEndpointUnavailable', message: 'HTTP 503', at: 300 });
+
+    // Assess
+    expect(await state.get('a')).toEqual({
+      lastFailure: { name: 'TokenEndpointUnavailable', message: 'HTTP 503', at: 300 },
+      lastSuccessAt: 200,
+    });
+    expect(await tokens.get('a')).toEqual(token);
+    const raw = await client.send(
+      new GetItemCommand({ TableName: table, Key: { credential: { S: 'a#state' } } }),
+    );
+    expect(raw.Item?.lastErrorCode).toBeUndefined();
+  });
+
+  it('lets exactly one of many concurrent claims through per interval', async () => {
+    const claims = await Promise.all(
+      Array.from({ length: 25 }, () => state.claimRefreshRequest('b', 1_000, 940)),
+    );
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await state.claimRefreshRequest('b', 1_059, 999)).toBe(false);
+    expect(await state.claimRefreshRequest('b', 1_061, 1_001)).toBe(true);
+    expect((await state.get('b')).refreshRequestedAt).toBe(1_061);
+  });
+
+  it('a state item is never mistaken for a token', async () => {
+    await state.recordSuccess('c', 10);
+    expect(await tokens.get('c')).toBeUndefined();
+  });
+});
