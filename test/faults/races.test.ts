@@ -18,8 +18,8 @@ import {
   type DynamoDbLocal,
   startDynamoDbLocal,
   uniqueTableName,
-} from '../support/dynamodb-local.js';
-import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
+} from '../../local/dynamodb-local.js';
+import { type OAuthServer, startOAuthServer } from '../../local/oauth-server.js';
 import { canaryCredentials } from './harness.js';
 
 describe('Faults: races', () => {

@@ -8,14 +8,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SecretsManagerCredentialSource } from '../../lambda/adapters/secrets-manager-credential-source.js';
 import type { CredentialConfig } from '../../lambda/core/credential-config.js';
-import { json, type ScriptedHttpServer, startScriptedHttpServer } from '../fakes/scripted-http-server.js';
 import {
   createLocalDynamoDbClient,
   createTokenTable,
   type DynamoDbLocal,
   startDynamoDbLocal,
   uniqueTableName,
-} from '../support/dynamodb-local.js';
+} from '../../local/dynamodb-local.js';
+import { json, type ScriptedHttpServer, startScriptedHttpServer } from '../fakes/scripted-http-server.js';
 import { CANARY_SECRET, exposedText, FaultHarness } from './harness.js';
 
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:a55/prod-x1Y2z3';

@@ -7,6 +7,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CredentialConfig } from '../../lambda/core/credential-config.js';
+import {
+  createLocalDynamoDbClient,
+  createTokenTable,
+  type DynamoDbLocal,
+  startDynamoDbLocal,
+  uniqueTableName,
+} from '../../local/dynamodb-local.js';
+import { type OAuthServer, startOAuthServer } from '../../local/oauth-server.js';
 import { fakeJwt } from '../fakes/in-memory.js';
 import {
   json,
@@ -15,14 +23,6 @@ import {
   type ScriptedHttpServer,
   startScriptedHttpServer,
 } from '../fakes/scripted-http-server.js';
-import {
-  createLocalDynamoDbClient,
-  createTokenTable,
-  type DynamoDbLocal,
-  startDynamoDbLocal,
-  uniqueTableName,
-} from '../support/dynamodb-local.js';
-import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
 import { CANARY_SECRET, CANARY_TOKEN, canaryCredentials, exposedText, FaultHarness } from './harness.js';
 
 const MAX_ATTEMPTS = 4;

@@ -143,15 +143,17 @@ function environmentOf(stack: Synthesized, fn: IConstruct): Record<string, unkno
 describe('Construct: TokenBroker', () => {
   describe('with default props', () => {
     it('runs both functions on Node.js 24 and arm64 with 256 MB', () => {
-      // THEN
-      const { template } = synthesized.defaults;
-      template.resourceCountIs('AWS::Lambda::Function', 2);
-      template.allResourcesProperties('AWS::Lambda::Function', {
-        Runtime: 'nodejs24.x',
-        Architectures: ['arm64'],
-        MemorySize: 256,
-        Handler: 'index.handler',
-      });
+      // THEN: the third function is the deploy-time custom resource provider (operations.test.ts)
+      const { template, json, logicalId } = synthesized.defaults;
+      template.resourceCountIs('AWS::Lambda::Function', 3);
+      for (const fn of [defaults.refresher, defaults.reader]) {
+        expect(json.Resources[logicalId(fn)]?.Properties).toMatchObject({
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          MemorySize: 256,
+          Handler: 'index.handler',
+        });
+      }
     });
 
     it('gives the refresher 60 s (room for retries) and the reader 10 s', () => {
@@ -195,9 +197,9 @@ describe('Construct: TokenBroker', () => {
     });
 
     it('keeps each function log in its own group for one month', () => {
-      // THEN
+      // THEN: the custom resource provider's group included
       const { template, logicalId } = synthesized.defaults;
-      template.resourceCountIs('AWS::Logs::LogGroup', 2);
+      template.resourceCountIs('AWS::Logs::LogGroup', 3);
       template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
       for (const fn of [defaults.refresher, defaults.reader]) {
         const props = synthesized.defaults.json.Resources[logicalId(fn)]?.Properties;
@@ -264,6 +266,7 @@ describe('Construct: TokenBroker', () => {
         TABLE_NAME: { Ref: logicalId(defaults.table) },
         CREDENTIAL_NAMES: 'default',
         READ_CACHE_SECONDS: '30',
+        REFRESHER_FUNCTION_NAME: { Ref: logicalId(defaults.refresher) },
         POWERTOOLS_SERVICE_NAME: 'token-broker-reader',
         POWERTOOLS_METRICS_NAMESPACE: 'TokenBroker',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -280,27 +283,45 @@ describe('Construct: TokenBroker', () => {
   });
 
   describe('least privilege', () => {
-    it('lets the reader get items from its table and decrypt through DynamoDB, nothing else', () => {
+    it('lets the reader get items, update state items, decrypt through DynamoDB and invoke the refresher, nothing else', () => {
       // THEN
       const { logicalId } = synthesized.defaults;
+      const table = { 'Fn::GetAtt': [logicalId(defaults.table), 'Arn'] };
       const statements = statementsOf(synthesized.defaults, defaults.reader.role as iam.IRole);
       expect(actionsOf(statements).sort()).toEqual(
         [
           'dynamodb:GetItem',
+          'dynamodb:UpdateItem',
           'kms:Decrypt',
           'kms:DescribeKey',
+          'lambda:InvokeFunction',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
         ].sort(),
       );
-      expect(statementsFor(statements, 'dynamodb:').flatMap(resourcesOf)).toEqual([
-        { 'Fn::GetAtt': [logicalId(defaults.table), 'Arn'] },
+      expect(statementsFor(statements, 'dynamodb:')).toEqual([
+        { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: [table] },
+        // Self-healing bookkeeping: `<name>#state` items only, never a token item
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:UpdateItem',
+          Resource: table,
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['*#state'] } },
+        },
       ]);
       expect(statementsFor(statements, 'kms:')).toEqual([
         expect.objectContaining({
           Resource: { 'Fn::GetAtt': [logicalId(defaults.tableKey), 'Arn'] },
           Condition: { StringEquals: { 'kms:ViaService': expect.anything() } },
         }),
+      ]);
+      // The unqualified refresher ARN: no `:*` (every version and alias)
+      expect(statementsFor(statements, 'lambda:')).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: { 'Fn::GetAtt': [logicalId(defaults.refresher), 'Arn'] },
+        },
       ]);
     });
 
@@ -333,18 +354,44 @@ describe('Construct: TokenBroker', () => {
         Ref: logicalId(broker.secrets.get(name) as secretsmanager.Secret),
       }));
       expect(statementsFor(statements, 'secretsmanager:').flatMap(resourcesOf)).toEqual(secretRefs);
-      expect(actionsOf(statementsFor(statements, 'dynamodb:')).sort()).toEqual([
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
+      const table = { 'Fn::GetAtt': [logicalId(broker.table), 'Arn'] };
+      expect(statementsFor(statements, 'dynamodb:')).toEqual([
+        { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: [table] },
+        // Its last error and success go to the `<name>#state` item; tokens are only ever Put
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:UpdateItem',
+          Resource: table,
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['*#state'] } },
+        },
       ]);
-      expect(statementsFor(statements, 'dynamodb:').flatMap(resourcesOf)).toEqual([
-        { 'Fn::GetAtt': [logicalId(broker.table), 'Arn'] },
+      // The failure queue (on-failure destination): send, and the key only through SQS
+      expect(statementsFor(statements, 'sqs:')).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': [logicalId(broker.failureQueue), 'Arn'] },
+        },
+      ]);
+      expect(
+        statementsFor(statements, 'kms:').filter((statement) =>
+          JSON.stringify(statement.Resource).includes(logicalId(broker.failureQueueKey)),
+        ),
+      ).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: { 'Fn::GetAtt': [logicalId(broker.failureQueueKey), 'Arn'] },
+          Condition: { StringEquals: { 'kms:ViaService': expect.anything() } },
+        },
       ]);
       expect(actionsOf(statements).sort()).toEqual(
         [
-          ...['dynamodb:GetItem', 'dynamodb:PutItem'],
+          ...['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
           ...['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          ...['kms:Decrypt', 'kms:GenerateDataKey'],
           ...['logs:CreateLogStream', 'logs:PutLogEvents'],
+          'sqs:SendMessage',
           ...actionsOf(statementsFor(statements, 'secretsmanager:')),
         ].sort(),
       );
@@ -390,8 +437,13 @@ describe('Construct: TokenBroker', () => {
     });
 
     it('adds no resource policy to the reader without allowedOrganizationId', () => {
-      // THEN
-      synthesized.defaults.template.resourceCountIs('AWS::Lambda::Permission', 0);
+      // THEN (the refresher's permission for its rotation rule is in operations.test.ts)
+      const { template, logicalId } = synthesized.defaults;
+      const reader = { 'Fn::GetAtt': [logicalId(defaults.reader), 'Arn'] };
+      const readerPermissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+        (resource) => JSON.stringify(resource.Properties.FunctionName) === JSON.stringify(reader),
+      );
+      expect(readerPermissions).toEqual([]);
     });
   });
 
@@ -403,7 +455,8 @@ describe('Construct: TokenBroker', () => {
       template.resourceCountIs('AWS::SecretsManager::Secret', 2);
       template.resourceCountIs('AWS::DynamoDB::Table', 1);
       template.resourceCountIs('AWS::Lambda::Url', 1);
-      template.resourceCountIs('AWS::Lambda::Function', 2);
+      // refresher, reader and the deploy-time custom resource provider
+      template.resourceCountIs('AWS::Lambda::Function', 3);
     });
 
     it.each(['sandbox', 'production'])('schedules %s with its own input', (name) => {

@@ -19,13 +19,13 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBrokerApp } from '../../lib/broker-app.js';
-import { lambdaContext } from '../fakes/lambda-context.js';
 import {
   createLocalDynamoDbClient,
   type DynamoDbLocal,
   startDynamoDbLocal,
-} from '../support/dynamodb-local.js';
-import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
+} from '../../local/dynamodb-local.js';
+import { type OAuthServer, startOAuthServer } from '../../local/oauth-server.js';
+import { lambdaContext } from '../fakes/lambda-context.js';
 import {
   importBundledHandler,
   logicalIdsOfType,

@@ -8,7 +8,7 @@ import {
   type DynamoDbLocal,
   startDynamoDbLocal,
   uniqueTableName,
-} from '../support/dynamodb-local.js';
+} from '../../local/dynamodb-local.js';
 
 describe('Class: DynamoDbStateStore (DynamoDB Local)', () => {
   let dynamo: DynamoDbLocal;

@@ -11,7 +11,7 @@ import {
   type DynamoDbLocal,
   startDynamoDbLocal,
   uniqueTableName,
-} from '../support/dynamodb-local.js';
+} from '../../local/dynamodb-local.js';
 
 const FETCHED_AT = 1_800_000_000;
 

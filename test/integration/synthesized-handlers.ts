@@ -98,17 +98,30 @@ export function resolveIntrinsics(value: unknown, refs: Record<string, string>):
 }
 
 let coldStarts = 0;
+/** Cold starts borrow process.env, so they run one at a time. */
+let importQueue: Promise<unknown> = Promise.resolve();
 
 /**
  * Imports a fresh instance of a synthesized bundle with its template environment
  * (plus `extraEnv`, e.g. local endpoints) in `process.env` while the module initialises,
  * as Lambda would at cold start. Returns its exported handler.
  */
-export async function importBundledHandler<H>(
+export function importBundledHandler<H>(
   outdir: string,
   fn: SynthesizedFunction,
   refs: Record<string, string>,
   extraEnv: Record<string, string> = {},
+): Promise<H> {
+  const next = importQueue.then(() => coldStart<H>(outdir, fn, refs, extraEnv));
+  importQueue = next.catch(() => undefined);
+  return next;
+}
+
+async function coldStart<H>(
+  outdir: string,
+  fn: SynthesizedFunction,
+  refs: Record<string, string>,
+  extraEnv: Record<string, string>,
 ): Promise<H> {
   const environment = Object.fromEntries(
     Object.entries(fn.environment).map(([name, value]) => [name, resolveIntrinsics(value, refs)]),

@@ -24,14 +24,14 @@ import {
   UnknownCredential,
 } from '../../../client/index.js';
 import { DynamoDbTokenStore } from '../../../lambda/adapters/dynamodb-token-store.js';
-import { captureOutput, lambdaContext } from '../../fakes/lambda-context.js';
 import {
   createLocalDynamoDbClient,
   createTokenTable,
   type DynamoDbLocal,
   startDynamoDbLocal,
   uniqueTableName,
-} from '../../support/dynamodb-local.js';
+} from '../../../local/dynamodb-local.js';
+import { captureOutput, lambdaContext } from '../../fakes/lambda-context.js';
 import { lambdaPayload } from '../../unit/client/fakes.js';
 import { type A55StandIn, startA55StandIn, WALLETS } from './a55-stand-in.js';
 import { type FunctionUrlServer, startFunctionUrlServer, type UrlHandler } from './function-url-server.js';

@@ -75,13 +75,11 @@ describe('Handler: read (operations)', () => {
 
     it('does not invoke the refresher when another reader asked within the minute', async () => {
       dynamodb.on(GetItemCommand).resolves({});
-      dynamodb
-        .on(UpdateItemCommand)
-        .rejects(
-          Object.assign(new Error('The conditional request failed'), {
-            name: 'ConditionalCheckFailedException',
-          }),
-        );
+      dynamodb.on(UpdateItemCommand).rejects(
+        Object.assign(new Error('The conditional request failed'), {
+          name: 'ConditionalCheckFailedException',
+        }),
+      );
       await expect(handler({}, lambdaContext('reader'))).rejects.toMatchObject({ name: 'TokenUnavailable' });
       expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
     });

@@ -66,6 +66,7 @@ describe('Function: loadBrokerConfig', () => {
       ],
       refreshIntervalMinutes: 45,
       allowedOrganizationId: 'o-abcde12345',
+      alarmEmail: 'ops@example.com',
     };
     const expected = {
       credentials: [
@@ -84,6 +85,7 @@ describe('Function: loadBrokerConfig', () => {
       ],
       refreshIntervalMinutes: 45,
       allowedOrganizationId: 'o-abcde12345',
+      alarmEmail: 'ops@example.com',
     };
 
     it('reads an object, as cdk.json holds it', () => {
@@ -110,6 +112,19 @@ describe('Function: loadBrokerConfig', () => {
     it.each([5, 55])('accepts the interval bound %i', (minutes) => {
       // Act & Assess
       expect(loadBrokerConfig({ refreshIntervalMinutes: minutes }).refreshIntervalMinutes).toBe(minutes);
+    });
+
+    it.each(['ops@example.com', 'a55-oncall+broker@mail.example.co.uk'])(
+      'accepts the alarm e-mail %s',
+      (alarmEmail) => {
+        // Act & Assess
+        expect(loadBrokerConfig({ alarmEmail }).alarmEmail).toBe(alarmEmail);
+      },
+    );
+
+    it('leaves alarmEmail out when it is not configured', () => {
+      // Act & Assess
+      expect(loadBrokerConfig({ credentials: [{ name: 'sandbox' }] })).not.toHaveProperty('alarmEmail');
     });
 
     it('accepts a 64-character name of a-z, 0-9 and dashes', () => {
@@ -201,7 +216,7 @@ describe('Function: loadBrokerConfig', () => {
 
       // Assess
       expect(message).toBe(
-        "tokenBroker: unknown key 'refreshInterval' (allowed: credentials, refreshIntervalMinutes, allowedOrganizationId)",
+        "tokenBroker: unknown key 'refreshInterval' (allowed: credentials, refreshIntervalMinutes, allowedOrganizationId, alarmEmail)",
       );
     });
 
@@ -258,6 +273,19 @@ describe('Function: loadBrokerConfig', () => {
         );
       },
     );
+
+    it.each([
+      ['no @', "'ops.example.com'", 'ops.example.com'],
+      ['no dotted domain', "'ops@localhost'", 'ops@localhost'],
+      ['a list', "'a@example.com, b@example.com'", 'a@example.com, b@example.com'],
+      ['a space', "'ops @example.com'", 'ops @example.com'],
+      ['a number', '42', 42],
+    ])('rejects an alarmEmail with %s', (_label, shown, alarmEmail) => {
+      // Act & Assess
+      expect(errorOf({ alarmEmail })).toBe(
+        `tokenBroker.alarmEmail: ${shown} must be one e-mail address, e.g. ops@example.com`,
+      );
+    });
 
     it('rejects a secretName Secrets Manager would refuse', () => {
       // Act & Assess

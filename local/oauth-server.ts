@@ -21,7 +21,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import type { ClientAuthMethod } from '../../lambda/core/credential-config.js';
+import type { ClientAuthMethod } from '../lambda/core/credential-config.js';
 import { verifyEs256Jwt } from './jwt-check.js';
 import { type TokenFault, TokenRequestGate, type TokenRequestRecord } from './oauth-token-gate.js';
 import { createOidcMemoryAdapter } from './oidc-memory-adapter.js';
