@@ -8,6 +8,7 @@ import { A55_TOKEN_URL, type ClientAuthMethod } from '../lambda/core/credential-
 import {
   assertCredentialFields,
   assertUniqueNames,
+  emailProblem,
   integerRangeProblem,
   invalid,
   organizationIdProblem,
@@ -41,6 +42,8 @@ export interface BrokerConfig {
   readonly refreshIntervalMinutes: number;
   /** AWS Organization whose principals may call the reader, when set. */
   readonly allowedOrganizationId?: string;
+  /** Where the stack's alarm topic sends e-mail, when set (the stack then creates the topic). */
+  readonly alarmEmail?: string;
 }
 
 /** The configuration used when the context key is absent: one set on A55's endpoint. */
@@ -49,7 +52,12 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
   refreshIntervalMinutes: REFRESH_INTERVAL_MINUTES.default,
 };
 
-const TOP_LEVEL_KEYS = ['credentials', 'refreshIntervalMinutes', 'allowedOrganizationId'] as const;
+const TOP_LEVEL_KEYS = [
+  'credentials',
+  'refreshIntervalMinutes',
+  'allowedOrganizationId',
+  'alarmEmail',
+] as const;
 const CREDENTIAL_KEYS = ['name', 'tokenUrl', 'scope', 'clientAuth', 'secretName'] as const;
 
 /**
@@ -85,10 +93,17 @@ export function loadBrokerConfig(raw: unknown): BrokerConfig {
     if (problem) throw invalid(`${root}.allowedOrganizationId`, orgId, problem);
   }
 
+  const alarmEmail = fields.alarmEmail;
+  if (alarmEmail !== undefined) {
+    const problem = emailProblem(alarmEmail);
+    if (problem) throw invalid(`${root}.alarmEmail`, alarmEmail, problem);
+  }
+
   return {
     credentials,
     refreshIntervalMinutes: interval as number,
     ...(orgId === undefined ? {} : { allowedOrganizationId: orgId as string }),
+    ...(alarmEmail === undefined ? {} : { alarmEmail: alarmEmail as string }),
   };
 }
 

@@ -5,6 +5,7 @@
 import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { ClientAuthMethod } from '../lambda/core/credential-config.js';
 import {
   assertCredentialFields,
@@ -83,11 +84,19 @@ export interface TokenBrokerProps {
    */
   readonly allowedOrganizationId?: string;
   /**
-   * What happens to the token table and its KMS key when they leave the stack. The
-   * table is a cache the refresher rebuilds within one interval, hence DESTROY.
+   * What happens to the token table, the failure queue and their KMS keys when they leave
+   * the stack. The table is a cache the refresher rebuilds within one interval, and the
+   * queue holds failure records that only matter while the broker exists, hence DESTROY.
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * SNS topic every broker alarm notifies when it goes to ALARM and back to OK. An
+   * encrypted topic's key must let `cloudwatch.amazonaws.com` use it (kms:Decrypt,
+   * kms:GenerateDataKey), or the notifications are dropped.
+   * @default - the alarms have no action (add one through `broker.alarms.all`)
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /** The props after validation, with numbers in the units the resources want. */

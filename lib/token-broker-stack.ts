@@ -3,8 +3,10 @@
  * configuration, plus the outputs operators and consumers need after `cdk deploy`.
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { type BrokerConfig, CONFIG_CONTEXT_KEY, loadBrokerConfig } from './config.js';
+import { createAlarmTopic } from './operations/alarm-topic.js';
 import { TokenBroker } from './token-broker.js';
 import { TokenBrokerConfigError } from './validation.js';
 
@@ -19,23 +21,28 @@ export interface TokenBrokerStackProps extends StackProps {
 
 /**
  * A stack holding one {@link TokenBroker}. Outputs: ReaderFunctionName,
- * ReaderFunctionArn, ReaderUrl, RefresherFunctionName, TableName, and
+ * ReaderFunctionArn, ReaderUrl, RefresherFunctionName, TableName, FailureQueueUrl,
+ * DashboardName, DashboardUrl, AlarmTopicArn (with `alarmEmail`), and
  * `SecretArn<Name>` per credential set (e.g. `SecretArnSandbox`).
  */
 export class TokenBrokerStack extends Stack {
   /** The broker this stack deploys. */
   readonly broker: TokenBroker;
+  /** The alarm topic, created when the configuration has an `alarmEmail`. */
+  readonly alarmTopic?: sns.Topic;
 
   constructor(scope: Construct, id: string, props: TokenBrokerStackProps = {}) {
     super(scope, id, props);
     const config = props.config ?? loadBrokerConfig(this.node.tryGetContext(CONFIG_CONTEXT_KEY));
 
+    if (config.alarmEmail !== undefined) this.alarmTopic = createAlarmTopic(this, config.alarmEmail).topic;
     this.broker = new TokenBroker(this, 'TokenBroker', {
       credentials: config.credentials,
       refreshInterval: Duration.minutes(config.refreshIntervalMinutes),
       ...(config.allowedOrganizationId === undefined
         ? {}
         : { allowedOrganizationId: config.allowedOrganizationId }),
+      ...(this.alarmTopic === undefined ? {} : { alarmTopic: this.alarmTopic }),
     });
 
     const { broker } = this;
@@ -56,6 +63,28 @@ export class TokenBrokerStack extends Stack {
       value: broker.refresher.functionName,
     });
     new CfnOutput(this, 'TableName', { description: 'DynamoDB token cache', value: broker.table.tableName });
+    new CfnOutput(this, 'FailureQueueUrl', {
+      description:
+        'SQS queue of failed refreshes (async invokes after their retries, undelivered rotation events)',
+      value: broker.failureQueue.queueUrl,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'CloudWatch dashboard of the broker',
+      value: broker.dashboard.dashboardName,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      // The commercial partition's console; the name output works everywhere.
+      description: 'CloudWatch dashboard of the broker (console link)',
+      value:
+        `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}` +
+        `#dashboards:name=${broker.dashboard.dashboardName}`,
+    });
+    if (this.alarmTopic !== undefined) {
+      new CfnOutput(this, 'AlarmTopicArn', {
+        description: 'SNS topic of the broker alarms (confirm the e-mail subscription)',
+        value: this.alarmTopic.topicArn,
+      });
+    }
 
     const outputIds = new Map<string, string>();
     for (const [name, secret] of broker.secrets) {

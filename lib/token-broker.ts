@@ -1,34 +1,36 @@
 /**
  * The TokenBroker construct: a DynamoDB token cache, a scheduled refresher that alone
  * reads the client secrets, and an IAM-protected reader that serves the cached tokens
- * (see DESIGN.md). Every cdk-nag finding it causes is acknowledged here, with its reason.
+ * (see DESIGN.md), plus its operations (lib/operations/): refresh on secret rotation and
+ * after every deploy, a failure queue, alarms and a dashboard. Every cdk-nag finding it
+ * causes is acknowledged, with its reason, where the resource is created.
  */
-import { Duration, RemovalPolicy, SecretValue, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { FunctionUrlAuthType, type IFunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import {
-  A55_TOKEN_URL,
-  type CredentialConfig,
-  SECRET_PLACEHOLDER,
-} from '../lambda/core/credential-config.js';
+import { A55_TOKEN_URL, type CredentialConfig } from '../lambda/core/credential-config.js';
+import { METRICS_NAMESPACE, SERVICE, STATE_KEY_SUFFIX } from '../lambda/core/telemetry.js';
 import { createBrokerFunction } from './broker-function.js';
+import { credentialSecret } from './credential-secret.js';
 import { acknowledgeNag } from './nag.js';
-import {
-  type TokenBrokerCredential,
-  type TokenBrokerProps,
-  validateTokenBrokerProps,
-} from './token-broker-props.js';
-
-/** Metrics namespace of both functions (Powertools EMF). */
-const METRICS_NAMESPACE = 'TokenBroker';
+import { createAlarms, type TokenBrokerAlarms } from './operations/alarms.js';
+import { createDashboard } from './operations/dashboard.js';
+import { createDeployRefreshes } from './operations/deploy-refresh.js';
+import { createFailureQueue, EncryptedQueueDestination } from './operations/failure-queue.js';
+import { createRotationRules } from './operations/rotation.js';
+import { createRefreshSchedules } from './refresh-schedules.js';
+import { type TokenBrokerProps, validateTokenBrokerProps } from './token-broker-props.js';
 
 /**
  * A55 token broker: keeps one fresh OAuth 2.0 client-credentials token per credential
@@ -57,6 +59,21 @@ export class TokenBroker extends Construct {
   readonly schedules: ReadonlyMap<string, Schedule>;
   /** Set names in configuration order; the first is the reader's default. */
   readonly credentialNames: readonly string[];
+  /**
+   * Failed refreshes: the refresher's async on-failure destination and the rotation rules'
+   * dead-letter queue. KMS-encrypted ({@link failureQueueKey}), TLS only, 14 days retention.
+   */
+  readonly failureQueue: sqs.Queue;
+  /** Customer-managed key encrypting {@link failureQueue}, rotated yearly. */
+  readonly failureQueueKey: kms.Key;
+  /** The `Secret Label Updated` (AWSCURRENT) rule of each set, by set name. */
+  readonly rotationRules: ReadonlyMap<string, events.Rule>;
+  /** The custom resource that refreshes each set after a deploy, by set name. */
+  readonly deployRefreshes: ReadonlyMap<string, AwsCustomResource>;
+  /** Every alarm, per credential set and broker-wide. */
+  readonly alarms: TokenBrokerAlarms;
+  /** The broker's CloudWatch dashboard. */
+  readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: TokenBrokerProps) {
     super(scope, id);
@@ -87,7 +104,7 @@ export class TokenBroker extends Construct {
 
     const credentials = props.credentials.map((credential) => ({
       ...credential,
-      secret: this.secretFor(credential),
+      secret: credentialSecret(this, credential),
     }));
     this.credentialNames = credentials.map((credential) => credential.name);
     this.secrets = new Map(credentials.map((credential) => [credential.name, credential.secret]));
@@ -110,14 +127,16 @@ export class TokenBroker extends Construct {
         TABLE_NAME: this.table.tableName,
         // toJsonString keeps the secret ARNs as CloudFormation references.
         CREDENTIALS: Stack.of(this).toJsonString(refresherConfig),
-        POWERTOOLS_SERVICE_NAME: 'token-broker-refresher',
+        POWERTOOLS_SERVICE_NAME: SERVICE.refresher,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
       },
     });
     this.refresher = refresher.fn;
-    // table.grant, not grantReadWriteData: the refresher needs two item calls, not Scan/Delete/Batch*.
+    // table.grant, not grantReadWriteData: the refresher needs item calls, not Scan/Delete/Batch*.
     this.table.grant(refresher.role, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    // It records its last error and success in the `<name>#state` item, and only there.
+    this.grantStateUpdates(refresher.role);
     // What grantWriteData would give on the key, without the ReEncrypt*/GenerateDataKey* wildcards
     // that DynamoDB item calls never use.
     this.grantTableKey(refresher.role, [
@@ -137,7 +156,8 @@ export class TokenBroker extends Construct {
         TABLE_NAME: this.table.tableName,
         CREDENTIAL_NAMES: this.credentialNames.join(','),
         READ_CACHE_SECONDS: String(readerCacheSeconds),
-        POWERTOOLS_SERVICE_NAME: 'token-broker-reader',
+        REFRESHER_FUNCTION_NAME: this.refresher.functionName,
+        POWERTOOLS_SERVICE_NAME: SERVICE.reader,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
       },
@@ -145,10 +165,59 @@ export class TokenBroker extends Construct {
     this.reader = reader.fn;
     this.table.grant(reader.role, 'dynamodb:GetItem');
     this.grantTableKey(reader.role, ['kms:Decrypt', 'kms:DescribeKey']);
+    // Self-healing: claim the once-a-minute refresh request in the state item, then ask the
+    // refresher (unqualified ARN: no `:*` for every version and alias). Never the secret.
+    this.grantStateUpdates(reader.role);
+    reader.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.refresher.functionArn],
+      }),
+    );
     this.readerUrl = this.reader.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
     if (props.allowedOrganizationId !== undefined) this.allowOrganization(props.allowedOrganizationId);
 
-    this.schedules = this.createSchedules(refreshIntervalMinutes);
+    this.schedules = createRefreshSchedules(
+      this,
+      this.refresher,
+      this.credentialNames,
+      refreshIntervalMinutes,
+    );
+
+    const failureQueue = createFailureQueue(this, removalPolicy);
+    this.failureQueue = failureQueue.queue;
+    this.failureQueueKey = failureQueue.key;
+    this.refresher.configureAsyncInvoke({
+      retryAttempts: 2,
+      // An event older than one interval is superseded by the next scheduled refresh.
+      maxEventAge: Duration.minutes(refreshIntervalMinutes),
+      onFailure: new EncryptedQueueDestination(failureQueue),
+    });
+    this.rotationRules = createRotationRules(this, {
+      secrets: this.secrets,
+      refresher: this.refresher,
+      deadLetterQueue: this.failureQueue,
+    });
+    this.deployRefreshes = createDeployRefreshes(this, {
+      credentialNames: this.credentialNames,
+      refresher: this.refresher,
+      logRetention,
+      // With retries and the failure queue in place, a deploy-time failure is reported like any other.
+      after: [this.refresher.node.findChild('EventInvokeConfig')],
+    });
+
+    this.alarms = createAlarms(this, {
+      credentialNames: this.credentialNames,
+      reader: this.reader,
+      failureQueue: this.failureQueue,
+      ...(props.alarmTopic === undefined ? {} : { topic: props.alarmTopic }),
+    });
+    this.dashboard = createDashboard(this, {
+      credentialNames: this.credentialNames,
+      reader: this.reader,
+      failureQueue: this.failureQueue,
+      alarms: this.alarms.all,
+    });
   }
 
   /**
@@ -178,32 +247,6 @@ export class TokenBroker extends Construct {
     return this.reader.grantInvoke(grantee).combine(this.reader.grantInvokeUrl(grantee));
   }
 
-  /** Creates the set's placeholder secret, or imports the one named in its config. */
-  private secretFor(credential: TokenBrokerCredential): secretsmanager.ISecret {
-    const id = `Secret-${credential.name}`;
-    if (credential.secret) return credential.secret;
-    if (credential.secretName) return secretsmanager.Secret.fromSecretNameV2(this, id, credential.secretName);
-    const secret = new secretsmanager.Secret(this, id, {
-      description:
-        `A55 token broker client credentials of credential set '${credential.name}'. Replace the placeholder ` +
-        'with {"client_id": "...", "client_secret": "..."} (console: Retrieve secret value > Edit).',
-      secretObjectValue: {
-        // A placeholder, not a secret: it is meant to be visible in the template.
-        client_id: SecretValue.unsafePlainText(SECRET_PLACEHOLDER),
-        client_secret: SecretValue.unsafePlainText(SECRET_PLACEHOLDER),
-      },
-      // Operators' data: the real client secret must survive a stack deletion or replacement.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    acknowledgeNag(
-      secret,
-      'AwsSolutions-SMG4',
-      'A55 issues and rotates client credentials by e-mail; there is no API a rotation Lambda could call. ' +
-        'Operators paste the new value, and the refresher reads the secret on every run.',
-    );
-    return secret;
-  }
-
   /** Lets `role` use the table key, only through DynamoDB (kms:ViaService). */
   private grantTableKey(role: iam.IRole, actions: string[]): void {
     const region = Stack.of(this).region;
@@ -212,6 +255,22 @@ export class TokenBroker extends Construct {
         actions,
         resources: [this.tableKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  /**
+   * UpdateItem on state items only: `dynamodb:LeadingKeys` must end in `#state`, so the
+   * grantee can never rewrite or delete a token item with it.
+   */
+  private grantStateUpdates(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`*${STATE_KEY_SUFFIX}`] },
+        },
       }),
     );
   }
@@ -225,52 +284,5 @@ export class TokenBroker extends Construct {
       action: 'lambda:InvokeFunctionUrl',
       functionUrlAuthType: FunctionUrlAuthType.AWS_IAM,
     });
-  }
-
-  /** One EventBridge Scheduler schedule per set, all through one role that may invoke only the refresher. */
-  private createSchedules(intervalMinutes: number): Map<string, Schedule> {
-    const stack = Stack.of(this);
-    const role = new iam.Role(this, 'SchedulerRole', {
-      description: 'Lets EventBridge Scheduler invoke the token broker refresher',
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        // Confused-deputy guard: only this account's default schedule group may assume it.
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule-group',
-              resourceName: 'default',
-            }),
-          },
-        },
-      }),
-    });
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [this.refresher.functionArn],
-      }),
-    );
-    // LambdaInvoke would add `<arn>:*` (every version and alias); the statement above is all it needs.
-    const targetRole = role.withoutPolicyUpdates();
-    const interval = Duration.minutes(intervalMinutes);
-
-    return new Map(
-      this.credentialNames.map((name) => [
-        name,
-        new Schedule(this, `Schedule-${name}`, {
-          description: `Refreshes the A55 token of credential set '${name}'`,
-          schedule: ScheduleExpression.rate(interval),
-          timeWindow: TimeWindow.off(),
-          target: new LambdaInvoke(this.refresher, {
-            role: targetRole,
-            input: ScheduleTargetInput.fromObject({ credential: name }),
-            // An event older than one interval is superseded by the next one.
-            maxEventAge: interval,
-          }),
-        }),
-      ]),
-    );
   }
 }

@@ -95,6 +95,19 @@ export function secretNameProblem(value: unknown): string | undefined {
   return 'must be a Secrets Manager secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -)';
 }
 
+/**
+ * An e-mail address for an SNS subscription: one `@`, no spaces, a dotted domain. Loose on
+ * purpose (SNS and the confirmation e-mail are the real check); it catches typos such as a
+ * missing `@` or a pasted list.
+ */
+export const EMAIL_PATTERN = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;.]+$/;
+
+/** Problem with an e-mail address, if any. */
+export function emailProblem(value: unknown): string | undefined {
+  if (typeof value === 'string' && value.length <= 254 && EMAIL_PATTERN.test(value)) return undefined;
+  return 'must be one e-mail address, e.g. ops@example.com';
+}
+
 /** The fields of one credential set that configuration and props have in common. */
 export interface CredentialFields {
   readonly name: unknown;

@@ -334,7 +334,7 @@ describe('Construct: TokenBroker', () => {
       const stack = synthesized.ops;
       stack.template.hasOutput('FailureQueueUrl', { Value: { Ref: stack.logicalId(ops.failureQueue) } });
       stack.template.hasOutput('DashboardName', { Value: { Ref: stack.logicalId(ops.dashboard) } });
-      const url = render((stack.json.Outputs?.DashboardUrl as { Value: unknown }).Value);
+      const url = render((stack.json.Outputs?.DashboardUrl as { Value: unknown } | undefined)?.Value);
       expect(url).toBe(
         'https://<AWS::Region>.console.aws.amazon.com/cloudwatch/home?region=<AWS::Region>' +
           `#dashboards:name=<${stack.logicalId(ops.dashboard)}>`,
