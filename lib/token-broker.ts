@@ -208,7 +208,6 @@ export class TokenBroker extends Construct {
 
     this.alarms = createAlarms(this, {
       credentialNames: this.credentialNames,
-      reader: this.reader,
       failureQueue: this.failureQueue,
       ...(props.alarmTopic === undefined ? {} : { topic: props.alarmTopic }),
     });

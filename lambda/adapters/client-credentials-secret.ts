@@ -4,7 +4,7 @@
  * never the value.
  */
 import { type CredentialConfig, SECRET_PLACEHOLDER } from '../core/credential-config.js';
-import { SecretInvalid } from '../core/errors.js';
+import { SecretInvalid, SecretNotSet } from '../core/errors.js';
 import type { ClientCredentials } from '../core/ports.js';
 import { describeJsonType } from '../core/token-rules.js';
 
@@ -34,11 +34,7 @@ export function parseClientCredentials(config: CredentialConfig, secretString: s
   const clientId = requiredString(fields, 'client_id', fail);
   const clientSecret = requiredString(fields, 'client_secret', fail);
   if (clientId === SECRET_PLACEHOLDER || clientSecret === SECRET_PLACEHOLDER) {
-    throw new SecretInvalid(
-      config.name,
-      config.secretId,
-      'still holds the placeholder the stack created; paste the client_id and client_secret A55 sent you into it',
-    );
+    throw new SecretNotSet(config.name, config.secretId);
   }
   return { clientId, clientSecret };
 }

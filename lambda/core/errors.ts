@@ -118,6 +118,24 @@ export class SecretInvalid extends BrokerError {
   }
 }
 
+/**
+ * The secret still holds the placeholder the stack created: the operator has not set the
+ * credentials yet. A state, not an incident: the refresher reports it without failing.
+ */
+export class SecretNotSet extends BrokerError {
+  override readonly name = 'SecretNotSet';
+  readonly status = 500;
+  constructor(
+    readonly credential: string,
+    readonly secretId: string,
+  ) {
+    super(
+      `credential '${credential}': secret ${secretId} still holds the placeholder the stack created; ` +
+        'paste the client_id and client_secret A55 sent you into it (see the README, Operating)',
+    );
+  }
+}
+
 /** The token endpoint refused the request (HTTP 400/401/403...): retrying will not help. */
 export class TokenRequestRejected extends BrokerError {
   override readonly name = 'TokenRequestRejected';

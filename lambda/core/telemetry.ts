@@ -14,7 +14,7 @@ export const SERVICE = {
 } as const;
 
 /**
- * Metric names. Every metric has the dimensions `service` and `credential`;
+ * Metric names. Every metric has the dimensions `service` and `credential` (except {@link METRIC.readFailed});
  * {@link METRIC.tokenEndpointRejected} also has `errorCode` (the OAuth error code, or `http_<status>`).
  */
 export const METRIC = {
@@ -34,6 +34,11 @@ export const METRIC = {
   readUnavailable: 'ReadUnavailable',
   /** The reader asked the refresher for a refresh (self-healing). Count. */
   refreshRequested: 'RefreshRequested',
+  /**
+   * The reader failed on its side (InternalError: the store, a bug), as opposed to refusing a
+   * caller. Only the `service` dimension: it may fail before knowing the credential. Count.
+   */
+  readFailed: 'ReadFailed',
 } as const;
 
 /** Dimension names. */

@@ -7,11 +7,10 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC } from '../../lambda/core/telemetry.js';
+import { DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE } from '../../lambda/core/telemetry.js';
 import { credentialMetric } from './metrics.js';
 
 /** Seconds of validity under which the stored token alarms (the "under 10 minutes"). */
@@ -33,7 +32,7 @@ export interface CredentialAlarms {
 export interface TokenBrokerAlarms {
   /** The alarms of each credential set, by set name. */
   readonly byCredential: ReadonlyMap<string, CredentialAlarms>;
-  /** The reader's Lambda Errors Sum >= 1 in 5 minutes. */
+  /** Reader-side failures (metric ReadFailed) Sum >= 1 in 5 minutes. */
   readonly readerErrors: cloudwatch.Alarm;
   /** The failure queue holds at least one failed refresh. */
   readonly failureQueueNotEmpty: cloudwatch.Alarm;
@@ -44,7 +43,6 @@ export interface TokenBrokerAlarms {
 /** What {@link createAlarms} watches. */
 export interface AlarmsOptions {
   readonly credentialNames: readonly string[];
-  readonly reader: lambda.IFunction;
   readonly failureQueue: sqs.IQueue;
   /** Notified on ALARM and on OK, when given. */
   readonly topic?: sns.ITopic;
@@ -109,11 +107,19 @@ export function createAlarms(scope: Construct, options: AlarmsOptions): TokenBro
     });
   }
 
+  // Not the Lambda Errors metric: on direct invoke every refusal (BadRequest, TokenUnavailable,
+  // ...) is a thrown error, so one misconfigured caller would page someone.
   const readerErrors = new cloudwatch.Alarm(root, 'ReaderErrors', {
     alarmDescription:
-      'A55 token broker: the reader Lambda returned errors (thrown errors include TokenUnavailable, ' +
-      'BadRequest and UnknownCredential on direct invoke). See the reader log.',
-    metric: options.reader.metricErrors({ statistic: 'Sum', period: fiveMinutes }),
+      'A55 token broker: the reader failed on its side (InternalError: DynamoDB or KMS refused it, ' +
+      'or a bug) and callers got HTTP 500. The reader log has the cause.',
+    metric: new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC.readFailed,
+      dimensionsMap: { [DIMENSION.service]: SERVICE.reader },
+      statistic: 'Sum',
+      period: fiveMinutes,
+    }),
     ...atLeastOnce,
   });
   const failureQueueNotEmpty = new cloudwatch.Alarm(root, 'FailureQueueNotEmpty', {

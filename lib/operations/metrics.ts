@@ -24,6 +24,7 @@ const EMITTED_BY: Record<BrokerMetricName, BrokerService> = {
   [METRIC.readServed]: 'reader',
   [METRIC.readUnavailable]: 'reader',
   [METRIC.refreshRequested]: 'reader',
+  [METRIC.readFailed]: 'reader',
 };
 
 /** Options of {@link credentialMetric}. */

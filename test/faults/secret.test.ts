@@ -115,7 +115,7 @@ const ROWS: Array<{ name: string; answer: Answer; error: string; says: string; r
   {
     name: 'the placeholder the stack created',
     answer: { SecretString: '{"client_id":"REPLACE_ME","client_secret":"REPLACE_ME"}' },
-    error: 'SecretInvalid',
+    error: 'SecretNotSet',
     says: 'placeholder',
   },
   {

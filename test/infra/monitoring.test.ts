@@ -148,13 +148,13 @@ describe('Construct: TokenBroker', () => {
       });
     });
 
-    it('alarms on any reader Lambda error within 5 minutes', () => {
+    it('alarms on any reader-side failure (ReadFailed) within 5 minutes, not on refused callers', () => {
       // THEN
       expect(alarmProperties(broker.alarms.readerErrors)).toEqual({
-        AlarmDescription: expect.stringContaining('reader'),
-        Namespace: 'AWS/Lambda',
-        MetricName: 'Errors',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: synthesized.alerting.logicalId(broker.reader) } }],
+        AlarmDescription: expect.stringContaining('reader failed on its side'),
+        Namespace: 'TokenBroker',
+        MetricName: 'ReadFailed',
+        Dimensions: [{ Name: 'service', Value: 'token-broker-reader' }],
         Statistic: 'Sum',
         Period: 300,
         Threshold: 1,

@@ -26,6 +26,7 @@ import {
 } from '../../local/dynamodb-local.js';
 import { type OAuthServer, startOAuthServer } from '../../local/oauth-server.js';
 import { lambdaContext } from '../fakes/lambda-context.js';
+import { matchesEventPattern, resolvePatternRefs } from './event-pattern.js';
 import {
   importBundledHandler,
   logicalIdsOfType,
@@ -76,7 +77,18 @@ describe('Integration: bundled refresher and reader', () => {
     ).Item;
 
   beforeAll(async () => {
-    [dynamo, oauth] = await Promise.all([startDynamoDbLocal(), startOAuthServer({ accessTokenTtl: 3600 })]);
+    [dynamo, oauth] = await Promise.all([
+      startDynamoDbLocal(),
+      startOAuthServer({
+        accessTokenTtl: 3600,
+        clients: [
+          { clientId: 'broker-post', tokenEndpointAuthMethod: 'client_secret_post' },
+          { clientId: 'broker-basic', tokenEndpointAuthMethod: 'client_secret_basic' },
+          // The pair an operator rotates the sandbox secret to.
+          { clientId: 'broker-rotated', tokenEndpointAuthMethod: 'client_secret_post' },
+        ],
+      }),
+    ]);
     db = createLocalDynamoDbClient(dynamo.endpoint);
 
     // Synthesize exactly what `cdk deploy` would, pointed at the local OAuth server.
@@ -384,6 +396,60 @@ describe('Integration: bundled refresher and reader', () => {
       expect(sandbox.secondsRemaining).toBeGreaterThan(3000);
       expect(JSON.stringify(status)).not.toContain(served.accessToken);
       expect((await oauth.introspect(served.accessToken)).active).toBe(true);
+    } finally {
+      secretValues.set(secretArnOf('sandbox'), goodSecret);
+    }
+  });
+
+  it('a real-shaped Secret Label Updated event reaches the refresher through the rule, which uses the new secret at once', async () => {
+    // Prepare: the operator saves the rotated pair; Secrets Manager emits its event.
+    const goodSecret = secretValues.get(secretArnOf('sandbox')) as string;
+    const rotated = oauth.clients[2];
+    secretValues.set(
+      secretArnOf('sandbox'),
+      JSON.stringify({ client_id: rotated?.clientId, client_secret: rotated?.clientSecret }),
+    );
+    const event = (label: string, credential: string) => ({
+      version: '0',
+      id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+      'detail-type': 'Secret Label Updated',
+      source: 'aws.secretsmanager',
+      account: '111122223333',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [secretArnOf(credential)],
+      detail: {
+        name: `a55-${credential}`,
+        labelUpdated: label,
+        versionId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
+      },
+    });
+    const rules = logicalIdsOfType(template, 'AWS::Events::Rule').map(
+      (id) => template.Resources[id]?.Properties,
+    );
+    const matching = (candidate: unknown) =>
+      rules.filter((rule) => matchesEventPattern(resolvePatternRefs(rule.EventPattern, refs), candidate));
+
+    try {
+      // Act: EventBridge's part (pattern, target, input), then the refresher's.
+      const matched = matching(event('AWSCURRENT', 'sandbox'));
+      const [target] = matched[0]?.Targets ?? [];
+      expect(target.Arn).toEqual({ 'Fn::GetAtt': [refresherFn.logicalId, 'Arn'] });
+      const result = await refresh(JSON.parse(target.Input), lambdaContext('refresher', 60_000));
+      const read = await readerHandler();
+      const body = await read({ credential: 'sandbox' }, lambdaContext('reader'));
+
+      // Assess
+      expect(matched).toHaveLength(1);
+      expect(matching(event('AWSPENDING', 'sandbox'))).toHaveLength(0);
+      expect(matching(event('AWSCURRENT', 'production'))).toHaveLength(1);
+      expect(matching(event('AWSCURRENT', 'production'))[0]).not.toBe(matched[0]);
+      expect(JSON.parse(target.Input)).toEqual({ credential: 'sandbox', reason: 'secret-rotated' });
+      expect(result).toMatchObject({ credential: 'sandbox', outcome: 'written' });
+      expect(await oauth.introspect(body.accessToken)).toMatchObject({
+        active: true,
+        client_id: 'broker-rotated',
+      });
     } finally {
       secretValues.set(secretArnOf('sandbox'), goodSecret);
     }

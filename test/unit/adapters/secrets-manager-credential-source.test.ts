@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SecretsManagerCredentialSource } from '../../../lambda/adapters/secrets-manager-credential-source.js';
-import { SecretInvalid, SecretUnavailable } from '../../../lambda/core/errors.js';
+import { SecretInvalid, SecretNotSet, SecretUnavailable } from '../../../lambda/core/errors.js';
 import { testCredential } from '../../fakes/in-memory.js';
 
 const CANARY = 'canary-client-secret-7f3a';
@@ -63,11 +63,6 @@ describe('Class: SecretsManagerCredentialSource', () => {
         '{"client_id":"a","client_secret":{"v":1}}',
         'field client_secret is an object',
       ],
-      [
-        'the placeholder',
-        '{"client_id":"REPLACE_ME","client_secret":"REPLACE_ME"}',
-        'still holds the placeholder',
-      ],
     ])(
       'rejects a secret that is %s, naming the secret and never the value',
       async (_case, value, problem) => {
@@ -86,6 +81,15 @@ describe('Class: SecretsManagerCredentialSource', () => {
         expect(JSON.stringify({ message, stack: (error as Error).stack })).not.toContain(CANARY);
       },
     );
+
+    it('recognises the placeholder the stack created as SecretNotSet', async () => {
+      secretsManager
+        .on(GetSecretValueCommand)
+        .resolves({ SecretString: '{"client_id":"REPLACE_ME","client_secret":"REPLACE_ME"}' });
+      const error = await source.getCredentials(config).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(SecretNotSet);
+      expect((error as Error).message).toContain(`secret ${config.secretId} still holds the placeholder`);
+    });
 
     it('rejects a binary secret', async () => {
       secretsManager.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1, 2, 3]) });
