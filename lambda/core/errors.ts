@@ -85,11 +85,8 @@ export class NotFound extends BrokerError {
   }
 }
 
-/**
- * The client credentials secret could not be read (missing, access denied, KMS, throttled).
- */
-export class SecretUnavailable extends BrokerError {
-  override readonly name = 'SecretUnavailable';
+/** Base of the errors about a credential set's client credentials secret. */
+export abstract class SecretError extends BrokerError {
   readonly status = 500;
   constructor(
     readonly credential: string,
@@ -101,37 +98,27 @@ export class SecretUnavailable extends BrokerError {
   }
 }
 
-/**
- * The client credentials secret was read but is not
- * `{"client_id": "...", "client_secret": "..."}` (or still holds the placeholder).
- */
-export class SecretInvalid extends BrokerError {
+/** The client credentials secret could not be read (missing, access denied, KMS, throttled). */
+export class SecretUnavailable extends SecretError {
+  override readonly name = 'SecretUnavailable';
+}
+
+/** The client credentials secret was read but is not `{"client_id": "...", "client_secret": "..."}`. */
+export class SecretInvalid extends SecretError {
   override readonly name = 'SecretInvalid';
-  readonly status = 500;
-  constructor(
-    readonly credential: string,
-    readonly secretId: string,
-    problem: string,
-    options?: BrokerErrorOptions,
-  ) {
-    super(`credential '${credential}': secret ${secretId} ${problem}`, options);
-  }
 }
 
 /**
  * The secret still holds the placeholder the stack created: the operator has not set the
  * credentials yet. A state, not an incident: the refresher reports it without failing.
  */
-export class SecretNotSet extends BrokerError {
+export class SecretNotSet extends SecretError {
   override readonly name = 'SecretNotSet';
-  readonly status = 500;
-  constructor(
-    readonly credential: string,
-    readonly secretId: string,
-  ) {
+  constructor(credential: string, secretId: string) {
     super(
-      `credential '${credential}': secret ${secretId} still holds the placeholder the stack created; ` +
-        'paste the client_id and client_secret A55 sent you into it (see the README, Operating)',
+      credential,
+      secretId,
+      'still holds the placeholder the stack created; paste the client_id and client_secret A55 sent you into it (see the README, Operating)',
     );
   }
 }
