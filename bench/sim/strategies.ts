@@ -1,0 +1,204 @@
+/**
+ * The three ways a fleet can get its A55 tokens, as simulation strategies:
+ * (a) per-process caching as in A55's reference `A55Client`, (b) a read-through DynamoDB
+ * cache filled on miss without single-flight, and (c) this broker, which runs the real
+ * refresh use case, the real `TokenReader` and the real `TokenBrokerClient` on the fake clock.
+ */
+import { TokenBrokerClient } from '../../client/token-broker-client.js';
+import type { TokenTransport } from '../../client/transports/transport.js';
+import { A55_TOKEN_URL, type CredentialConfig } from '../../lambda/core/credential-config.js';
+import type { PutResult, StoredToken, TokenEndpoint, TokenStore } from '../../lambda/core/ports.js';
+import { parseReadRequest, TokenReader } from '../../lambda/core/read.js';
+import { refreshToken } from '../../lambda/core/refresh.js';
+import { seededRandom, uniform } from '../stats.js';
+import type { Recorder, SimContext, Strategy } from './fleet.js';
+
+/** The token and timing rules all strategies share. */
+export interface TokenRules {
+  /** `expires_in` of every token the endpoint issues (A55: 3600). */
+  readonly tokenLifetimeSeconds: number;
+  /** Refresh this long before expiry (reference doc: 300; broker client and reader: 300). */
+  readonly refreshMarginSeconds: number;
+  /** Token endpoint round trip in (b), uniform in [min, max]: the window in which misses stampede. */
+  readonly tokenLatencyMinMs: number;
+  readonly tokenLatencyMaxMs: number;
+  /** (c) The refresher's schedule. */
+  readonly refreshIntervalMs: number;
+  /** (c) The reader's in-memory cache (READ_CACHE_SECONDS). */
+  readonly readerCacheSeconds: number;
+}
+
+/** The one credential set simulated: every count is per credential. */
+const CREDENTIAL = 'default';
+
+/**
+ * (a) Per-process caching, the reference doc's `A55Client`: each container fetches its
+ * own token on first use and again once `now >= obtained + expires_in - margin`.
+ * The token request is treated as instantaneous (one container never overlaps itself at
+ * one call a minute); the expiry counts from the request, as the broker's does.
+ */
+export function perProcessCaching(rules: TokenRules) {
+  return ({ recorder }: SimContext): Strategy => {
+    const tokenExpiresAt: Array<number | undefined> = [];
+    return {
+      startContainer: (slot) => {
+        tokenExpiresAt[slot] = undefined;
+      },
+      call: (slot, nowMs) => {
+        let expiresAtMs = tokenExpiresAt[slot];
+        if (expiresAtMs === undefined || nowMs >= expiresAtMs - rules.refreshMarginSeconds * 1000) {
+          recorder.tokenRequest(nowMs);
+          expiresAtMs = nowMs + rules.tokenLifetimeSeconds * 1000;
+          tokenExpiresAt[slot] = expiresAtMs;
+        }
+        recorder.apiCall(nowMs, expiresAtMs);
+      },
+    };
+  };
+}
+
+/**
+ * (b) Read-through DynamoDB cache, filled on miss, no single-flight: every call reads the
+ * item (no in-memory cache); when it is missing or within the margin of expiry, the
+ * container fetches a token itself and writes it (unconditional put: last writer wins).
+ * Every call that lands while a fetch is in flight misses too: the stampede.
+ */
+export function readThroughCache(rules: TokenRules) {
+  return ({ recorder, queue, params }: SimContext): Strategy => {
+    const latencyRandom = seededRandom(params.seed ^ 0x5bd1e995);
+    let item: { expiresAtMs: number } | undefined;
+    return {
+      startContainer: () => undefined,
+      call: (_slot, nowMs) => {
+        recorder.dynamoRead(nowMs);
+        if (item && item.expiresAtMs - nowMs > rules.refreshMarginSeconds * 1000) {
+          recorder.apiCall(nowMs, item.expiresAtMs);
+          return;
+        }
+        recorder.tokenRequest(nowMs);
+        const fetched = { expiresAtMs: nowMs + rules.tokenLifetimeSeconds * 1000 };
+        const doneMs = nowMs + uniform(latencyRandom, rules.tokenLatencyMinMs, rules.tokenLatencyMaxMs);
+        queue.schedule(doneMs, () => {
+          recorder.dynamoWrite(doneMs);
+          item = fetched;
+          // The API call waited for its own token.
+          recorder.apiCall(doneMs, fetched.expiresAtMs);
+        });
+      },
+    };
+  };
+}
+
+/**
+ * (c) This broker: the real `refreshToken` on a 50-minute schedule (plus the deploy-time
+ * refresh) against a counting token endpoint, the real `TokenReader` (30 s cache, serves
+ * only with more than `minValiditySeconds` left) over an in-memory store, and one real
+ * `TokenBrokerClient` per container (refreshes at expiresAt - 300 s), all on the fake clock.
+ * One reader instance serves the fleet: its cache then saves the most DynamoDB reads, so
+ * that count is a lower bound (each reader container adds at most one read per 30 s).
+ */
+export function tokenBroker(rules: TokenRules) {
+  return ({ recorder, queue, clock, params, startMs }: SimContext): Strategy => {
+    const random = seededRandom(params.seed + 1);
+    const store = new SimTokenStore(clock.now, recorder);
+    const endpoint = countingEndpoint(clock.now, recorder, rules.tokenLifetimeSeconds);
+    const config: CredentialConfig = {
+      name: CREDENTIAL,
+      tokenUrl: A55_TOKEN_URL,
+      clientAuth: 'client_secret_post',
+      secretId: 'simulated',
+    };
+    const noSleep = (): Promise<void> => Promise.reject(new Error('the simulation never waits'));
+    const refresh = async (): Promise<void> => {
+      await refreshToken(
+        config,
+        {
+          credentials: { getCredentials: async () => ({ clientId: 'sim', clientSecret: 'sim' }) },
+          endpoint,
+          store,
+          clock,
+          sleep: noSleep,
+          random,
+        },
+        { deadlineMs: clock.nowMs + 60_000 },
+      );
+    };
+    // The deploy-time custom resource stores a token before the schedule's first run.
+    queue.schedule(startMs, refresh);
+    const phaseMs = random() * rules.refreshIntervalMs;
+    const scheduleRefresh = (atMs: number): void =>
+      queue.schedule(atMs, () => {
+        scheduleRefresh(atMs + rules.refreshIntervalMs);
+        return refresh();
+      });
+    scheduleRefresh(startMs + phaseMs);
+
+    const reader = new TokenReader({ store, clock, cacheSeconds: rules.readerCacheSeconds });
+    const transport: TokenTransport = {
+      description: 'simulated reader',
+      fetchToken: async (request) => {
+        recorder.brokerInvocation(clock.nowMs);
+        // What the read handler does with an invoke payload: validate, then read.
+        const parsed = parseReadRequest({ ...request }, [CREDENTIAL]);
+        return reader.read(parsed);
+      },
+    };
+    const clients: TokenBrokerClient[] = [];
+    return {
+      startContainer: (slot) => {
+        clients[slot] = new TokenBrokerClient({
+          transport,
+          credential: CREDENTIAL,
+          minValiditySeconds: rules.refreshMarginSeconds,
+          // A refusal is counted as a failed call instead of being retried on the fake clock.
+          retryDeadlineMs: 0,
+          clock: { now: clock.now, sleep: noSleep },
+        });
+      },
+      call: async (slot, nowMs) => {
+        const client = clients[slot] as TokenBrokerClient;
+        try {
+          const token = await client.getTokenDetails();
+          recorder.apiCall(nowMs, Date.parse(token.expiresAt));
+        } catch {
+          recorder.failedCall(nowMs);
+        }
+      },
+    };
+  };
+}
+
+/** The token endpoint as the refresher sees it: answers at once, counts every request. */
+function countingEndpoint(now: () => number, recorder: Recorder, expiresIn: number): TokenEndpoint {
+  let issued = 0;
+  return {
+    requestToken: async () => {
+      recorder.tokenRequest(now());
+      issued += 1;
+      return { body: { access_token: `sim-token-${issued}`, token_type: 'Bearer', expires_in: expiresIn } };
+    },
+  };
+}
+
+/** The DynamoDB token store in memory, with its conditional-write rule, counting reads and writes. */
+class SimTokenStore implements TokenStore {
+  readonly #items = new Map<string, StoredToken>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly recorder: Recorder,
+  ) {}
+
+  async get(credential: string): Promise<StoredToken | undefined> {
+    this.recorder.dynamoRead(this.now());
+    return this.#items.get(credential);
+  }
+
+  async put(token: StoredToken): Promise<PutResult> {
+    this.recorder.dynamoWrite(this.now());
+    const stored = this.#items.get(token.credential);
+    if (stored && stored.fetchedAt >= token.fetchedAt) return 'superseded';
+    this.#items.set(token.credential, token);
+    return 'written';
+  }
+}
