@@ -4,6 +4,8 @@
  * throws an error whose `errorType` is its name; the Function URL answers
  * `GET /token?credential=NAME` and `GET /status` with JSON and HTTP statuses
  * (DESIGN.md, Read Lambda). When no token can be served it asks the refresher for one.
+ * The answering lives in the core's ReaderService (shared with the local broker); this
+ * module wires the AWS adapters and the two faces.
  */
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -17,11 +19,11 @@ import { AWS_CLIENT_CONFIG } from '../adapters/aws-client-config.js';
 import { DynamoDbStateStore } from '../adapters/dynamodb-state-store.js';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { LambdaRefreshTrigger } from '../adapters/lambda-refresh-trigger.js';
-import { BrokerError, TokenUnavailable } from '../core/errors.js';
 import { systemClock } from '../core/ports.js';
-import { parseReaderRequest, TokenReader, type TokenView } from '../core/read.js';
+import { TokenReader, type TokenView } from '../core/read.js';
+import { isCallerFacing, ReaderService } from '../core/reader-service.js';
 import { RefreshRequester } from '../core/self-heal.js';
-import { type BrokerStatus, readStatus } from '../core/status.js';
+import type { BrokerStatus } from '../core/status.js';
 import { SERVICE } from '../core/telemetry.js';
 import { loadReaderEnvironment } from './environment.js';
 import { errorResponse, isFunctionUrlEvent, jsonResponse, parseHttpRequest } from './http-face.js';
@@ -49,60 +51,43 @@ const requester = environment.refresherFunctionName
     })
   : undefined;
 
-/** Validates, answers and records metrics; shared by both faces. */
-async function serve(payload: unknown): Promise<TokenView | BrokerStatus> {
-  const parsed = parseReaderRequest(payload, environment.credentialNames);
-  if (parsed.action === 'status') {
-    return readStatus(environment.credentialNames, { store, state, clock: systemClock });
-  }
-  const { credential } = parsed.request;
-  metrics.addDimension('credential', credential);
-  try {
-    const token = await reader.read(parsed.request);
-    metrics.addMetric(METRIC.readServed, MetricUnit.Count, 1);
-    return token;
-  } catch (error) {
-    if (error instanceof TokenUnavailable) {
-      metrics.addMetric(METRIC.readUnavailable, MetricUnit.Count, 1);
-      await requestRefresh(credential);
-    }
-    throw error;
-  }
-}
-
-/**
- * Self-healing: ask the refresher for a token, at most once a minute per credential
- * across all reader instances. Awaited, because a frozen Lambda would drop the request;
- * never fails the read it came from.
- */
-async function requestRefresh(credential: string): Promise<void> {
-  if (!requester) return;
-  try {
-    const outcome = await requester.request(credential);
-    if (outcome === 'requested') {
+/** Validates, answers and asks for refreshes (shared with the local broker); metrics and logs here. */
+const service = new ReaderService({
+  credentialNames: environment.credentialNames,
+  reader,
+  store,
+  state,
+  clock: systemClock,
+  ...(requester ? { requester } : {}),
+  observer: {
+    requested: (credential) => metrics.addDimension('credential', credential),
+    served: () => metrics.addMetric(METRIC.readServed, MetricUnit.Count, 1),
+    unavailable: () => metrics.addMetric(METRIC.readUnavailable, MetricUnit.Count, 1),
+    refreshRequested: (credential) => {
       metrics.addMetric(METRIC.refreshRequested, MetricUnit.Count, 1);
       logger.info('no usable token; asked the refresher for one', { credential });
-    }
-  } catch (error) {
-    logger.warn('could not ask the refresher for a token', { credential, ...errorFields(error) });
-  }
-}
-
-/** Errors whose name and message are meant for the caller; the rest are internal. */
-function isCallerFacing(error: unknown): error is BrokerError {
-  return error instanceof BrokerError && (error.status < 500 || error instanceof TokenUnavailable);
-}
+    },
+    refreshRequestFailed: (credential, error) =>
+      logger.warn('could not ask the refresher for a token', { credential, ...errorFields(error) }),
+  },
+});
 
 /** Logs what went wrong without the request (it may hold a SigV4 Authorization header). */
 function logFailure(error: unknown): void {
-  if (isCallerFacing(error)) logger.info('read refused', errorFields(error));
-  else logger.error('read failed', errorFields(error));
+  if (isCallerFacing(error)) {
+    logger.info('read refused', errorFields(error));
+    return;
+  }
+  logger.error('read failed', errorFields(error));
+  // Its own dimension set (service only), apart from the per-credential metrics.
+  const single = metrics.singleMetric();
+  single.addMetric(METRIC.readFailed, MetricUnit.Count, 1);
 }
 
 async function read(event: unknown): Promise<TokenView | BrokerStatus | APIGatewayProxyStructuredResultV2> {
   if (isFunctionUrlEvent(event)) return readOverHttp(event);
   try {
-    return await serve(event);
+    return await service.serve(event);
   } catch (error) {
     logFailure(error);
     if (isCallerFacing(error)) throw error;
@@ -113,7 +98,7 @@ async function read(event: unknown): Promise<TokenView | BrokerStatus | APIGatew
 
 async function readOverHttp(event: LambdaFunctionURLEvent): Promise<APIGatewayProxyStructuredResultV2> {
   try {
-    return jsonResponse(200, await serve(parseHttpRequest(event)));
+    return jsonResponse(200, await service.serve(parseHttpRequest(event)));
   } catch (error) {
     logFailure(error);
     return errorResponse(error);

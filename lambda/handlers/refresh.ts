@@ -3,6 +3,8 @@
  * rotation rule, the deploy-time custom resource, a self-healing reader or an operator
  * -> fetch a fresh token -> store it -> record the outcome. Answers a summary without the
  * token; throws on failure so Lambda's retries, on-failure destination and alarms see it.
+ * The steps live in the core's RefresherService (shared with the local broker); this
+ * module wires the AWS adapters and turns outcomes into metrics and log lines.
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,12 +20,12 @@ import { DynamoDbStateStore } from '../adapters/dynamodb-state-store.js';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { FetchTokenEndpoint } from '../adapters/oauth2-token-endpoint.js';
 import { SecretsManagerCredentialSource } from '../adapters/secrets-manager-credential-source.js';
+import { SecretNotSet } from '../core/errors.js';
 import { systemClock } from '../core/ports.js';
-import { type RefreshDependencies, refreshToken } from '../core/refresh.js';
-import { failureCode, isSecretRejected, refreshAndRecord } from '../core/refresh-recorder.js';
-import { parseRefreshRequest } from '../core/refresh-request.js';
+import type { RefreshResult } from '../core/refresh.js';
+import { failureCode, isSecretRejected } from '../core/refresh-recorder.js';
+import { RefresherService, type RefreshObserver } from '../core/refresher-service.js';
 import { DIMENSION, SERVICE } from '../core/telemetry.js';
-import { secondsRemaining } from '../core/token-rules.js';
 import { loadRefresherEnvironment } from './environment.js';
 import { createObservability, errorFields, METRIC } from './observability.js';
 
@@ -33,57 +35,88 @@ const SAFETY_MARGIN_MS = 3_000;
 const environment = loadRefresherEnvironment(process.env);
 const { logger, metrics } = createObservability(SERVICE.refresher);
 const dynamodb = new DynamoDBClient(AWS_CLIENT_CONFIG);
-const store = new DynamoDbTokenStore({ client: dynamodb, tableName: environment.tableName });
-const state = new DynamoDbStateStore({ client: dynamodb, tableName: environment.tableName });
-const dependencies: RefreshDependencies = {
-  credentials: new SecretsManagerCredentialSource({ client: new SecretsManagerClient(AWS_CLIENT_CONFIG) }),
-  endpoint: new FetchTokenEndpoint(),
-  store,
-  clock: systemClock,
-  sleep: (ms) => sleep(ms),
-  random: Math.random,
-  onRetry: ({ attempt, delayMs, error }) =>
-    logger.warn('token refresh attempt failed, retrying', { attempt, delayMs, ...errorFields(error) }),
-};
 
-/** The refresher's answer: what happened, never the token. */
-export interface RefreshResponse {
-  readonly credential: string;
-  readonly outcome: 'written' | 'superseded';
-  readonly expiresAt: string;
-  readonly attempts: number;
-}
-
-async function refresh(event: unknown, context: Context): Promise<RefreshResponse> {
-  const { config, reason } = parseRefreshRequest(event, environment.credentials);
-  logger.appendKeys({ credential: config.name, reason: reason ?? 'schedule-or-invoke' });
-  metrics.addDimension(DIMENSION.credential, config.name);
-  const deadlineMs = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
-  try {
-    const result = await refreshAndRecord(
-      config.name,
-      () => refreshToken(config, dependencies, { deadlineMs }),
-      {
-        state,
-        clock: systemClock,
-        onRecordError: (error) => logger.warn('could not record the refresh outcome', errorFields(error)),
-      },
-    );
-    const expiresAt = new Date(result.expiresAt * 1000).toISOString();
+/** Metrics and log lines for each refresh; the token never reaches them. */
+const observer: RefreshObserver = {
+  started: ({ config, reason }) => {
+    logger.appendKeys({ credential: config.name, reason: reason ?? 'schedule-or-invoke' });
+    metrics.addDimension(DIMENSION.credential, config.name);
+  },
+  succeeded: (_request, result, secondsLeft) => {
     metrics.addMetric(METRIC.refreshSucceeded, MetricUnit.Count, 1);
-    metrics.addMetric(METRIC.tokenSecondsRemaining, MetricUnit.Seconds, secondsRemaining(result, Date.now()));
-    logger.info('token refreshed', { outcome: result.outcome, expiresAt, attempts: result.attempts });
-    return { credential: config.name, outcome: result.outcome, expiresAt, attempts: result.attempts };
-  } catch (error) {
+    metrics.addMetric(METRIC.tokenSecondsRemaining, MetricUnit.Seconds, secondsLeft);
+    logger.info('token refreshed', {
+      outcome: result.outcome,
+      expiresAt: new Date(result.expiresAt * 1000).toISOString(),
+      attempts: result.attempts,
+    });
+  },
+  failed: ({ config }, error, secondsLeft) => {
+    if (error instanceof SecretNotSet) {
+      // A state, not an incident: the operator has not pasted the credentials in yet.
+      logger.warn('the secret still holds the placeholder; no token was requested', errorFields(error));
+      return;
+    }
     metrics.addMetric(METRIC.refreshFailed, MetricUnit.Count, 1);
     if (isSecretRejected(error)) metrics.addMetric(METRIC.secretRejected, MetricUnit.Count, 1);
     recordRejection(config.name, error);
-    await recordRemaining(config.name);
+    // What the "token nearing expiry" alarm watches; unknown when the store could not be read.
+    if (secondsLeft !== undefined) {
+      metrics.addMetric(METRIC.tokenSecondsRemaining, MetricUnit.Seconds, secondsLeft);
+    }
     logger.error('token refresh failed; the stored token was left as it was', errorFields(error));
+  },
+  recordFailed: (_request, error) => logger.warn('could not record the refresh outcome', errorFields(error)),
+  remainingUnknown: (_request, error) =>
+    logger.warn('could not read the stored token to report its remaining validity', errorFields(error)),
+  finished: () => logger.removeKeys(['credential', 'reason']),
+};
+
+const refresher = new RefresherService({
+  configs: environment.credentials,
+  dependencies: {
+    credentials: new SecretsManagerCredentialSource({ client: new SecretsManagerClient(AWS_CLIENT_CONFIG) }),
+    endpoint: new FetchTokenEndpoint(),
+    store: new DynamoDbTokenStore({ client: dynamodb, tableName: environment.tableName }),
+    clock: systemClock,
+    sleep: (ms) => sleep(ms),
+    random: Math.random,
+    onRetry: ({ attempt, delayMs, error }) =>
+      logger.warn('token refresh attempt failed, retrying', { attempt, delayMs, ...errorFields(error) }),
+  },
+  state: new DynamoDbStateStore({ client: dynamodb, tableName: environment.tableName }),
+  observer,
+});
+
+/** The refresher's answer: what happened, never the token. */
+export type RefreshResponse =
+  | {
+      readonly credential: string;
+      readonly outcome: 'written' | 'superseded';
+      readonly expiresAt: string;
+      readonly attempts: number;
+    }
+  | { readonly credential: string; readonly outcome: 'secret-not-set'; readonly message: string };
+
+async function refresh(event: unknown, context: Context): Promise<RefreshResponse> {
+  const request = refresher.parse(event);
+  const deadlineMs = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
+  let result: RefreshResult;
+  try {
+    result = await refresher.run(request, { deadlineMs });
+  } catch (error) {
+    // Answered, not thrown: no Lambda retries, no failure queue, no alarm (README, Operating).
+    if (error instanceof SecretNotSet) {
+      return { credential: request.config.name, outcome: 'secret-not-set', message: error.message };
+    }
     throw error;
-  } finally {
-    logger.removeKeys(['credential', 'reason']);
   }
+  return {
+    credential: result.credential,
+    outcome: result.outcome,
+    expiresAt: new Date(result.expiresAt * 1000).toISOString(),
+    attempts: result.attempts,
+  };
 }
 
 /** Token endpoint refusals by OAuth error code, for the dashboard (its own dimension set). */
@@ -93,20 +126,6 @@ function recordRejection(credential: string, error: unknown): void {
   const single = metrics.singleMetric();
   single.addDimensions({ [DIMENSION.credential]: credential, [DIMENSION.errorCode]: code });
   single.addMetric(METRIC.tokenEndpointRejected, MetricUnit.Count, 1);
-}
-
-/**
- * After a failure, how long the token still stored will last: the metric the
- * "token nearing expiry" alarm watches. 0 when none is stored.
- */
-async function recordRemaining(credential: string): Promise<void> {
-  try {
-    const stored = await store.get(credential);
-    const left = stored ? Math.max(0, secondsRemaining(stored, Date.now())) : 0;
-    metrics.addMetric(METRIC.tokenSecondsRemaining, MetricUnit.Seconds, left);
-  } catch (error) {
-    logger.warn('could not read the stored token to report its remaining validity', errorFields(error));
-  }
 }
 
 /** Lambda entry point. */

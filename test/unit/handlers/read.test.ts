@@ -120,6 +120,7 @@ describe('Handler: read', () => {
       const error = await handler({}, lambdaContext('reader')).catch((caught: Error) => caught);
       expect(error).toMatchObject({ name: 'InternalError', message: 'internal error; see the reader logs' });
       expect(output.text()).toContain('AccessDeniedException');
+      expect(output.text()).toContain('"ReadFailed"');
     });
   });
 

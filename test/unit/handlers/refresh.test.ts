@@ -1,4 +1,4 @@
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -43,6 +43,8 @@ describe('Handler: refresh', () => {
       .on(GetSecretValueCommand)
       .resolves({ SecretString: JSON.stringify({ client_id: 'client-1', client_secret: CANARY_SECRET }) });
     dynamodb.on(PutItemCommand).resolves({});
+    dynamodb.on(UpdateItemCommand).resolves({});
+    dynamodb.on(GetItemCommand).resolves({});
     output = captureOutput();
   });
 
@@ -96,6 +98,33 @@ describe('Handler: refresh', () => {
     expect(result).toMatchObject({ credential: 'production', attempts: 2 });
     expect(server.requests).toHaveLength(2);
     expect(server.requests[1]?.headers.authorization).toMatch(/^Basic /);
+  });
+
+  it('answers secret-not-set, without failing, while the secret holds the placeholder', async () => {
+    secretsManager
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: '{"client_id":"REPLACE_ME","client_secret":"REPLACE_ME"}' });
+    const result = await handler({ credential: 'sandbox', reason: 'deploy' }, lambdaContext('refresher'));
+    expect(result).toMatchObject({ credential: 'sandbox', outcome: 'secret-not-set' });
+    expect(server.requests).toHaveLength(0);
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      Key: { credential: { S: 'sandbox#state' } },
+      ExpressionAttributeValues: expect.objectContaining({ ':name': { S: 'SecretNotSet' } }),
+    });
+    expect(output.text()).not.toContain('"RefreshFailed"');
+  });
+
+  it('counts a rejected secret and the OAuth error code for the alarms and the dashboard', async () => {
+    server.script(json(401, { error: 'invalid_client' }));
+    await expect(handler({ credential: 'sandbox' }, lambdaContext('refresher'))).rejects.toThrow(
+      'invalid_client',
+    );
+    const emf = output.text();
+    expect(emf).toContain('"SecretRejected"');
+    expect(emf).toMatch(
+      /"errorCode":"invalid_client"[^\n]*"TokenEndpointRejected"|"TokenEndpointRejected"[^\n]*"errorCode":"invalid_client"/,
+    );
+    expect(emf).toContain('"TokenSecondsRemaining"');
   });
 
   it.each([

@@ -1,0 +1,93 @@
+/**
+ * The local broker's two helper servers, started side by side: DynamoDB Local (the same
+ * launcher the integration tests use) and, when no real credentials were given, the
+ * embedded OAuth 2.0 token server with one generated client. Startup failures a person
+ * can fix become one-line LocalBrokerErrors.
+ */
+import type { CredentialConfig } from '../lambda/core/credential-config.js';
+import type { LocalCredentialSets } from './credentials-file.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { LocalBrokerError } from './errors.js';
+import { type OAuthServer, startOAuthServer } from './oauth-server.js';
+
+/** The embedded token server's one client; its secret is generated at every start and never shown. */
+export const EMBEDDED_CLIENT_ID = 'local-broker';
+
+/** Token lifetime of the embedded server: Cognito's one hour. */
+const EMBEDDED_TOKEN_TTL_SECONDS = 3600;
+
+/** What {@link startServices} started. */
+export interface StartedServices {
+  readonly dynamo: DynamoDbLocal;
+  /** The embedded token server; undefined with real credentials. */
+  readonly oauth?: OAuthServer;
+  /** The credential sets to refresh: the real ones given, or the embedded server's one. */
+  readonly sets: LocalCredentialSets;
+}
+
+/**
+ * Starts DynamoDB Local and, without real credentials, the embedded token server.
+ * @throws LocalBrokerError when Java is missing or the DynamoDB Local port is taken;
+ *   whatever did start is stopped again.
+ */
+export async function startServices(options: {
+  readonly dynamoDbPort: number;
+  readonly credentials?: LocalCredentialSets;
+  readonly embeddedCredentialName?: string;
+}): Promise<StartedServices> {
+  const [dynamoResult, oauthResult] = await Promise.allSettled([
+    startDynamoDbLocal(options.dynamoDbPort === 0 ? {} : { port: options.dynamoDbPort }),
+    options.credentials
+      ? Promise.resolve(undefined)
+      : // JWT access tokens, as Cognito issues them.
+        startOAuthServer({
+          clients: [{ clientId: EMBEDDED_CLIENT_ID, tokenEndpointAuthMethod: 'client_secret_post' }],
+          accessTokenFormat: 'jwt',
+          accessTokenTtl: EMBEDDED_TOKEN_TTL_SECONDS,
+        }),
+  ]);
+  if (dynamoResult.status === 'rejected' || oauthResult.status === 'rejected') {
+    await Promise.allSettled([
+      dynamoResult.status === 'fulfilled' ? dynamoResult.value.stop() : undefined,
+      oauthResult.status === 'fulfilled' ? oauthResult.value?.stop() : undefined,
+    ]);
+    if (dynamoResult.status === 'rejected') throw explain(dynamoResult.reason, options.dynamoDbPort);
+    throw (oauthResult as PromiseRejectedResult).reason;
+  }
+  const dynamo = dynamoResult.value;
+  const oauth = oauthResult.value;
+  if (!oauth) return { dynamo, sets: options.credentials as LocalCredentialSets };
+  const [client] = oauth.clients;
+  if (!client) throw new Error('the embedded token server registered no client');
+  const config: CredentialConfig = {
+    name: options.embeddedCredentialName ?? 'default',
+    tokenUrl: oauth.tokenUrl,
+    clientAuth: client.tokenEndpointAuthMethod,
+    secretId: '(embedded token server)',
+  };
+  return {
+    dynamo,
+    oauth,
+    sets: {
+      configs: [config],
+      secrets: new Map([[config.name, { clientId: client.clientId, clientSecret: client.clientSecret }]]),
+      origin: 'the embedded token server',
+    },
+  };
+}
+
+/** DynamoDB Local's startup errors, in words a person can act on. */
+function explain(error: unknown, port: number): unknown {
+  if (!(error instanceof Error)) return error;
+  // The launcher's own message already says what to install.
+  if (error.message.startsWith('java not found'))
+    return new LocalBrokerError(error.message, { cause: error });
+  if (/already in use/.test(error.message)) {
+    return new LocalBrokerError(
+      `DynamoDB Local cannot listen on port ${port}: it is already in use; ` +
+        'choose another with --dynamodb-port <n> (0, the default, picks a free one)',
+      { cause: error },
+    );
+  }
+  return error;
+}

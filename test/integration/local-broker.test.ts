@@ -1,0 +1,234 @@
+/**
+ * `npm start` end to end: the entry point runs as a child process exactly as npm runs it
+ * (`node --import tsx bin/local-broker.ts`), on free ports, with --json output parsed line
+ * by line. Tokens are read over plain HTTP and through the client library; SIGTERM must
+ * leave no java process and no listener behind.
+ */
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenBrokerClient } from '../../client/index.js';
+import { createLocalDynamoDbClient } from '../../local/dynamodb-local.js';
+import { type OAuthClient, type OAuthServer, startOAuthServer } from '../../local/oauth-server.js';
+import { type BrokerRun, type Launch, type LogLine, startBroker, stopAndCheck } from './local-broker-run.js';
+
+describe('Integration: local broker (npm start)', () => {
+  const runs: BrokerRun[] = [];
+  const start = (args: readonly string[], env?: Record<string, string | undefined>, launch?: Launch) => {
+    const run = startBroker(args, env, launch);
+    runs.push(run);
+    return run;
+  };
+
+  afterAll(async () => {
+    // A failed test must not leave a broker running (its java dies with it: pdeathsig).
+    for (const run of runs) if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  });
+
+  describe('Embedded token server, under sh -c as npm runs it', () => {
+    let run: BrokerRun;
+    let ready: LogLine;
+    let url: string;
+
+    beforeAll(async () => {
+      run = start(['--port', '0', '--json'], {}, 'shell');
+      ready = await run.waitFor((line) => line.event === 'ready');
+      url = ready.readerUrl as string;
+    });
+
+    it('serves a token over HTTP within 15 s of starting, and prints neither token nor secret', async () => {
+      // Act
+      const refreshed = await run.waitFor((line) => line.event === 'refreshed');
+      const firstTokenMs = Date.now() - run.startedAt;
+      const response = await fetch(`${url}/token?credential=default`);
+      const body = (await response.json()) as Record<string, unknown>;
+
+      // Assess
+      expect(firstTokenMs).toBeLessThan(15_000);
+      expect(ready).toMatchObject({ port: expect.any(Number), tokenSource: { kind: 'embedded' } });
+      expect(refreshed).toMatchObject({ credential: 'default', reason: 'deploy', outcome: 'written' });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(body).toEqual({
+        credential: 'default',
+        accessToken: expect.any(String),
+        tokenType: 'Bearer',
+        expiresAt: refreshed.expiresAt,
+        expiresIn: expect.any(Number),
+      });
+      expect(run.stdout()).not.toContain(body.accessToken as string);
+      console.info(`local broker: first token served ${firstTokenMs} ms after spawn`);
+    });
+
+    it('serves the same token through the client library over plain HTTP', async () => {
+      const client = new TokenBrokerClient({ url, credential: 'default' });
+      const direct = (await (await fetch(`${url}/token`)).json()) as { accessToken: string };
+      expect(await client.getToken()).toBe(direct.accessToken);
+    });
+
+    it('answers GET /status with the stored token and the last refresh, without the token', async () => {
+      const response = await fetch(`${url}/status`);
+      const text = await response.text();
+      expect(response.status).toBe(200);
+      expect(JSON.parse(text)).toEqual({
+        credentials: [expect.objectContaining({ credential: 'default', tokenStored: true, lastError: null })],
+      });
+      expect(text).not.toContain('accessToken');
+    });
+
+    it('keeps its table out of sight of DynamoDB clients that do not know its access key id', async () => {
+      // DynamoDB Local listens on every interface; its databases are keyed by access key id.
+      const other = createLocalDynamoDbClient((ready.dynamoDb as { endpoint: string }).endpoint);
+      try {
+        expect((await other.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+      } finally {
+        other.destroy();
+      }
+    });
+
+    it.each([
+      ['GET', '/token?credential=staging', 404, 'UnknownCredential'],
+      ['GET', '/token?credential=Bad_Name', 400, 'BadRequest'],
+      ['GET', '/nowhere', 404, 'NotFound'],
+      ['POST', '/token', 405, 'MethodNotAllowed'],
+    ])('answers %s %s with %i %s in the Function URL error shape', async (method, path, status, error) => {
+      const response = await fetch(`${url}${path}`, { method });
+      expect(response.status).toBe(status);
+      expect(await response.json()).toEqual({ error, message: expect.any(String) });
+    });
+
+    it('stops when npm goes away (its shell is killed), leaving no java process and no listener', async () => {
+      // dash keeps running as the broker's parent and dies of the SIGTERM; shells that exec
+      // the command pass the SIGTERM to the broker itself.
+      const stopping = await stopAndCheck(run, ready);
+      expect(['parent process exited', 'SIGTERM']).toContain(stopping.reason);
+    });
+  });
+
+  describe('Real token endpoint from the environment', () => {
+    let oauth: OAuthServer;
+
+    beforeAll(async () => {
+      oauth = await startOAuthServer({
+        clients: [{ clientId: 'real-client', tokenEndpointAuthMethod: 'client_secret_basic' }],
+      });
+    });
+
+    afterAll(async () => {
+      await oauth?.stop();
+    });
+
+    it('fetches tokens from TOKEN_URL, heals a failed first refresh on a read, and never prints the secret', async () => {
+      // Prepare: the refresh at start is refused, so the first read finds no token.
+      const client = oauth.clients[0] as OAuthClient;
+      oauth.failNext(1, { type: 'status', status: 401, body: '{"error":"invalid_client"}' });
+      const run = start(['--port', '0', '--json', '--interval', '55'], {
+        TOKEN_URL: oauth.tokenUrl,
+        CLIENT_ID: client.clientId,
+        CLIENT_SECRET: client.clientSecret,
+        CLIENT_AUTH: 'client_secret_basic',
+        CREDENTIAL_NAME: 'sandbox',
+      });
+      const ready = await run.waitFor((line) => line.event === 'ready');
+      const url = ready.readerUrl as string;
+      const failed = await run.waitFor((line) => line.event === 'refresh-failed');
+
+      // Act
+      const miss = await fetch(`${url}/token?credential=sandbox`);
+      await run.waitFor((line) => line.event === 'refreshed');
+      const token = (await (await fetch(`${url}/token?credential=sandbox`)).json()) as {
+        accessToken: string;
+      };
+
+      // Assess
+      expect(ready).toMatchObject({
+        tokenSource: { kind: 'real', origin: 'the environment' },
+        credentials: [{ name: 'sandbox', tokenUrl: oauth.tokenUrl, clientAuth: 'client_secret_basic' }],
+      });
+      expect(failed).toMatchObject({ credential: 'sandbox', errorName: 'TokenRequestRejected' });
+      expect(miss.status).toBe(503);
+      expect(miss.headers.get('retry-after')).toBe('2');
+      expect(await miss.json()).toMatchObject({ error: 'TokenUnavailable' });
+      expect(run.lines).toContainEqual(expect.objectContaining({ event: 'refresh-requested' }));
+      expect(run.lines).toContainEqual(expect.objectContaining({ event: 'refreshed', reason: 'read-miss' }));
+      expect(await oauth.introspect(token.accessToken)).toMatchObject({
+        active: true,
+        client_id: 'real-client',
+      });
+      expect(oauth.tokenRequests.every((request) => request.basicAuth)).toBe(true);
+      expect(run.stdout() + run.stderr()).not.toContain(client.clientSecret);
+      expect(run.stdout()).not.toContain(token.accessToken);
+
+      const stopping = await stopAndCheck(run, ready, 'SIGTERM');
+      expect(stopping.reason).toBe('SIGTERM');
+    });
+  });
+
+  describe('Startup errors: one line, non-zero exit, nothing left running', () => {
+    let dir: string;
+    let blocker: Server;
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'local-broker-'));
+      blocker = createServer().listen(0, '127.0.0.1');
+      await once(blocker, 'listening');
+    });
+
+    afterAll(() => {
+      blocker?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    const expectOneLineError = async (run: BrokerRun, pattern: RegExp) => {
+      expect((await run.exited).code).toBe(1);
+      const lines = run.stderr().trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^error: /);
+      expect(lines[0]).toMatch(pattern);
+      expect(run.stdout()).toBe('');
+    };
+
+    it('refuses a malformed credentials file without quoting it', async () => {
+      const file = join(dir, 'broken.json');
+      writeFileSync(file, '{"credentials": [{"name": "x", "clientSecret": "canary-secret-7f" ', {
+        mode: 0o600,
+      });
+      const run = start(['--credentials', file]);
+      await expectOneLineError(run, /credentials file .*broken\.json: is not valid JSON/);
+      expect(run.stderr()).not.toContain('canary-secret-7f');
+    });
+
+    it('names the faulty field of a credentials file', async () => {
+      const file = join(dir, 'bad-url.json');
+      const entry = {
+        name: 'sandbox',
+        tokenUrl: 'http://example.com/token',
+        clientId: 'a',
+        clientSecret: 'b',
+      };
+      writeFileSync(file, JSON.stringify({ credentials: [entry] }), { mode: 0o600 });
+      await expectOneLineError(
+        start(['--credentials', file]),
+        /credentials\[0\]\.tokenUrl: .* must use https/,
+      );
+    });
+
+    it('says when the credentials file is missing', async () => {
+      await expectOneLineError(start(['--credentials', join(dir, 'nope.json')]), /cannot be read \(ENOENT\)/);
+    });
+
+    it('says when the port is taken', async () => {
+      const { port } = blocker.address() as { port: number };
+      await expectOneLineError(start(['--port', String(port)]), new RegExp(`port ${port} .* already in use`));
+    });
+
+    it('says when Java is missing', async () => {
+      const run = start(['--port', '0'], { PATH: '/nonexistent', JAVA_HOME: '' });
+      await expectOneLineError(run, /java not found/);
+    });
+  });
+});
