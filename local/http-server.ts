@@ -141,7 +141,8 @@ export function toFunctionUrlEvent(request: IncomingMessage): LambdaFunctionURLE
   };
 }
 
-function stringHeaders(headers: APIGatewayProxyStructuredResultV2['headers']): Record<string, string> {
+/** A Lambda response's headers as Node's `writeHead` takes them. */
+export function stringHeaders(headers: APIGatewayProxyStructuredResultV2['headers']): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) result[name] = String(value);
   return result;

@@ -4,11 +4,11 @@
  * first checks the SigV4 signature as `AuthType: AWS_IAM` does and answers 403
  * `{"Message":"Forbidden"}` (AWS's answer) when it does not hold.
  */
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
+import { stringHeaders, toFunctionUrlEvent } from '../../../local/http-server.js';
 import { lambdaContext } from '../../fakes/lambda-context.js';
 import {
   type ReceivedRequest,
@@ -90,45 +90,10 @@ async function receive(message: IncomingMessage): Promise<ReceivedRequest> {
   };
 }
 
-/** The payload v2 event Lambda delivers for a Function URL request. */
+/** The payload v2 event Lambda delivers for a Function URL request (the local broker's conversion), with its body. */
 function functionUrlEvent(message: IncomingMessage, received: ReceivedRequest): LambdaFunctionURLEvent {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(received.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  const now = new Date();
-  const domainName = headers.host ?? '127.0.0.1';
   return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: received.rawPath,
-    rawQueryString: received.rawQueryString,
-    headers,
-    requestContext: {
-      accountId: 'anonymous',
-      apiId: 'stand-in',
-      domainName,
-      domainPrefix: domainName.split('.')[0] ?? domainName,
-      http: {
-        method: received.method,
-        path: received.rawPath,
-        protocol: `HTTP/${message.httpVersion}`,
-        sourceIp: message.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: randomUUID(),
-      routeKey: '$default',
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    isBase64Encoded: false,
+    ...toFunctionUrlEvent(message),
     ...(received.body.length === 0 ? {} : { body: received.body.toString('utf8') }),
   };
-}
-
-function stringHeaders(headers: APIGatewayProxyStructuredResultV2['headers']): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) result[name] = String(value);
-  return result;
 }

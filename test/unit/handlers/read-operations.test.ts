@@ -6,6 +6,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import { captureOutput, lambdaContext } from '../../fakes/lambda-context.js';
 
 const CANARY_TOKEN = 'canary-token-op5';
+// biome-ignore lint/suspicious/noExplicitAny: the reader answers untyped JSON; the assertions check its shape.
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<any>;
 
 function urlEvent(method: string, rawPath: string, rawQueryString = ''): LambdaFunctionURLEvent {
