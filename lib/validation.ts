@@ -9,6 +9,7 @@ import {
   CLIENT_AUTH_METHODS,
   CREDENTIAL_NAME_PATTERN,
   isClientAuthMethod,
+  scopeProblem,
   tokenUrlProblem,
 } from '../lambda/core/credential-config.js';
 
@@ -39,13 +40,6 @@ export const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;
 /** A Secrets Manager secret name (the characters the service accepts, 1 to 512 of them). */
 export const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 
-/**
- * OAuth 2.0 scope syntax (RFC 6749 section 3.3): space-separated tokens of printable
- * ASCII without `"` or `\`. Anything else would be rejected by the token endpoint at
- * every refresh, so it is better refused at synth time.
- */
-const SCOPE_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
-
 /** Renders a value for an error message: strings quoted, everything else as JSON. */
 export function show(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
@@ -74,14 +68,8 @@ export function integerRangeProblem(value: unknown, min: number, max: number): s
   return `must be an integer from ${min} to ${max}`;
 }
 
-/** Problem with an OAuth scope string, if any. */
-export function scopeProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string' || value === '') return 'must be a non-empty string';
-  if (!SCOPE_PATTERN.test(value)) {
-    return 'must be space-separated scope tokens of printable ASCII without quotes or backslashes';
-  }
-  return undefined;
-}
+/** Problem with an OAuth scope string, if any (the rule lives in the core, shared with the local broker). */
+export { scopeProblem };
 
 /** Problem with an AWS Organizations id, if any. */
 export function organizationIdProblem(value: unknown): string | undefined {

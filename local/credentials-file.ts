@@ -20,6 +20,7 @@ import {
   type CredentialConfig,
   isClientAuthMethod,
   isCredentialName,
+  scopeProblem,
   tokenUrlProblem,
 } from '../lambda/core/credential-config.js';
 import type { ClientCredentials } from '../lambda/core/ports.js';
@@ -173,15 +174,14 @@ function toSet(
   if (urlProblem !== undefined) throw fail('tokenUrl', urlProblem);
   if (!isClientAuthMethod(clientAuth))
     throw fail('clientAuth', `must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
-  if (scope !== undefined && (typeof scope !== 'string' || scope.trim() === '')) {
-    throw fail('scope', 'must be a non-empty string of space-separated scopes');
-  }
+  const badScope = scope === undefined ? undefined : scopeProblem(scope);
+  if (badScope !== undefined) throw fail('scope', badScope);
   const config: CredentialConfig = {
     name,
     tokenUrl: tokenUrl as string,
     clientAuth,
     secretId,
-    ...(scope === undefined ? {} : { scope: (scope as string).trim() }),
+    ...(scope === undefined ? {} : { scope: scope as string }),
   };
   for (const field of ['clientId', 'clientSecret'] as const) {
     const problem = clientCredentialProblem(entry[field]);

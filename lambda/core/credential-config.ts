@@ -63,3 +63,19 @@ export function tokenUrlProblem(url: string): string | undefined {
  * credentials. The refresher recognises it and says so instead of calling the endpoint.
  */
 export const SECRET_PLACEHOLDER = 'REPLACE_ME';
+
+/**
+ * OAuth 2.0 scope syntax (RFC 6749 section 3.3): space-separated tokens of printable
+ * ASCII without `"` or `\`. Anything else would be rejected by the token endpoint at
+ * every refresh, so it is refused when the configuration is read.
+ */
+const SCOPE_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
+
+/** Problem with an OAuth scope string, if any. */
+export function scopeProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return 'must be a non-empty string';
+  if (!SCOPE_PATTERN.test(value)) {
+    return 'must be space-separated scope tokens of printable ASCII without quotes or backslashes';
+  }
+  return undefined;
+}
