@@ -77,7 +77,7 @@ describe('Function: parseCredentialsFile', () => {
     ],
     [
       `{"credentials": [{"name": "a", "scope": "a  \\"b", "clientId": "i", "clientSecret": "${SECRET}"}]}`,
-      'credentials[0].scope: \'a  "b\' must be space-separated scope tokens',
+      "credentials[0].scope: 'a  \"b' must be space-separated scope tokens",
     ],
     [`{"credentials": [{"name": "a", "clientId": "i"}]}`, 'credentials[0].clientSecret is missing'],
     [
