@@ -27,7 +27,8 @@ export abstract class TokenBrokerError extends Error {
   /** HTTP status of the answer, when it came over a URL; undefined on invoke. */
   readonly status: number | undefined;
 
-  protected constructor(message: string, options: TokenBrokerErrorOptions) {
+  // Public so subclasses inherit it as is; the class stays abstract.
+  constructor(message: string, options: TokenBrokerErrorOptions) {
     super(
       `${message} (broker: ${options.broker})`,
       options.cause === undefined ? undefined : { cause: options.cause },
@@ -40,33 +41,21 @@ export abstract class TokenBrokerError extends Error {
 /** The reader refused the request as malformed (bad credential name, minValiditySeconds out of range). */
 export class BadRequest extends TokenBrokerError {
   override readonly name = 'BadRequest';
-  constructor(message: string, options: TokenBrokerErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** The credential set asked for is not configured in this broker; the message lists those that are. */
 export class UnknownCredential extends TokenBrokerError {
   override readonly name = 'UnknownCredential';
-  constructor(message: string, options: TokenBrokerErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** The URL was not the reader's `/token` path (a wrong `url` option). */
 export class NotFound extends TokenBrokerError {
   override readonly name = 'NotFound';
-  constructor(message: string, options: TokenBrokerErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** The reader's URL was called with another method than GET. */
 export class MethodNotAllowed extends TokenBrokerError {
   override readonly name = 'MethodNotAllowed';
-  constructor(message: string, options: TokenBrokerErrorOptions) {
-    super(message, options);
-  }
 }
 
 /**
@@ -86,17 +75,11 @@ export class TokenUnavailable extends TokenBrokerError {
 /** The reader failed in a way it does not explain to callers; the detail is in its log. */
 export class InternalError extends TokenBrokerError {
   override readonly name = 'InternalError';
-  constructor(message: string, options: TokenBrokerErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** IAM refused the call: the caller's role lacks `lambda:InvokeFunction` (and, for URLs, `lambda:InvokeFunctionUrl`). */
 export class BrokerAccessDenied extends TokenBrokerError {
   override readonly name = 'BrokerAccessDenied';
-  constructor(message: string, options: TokenBrokerErrorOptions) {
-    super(message, options);
-  }
 }
 
 /**
@@ -116,9 +99,6 @@ export class BrokerUnavailable extends TokenBrokerError {
 /** The broker answered success with a body that is not a token view; the body is never quoted. */
 export class BrokerResponseInvalid extends TokenBrokerError {
   override readonly name = 'BrokerResponseInvalid';
-  constructor(message: string, options: TokenBrokerErrorOptions) {
-    super(message, options);
-  }
 }
 
 type ReaderErrorClass = new (message: string, options: TokenBrokerErrorOptions) => TokenBrokerError;
