@@ -2,7 +2,7 @@
  * A Lambda context object with a real countdown, and capture of everything written to
  * stdout/stderr (where Powertools logs and EMF metrics go), for handler tests.
  */
-import type { Context } from 'aws-lambda';
+import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { vi } from 'vitest';
 
 /** A context for `functionName` whose remaining time counts down from `timeoutMs`. */
@@ -44,5 +44,34 @@ export function captureOutput(): { text(): string; restore(): void } {
     restore: () => {
       for (const spy of [out, err, log, info, warn, error]) spy.mockRestore();
     },
+  };
+}
+
+/** A Function URL event (payload v2) as Lambda delivers it, with the given request headers. */
+export function functionUrlEvent(
+  method: string,
+  rawPath: string,
+  rawQueryString = '',
+  headers: Record<string, string> = {},
+): LambdaFunctionURLEvent {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString,
+    headers: { host: 'x.lambda-url.us-east-1.on.aws', ...headers },
+    requestContext: {
+      accountId: '111122223333',
+      apiId: 'x',
+      domainName: 'x.lambda-url.us-east-1.on.aws',
+      domainPrefix: 'x',
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '10.0.0.1', userAgent: 'test' },
+      requestId: 'r',
+      routeKey: '$default',
+      stage: '$default',
+      time: '27/Nov/2026:12:00:00 +0000',
+      timeEpoch: Date.now(),
+    },
+    isBase64Encoded: false,
   };
 }

@@ -7,10 +7,9 @@
  */
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { captureOutput, lambdaContext } from '../fakes/lambda-context.js';
+import { captureOutput, functionUrlEvent, lambdaContext } from '../fakes/lambda-context.js';
 import {
   json,
   raw,
@@ -189,15 +188,8 @@ describe('Faults: leak canaries', () => {
         fetchedAt: { N: String(now - 5) },
       },
     });
-    const url = (method: string, query: string): LambdaFunctionURLEvent =>
-      ({
-        version: '2.0',
-        rawPath: '/token',
-        rawQueryString: query,
-        headers: { authorization: `Bearer ${CANARY_TOKEN}` },
-        requestContext: { http: { method, path: '/token' } },
-        isBase64Encoded: false,
-      }) as unknown as LambdaFunctionURLEvent;
+    const url = (method: string, query: string) =>
+      functionUrlEvent(method, '/token', query, { authorization: `Bearer ${CANARY_TOKEN}` });
 
     // Successes carry it, by design.
     dynamodb.on(GetItemCommand).resolves(item(3000));

@@ -4,11 +4,15 @@
  * errors never carry internal detail.
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { captureOutput, lambdaContext } from '../fakes/lambda-context.js';
+import { captureOutput, functionUrlEvent, lambdaContext } from '../fakes/lambda-context.js';
 import { CANARY_TOKEN } from './harness.js';
+
+const urlEvent = (method: string, path: string, query = '') =>
+  functionUrlEvent(method, path, query, {
+    authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/canary-authz',
+  });
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
 type HttpAnswer = { statusCode: number; headers: Record<string, string>; body: string };
@@ -21,29 +25,6 @@ function storedItem(credential: string, secondsLeft = 3000) {
     tokenType: { S: 'Bearer' },
     expiresAt: { N: String(now + secondsLeft) },
     fetchedAt: { N: String(now - 10) },
-  };
-}
-
-function urlEvent(method: string, rawPath: string, rawQueryString = ''): LambdaFunctionURLEvent {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath,
-    rawQueryString,
-    headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/canary-authz' },
-    requestContext: {
-      accountId: '111122223333',
-      apiId: 'u',
-      domainName: 'u.lambda-url.us-east-1.on.aws',
-      domainPrefix: 'u',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '10.1.2.3', userAgent: 'faults' },
-      requestId: 'r',
-      routeKey: '$default',
-      stage: '$default',
-      time: '27/Nov/2026:12:00:00 +0000',
-      timeEpoch: Date.now(),
-    },
-    isBase64Encoded: false,
   };
 }
 

@@ -1,23 +1,12 @@
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { captureOutput, lambdaContext } from '../../fakes/lambda-context.js';
+import { captureOutput, lambdaContext, functionUrlEvent as urlEvent } from '../../fakes/lambda-context.js';
 
 const CANARY_TOKEN = 'canary-token-op5';
 // biome-ignore lint/suspicious/noExplicitAny: the reader answers untyped JSON; the assertions check its shape.
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<any>;
-
-function urlEvent(method: string, rawPath: string, rawQueryString = ''): LambdaFunctionURLEvent {
-  return {
-    rawPath,
-    rawQueryString,
-    headers: {},
-    requestContext: { http: { method, path: rawPath } },
-    isBase64Encoded: false,
-  } as unknown as LambdaFunctionURLEvent;
-}
 
 describe('Handler: read (operations)', () => {
   const dynamodb = mockClient(DynamoDBClient);

@@ -1,8 +1,10 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { captureOutput, lambdaContext } from '../../fakes/lambda-context.js';
+import { captureOutput, functionUrlEvent, lambdaContext } from '../../fakes/lambda-context.js';
+
+const urlEvent = (method: string, path: string, query = '') =>
+  functionUrlEvent(method, path, query, { authorization: 'AWS4-HMAC-SHA256 Credential=canary-authz-header' });
 
 const CANARY_TOKEN = 'canary-token-5d1e';
 
@@ -16,30 +18,6 @@ function item(credential: string, secondsLeft: number, accessToken = CANARY_TOKE
     expiresAt: { N: String(now + secondsLeft) },
     fetchedAt: { N: String(now - 60) },
     ttl: { N: String(now + secondsLeft + 86_400) },
-  };
-}
-
-/** A Function URL event (payload v2) as Lambda delivers it. */
-function urlEvent(method: string, path: string, rawQueryString = ''): LambdaFunctionURLEvent {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString,
-    headers: { authorization: 'AWS4-HMAC-SHA256 Credential=canary-authz-header', host: 'x.lambda-url.aws' },
-    requestContext: {
-      accountId: '111122223333',
-      apiId: 'x',
-      domainName: 'x.lambda-url.us-east-1.on.aws',
-      domainPrefix: 'x',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '10.0.0.1', userAgent: 'test' },
-      requestId: 'r',
-      routeKey: '$default',
-      stage: '$default',
-      time: '27/Nov/2026:12:00:00 +0000',
-      timeEpoch: Date.now(),
-    },
-    isBase64Encoded: false,
   };
 }
 
