@@ -1,0 +1,142 @@
+/**
+ * Environment variables: the ones the construct sets on the broker's two functions (and
+ * their one reader, {@link parseRefresherEnvironment} / {@link parseReaderEnvironment}),
+ * and the ones it sets on a consumer for the client ({@link TOKEN_BROKER_ENV}).
+ */
+import {
+  type CredentialSet,
+  isCredentialName,
+  parseCredentialSet,
+  TokenBrokerConfigError,
+} from './credential-set.js';
+import { READER_CACHE_SECONDS } from './limits.js';
+
+/** Variables a consumer's client reads; the construct's consumer wiring sets them. */
+export const TOKEN_BROKER_ENV = {
+  /** The reader's function name or ARN: the Lambda Invoke transport. */
+  functionName: 'TOKEN_BROKER_FUNCTION',
+  /** The reader's Function URL (SigV4) or the local broker's URL (plain HTTP). */
+  url: 'TOKEN_BROKER_URL',
+  /** The credential set to ask for; unset, the broker's default (first) set. */
+  credential: 'TOKEN_BROKER_CREDENTIAL',
+} as const;
+
+/** Variables the construct sets on the refresher and the reader. */
+export const BROKER_FUNCTION_ENV = {
+  /** The token table (both functions). */
+  tableName: 'TABLE_NAME',
+  /** The refresher's credential sets: a JSON array of {@link RefresherCredentialSet}. */
+  credentials: 'CREDENTIALS',
+  /** The reader's credential set names, comma-separated, the default first. */
+  credentialNames: 'CREDENTIAL_NAMES',
+  /** Seconds the reader keeps an item in memory. */
+  readerCacheSeconds: 'READ_CACHE_SECONDS',
+  /** The refresher the reader asks for a token (self-healing); unset turns it off. */
+  refresherFunctionName: 'REFRESHER_FUNCTION_NAME',
+} as const;
+
+/** A credential set as the refresher receives it: where its secret lives, too. */
+export interface RefresherCredentialSet extends CredentialSet {
+  /** Secrets Manager ARN or name of the client credentials (a label locally). */
+  readonly secretId: string;
+}
+
+/** The refresher's configuration. */
+export interface RefresherEnvironment {
+  readonly tableName: string;
+  /** In configuration order. */
+  readonly credentials: readonly RefresherCredentialSet[];
+}
+
+/** The reader's configuration. */
+export interface ReaderEnvironment {
+  readonly tableName: string;
+  /** In configuration order; the first is the default. */
+  readonly credentialNames: readonly string[];
+  readonly cacheSeconds: number;
+  /** The refresher to ask for a refresh when no token can be served; self-healing is off without it. */
+  readonly refresherFunctionName?: string;
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads the refresher's variables. The sets are parsed with the same parser the CDK
+ * configuration went through: nothing is re-decided, a bad value only means a broken
+ * deployment, so the cold start fails naming the variable.
+ * @throws TokenBrokerConfigError naming the variable (and the field).
+ */
+export function parseRefresherEnvironment(env: Environment): RefresherEnvironment {
+  const name = BROKER_FUNCTION_ENV.credentials;
+  const raw = requireEnv(env, name);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new TokenBrokerConfigError(`environment variable ${name} is not JSON; ${REDEPLOY}`);
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    throw new TokenBrokerConfigError(
+      `environment variable ${name} must be a non-empty JSON array; ${REDEPLOY}`,
+    );
+  }
+  const credentials = parsed.map((entry: unknown, index) => {
+    const path = `${name}[${index}]`;
+    const { extra, ...set } = parseCredentialSet(entry, path, { extraKeys: ['secretId'] });
+    if (typeof extra.secretId !== 'string' || extra.secretId === '') {
+      throw new TokenBrokerConfigError(`${path}.secretId is missing; ${REDEPLOY}`);
+    }
+    return { ...set, secretId: extra.secretId };
+  });
+  return { tableName: requireEnv(env, BROKER_FUNCTION_ENV.tableName), credentials };
+}
+
+/**
+ * Reads the reader's variables.
+ * @throws TokenBrokerConfigError naming the variable.
+ */
+export function parseReaderEnvironment(env: Environment): ReaderEnvironment {
+  const names = BROKER_FUNCTION_ENV;
+  const credentialNames = requireEnv(env, names.credentialNames)
+    .split(',')
+    .map((name) => name.trim());
+  const bad = credentialNames.find((name) => !isCredentialName(name));
+  if (bad !== undefined) {
+    throw new TokenBrokerConfigError(
+      `environment variable ${names.credentialNames} has an invalid name '${bad}'`,
+    );
+  }
+  const refresherFunctionName = env[names.refresherFunctionName]?.trim();
+  return {
+    tableName: requireEnv(env, names.tableName),
+    credentialNames,
+    cacheSeconds: integerEnv(env, names.readerCacheSeconds, READER_CACHE_SECONDS),
+    ...(refresherFunctionName ? { refresherFunctionName } : {}),
+  };
+}
+
+const REDEPLOY = 'redeploy the stack, which sets it';
+
+function requireEnv(env: Environment, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new TokenBrokerConfigError(`environment variable ${name} is not set; ${REDEPLOY}`);
+  }
+  return value;
+}
+
+function integerEnv(
+  env: Environment,
+  name: string,
+  bounds: { readonly min: number; readonly max: number; readonly default: number },
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return bounds.default;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < bounds.min || value > bounds.max) {
+    throw new TokenBrokerConfigError(
+      `environment variable ${name} is '${raw}', expected an integer from ${bounds.min} to ${bounds.max}`,
+    );
+  }
+  return value;
+}

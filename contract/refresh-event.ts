@@ -1,0 +1,29 @@
+/**
+ * What the refresher is invoked with, by every trigger the construct wires (schedule,
+ * rotation rule, deploy-time custom resource), by the reader's self-healing and by an
+ * operator: `{"credential": NAME, "reason": REASON}`.
+ */
+
+/** Why the refresher was invoked; sent as `reason` next to `credential`. */
+export const REFRESH_REASONS = ['schedule', 'secret-rotated', 'deploy', 'read-miss', 'manual'] as const;
+
+/** One of {@link REFRESH_REASONS}. */
+export type RefreshReason = (typeof REFRESH_REASONS)[number];
+
+/** The refresher's input. */
+export interface RefreshEvent {
+  /** The credential set to refresh. */
+  readonly credential: string;
+  /** Why; an event without one is taken as `manual` (an operator's invoke). */
+  readonly reason?: RefreshReason;
+}
+
+/** True when `value` is one of {@link REFRESH_REASONS}. */
+export function isRefreshReason(value: unknown): value is RefreshReason {
+  return typeof value === 'string' && (REFRESH_REASONS as readonly string[]).includes(value);
+}
+
+/** The input every trigger sends for `credential`. */
+export function refreshEvent(credential: string, reason: RefreshReason): RefreshEvent {
+  return { credential, reason };
+}

@@ -1,0 +1,48 @@
+/**
+ * Names shared by the Lambda code that emits telemetry and the CDK code that alarms and
+ * draws dashboards on it. Pure constants.
+ */
+
+/** CloudWatch namespace of every broker metric (Powertools EMF). */
+export const METRICS_NAMESPACE = 'TokenBroker';
+
+/** Powertools service names; also the `service` dimension of every metric. */
+export const SERVICE = {
+  refresher: 'token-broker-refresher',
+  reader: 'token-broker-reader',
+} as const;
+
+/**
+ * Metric names. Every metric has the dimensions `service` and `credential` (except {@link METRIC.readFailed});
+ * {@link METRIC.tokenEndpointRejected} also has `errorCode` (the OAuth error code, or `http_<status>`).
+ */
+export const METRIC = {
+  /** A refresh stored a token (or found a newer one stored). Count. */
+  refreshSucceeded: 'RefreshSucceeded',
+  /** A refresh failed; the stored token was left as it was. Count. */
+  refreshFailed: 'RefreshFailed',
+  /** The token endpoint refused the client credentials (`invalid_client`/401): a bad or rotated-away secret. Count. */
+  secretRejected: 'SecretRejected',
+  /** The token endpoint refused a request (4xx), by `errorCode`. Count. */
+  tokenEndpointRejected: 'TokenEndpointRejected',
+  /** Seconds of validity the stored token has, measured after every refresh attempt. Seconds. */
+  tokenSecondsRemaining: 'TokenSecondsRemaining',
+  /** A read was answered with a token. Count. */
+  readServed: 'ReadServed',
+  /** A read was answered TokenUnavailable. Count. */
+  readUnavailable: 'ReadUnavailable',
+  /** The reader asked the refresher for a refresh (self-healing). Count. */
+  refreshRequested: 'RefreshRequested',
+  /**
+   * The reader failed on its side (InternalError: the store, a bug), as opposed to refusing a
+   * caller. Only the `service` dimension: it may fail before knowing the credential. Count.
+   */
+  readFailed: 'ReadFailed',
+} as const;
+
+/** Dimension names. */
+export const DIMENSION = {
+  service: 'service',
+  credential: 'credential',
+  errorCode: 'errorCode',
+} as const;
