@@ -22,6 +22,15 @@ export const MIN_VALIDITY_SECONDS = { min: 0, max: 3600, default: 300 } as const
  */
 export const REFRESH_INTERVAL_MINUTES = { min: 5, max: 55, default: 50 } as const;
 
+/**
+ * Problem with a whole number that must lie in `[min, max]`, if any, phrased alike by the
+ * construct, the reader and the client: `must be an integer from 0 to 3600`.
+ */
+export function integerRangeProblem(value: unknown, min: number, max: number): string | undefined {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return undefined;
+  return `must be an integer from ${min} to ${max}`;
+}
+
 /** Reader in-memory cache bounds in seconds; kept well under the refresh interval. */
 export const READER_CACHE_SECONDS = { min: 0, max: 300, default: 30 } as const;
 
