@@ -3,7 +3,8 @@
  * they name no broker, from the environment `connectConsumer` sets.
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { readEnvironment, TOKEN_BROKER_ENV } from './environment.js';
+import { TOKEN_BROKER_ENV } from '../contract/index.js';
+import { readEnvironment } from './environment.js';
 import { ClientConfigError } from './errors.js';
 import { InvokeTransport } from './transports/invoke-transport.js';
 import type { AwsCredentials, AwsCredentialsProvider } from './transports/sigv4-signer.js';

@@ -1,18 +1,9 @@
 /**
- * The environment variables a {@link TokenBrokerClient} built without a target reads.
- * `connectConsumer` in the CDK library sets them, so consumer code needs no
- * configuration. This file imports nothing, so the CDK side can share the names.
+ * Reads the environment variables a {@link TokenBrokerClient} built without a target
+ * falls back to. The construct's consumer wiring sets them, so consumer code needs no
+ * configuration; their names live in the contract, shared with the construct.
  */
-
-/** Names of the variables, shared with the CDK side (`connectConsumer`). */
-export const TOKEN_BROKER_ENV = {
-  /** The reader's function name or ARN: the Lambda Invoke transport. */
-  functionName: 'TOKEN_BROKER_FUNCTION',
-  /** The reader's Function URL (SigV4) or the local broker's URL (plain HTTP). */
-  url: 'TOKEN_BROKER_URL',
-  /** The credential set to ask for; unset, the broker's default (first) set. */
-  credential: 'TOKEN_BROKER_CREDENTIAL',
-} as const;
+import { TOKEN_BROKER_ENV } from '../contract/index.js';
 
 /** What the environment names, blank values treated as unset. */
 export interface EnvironmentTarget {
@@ -21,7 +12,7 @@ export interface EnvironmentTarget {
   readonly credential?: string;
 }
 
-/** Reads the three variables from `env`. */
+/** Reads the three {@link TOKEN_BROKER_ENV} variables from `env`. */
 export function readEnvironment(env: Readonly<Record<string, string | undefined>>): EnvironmentTarget {
   const read = (name: string) => {
     const value = env[name]?.trim();

@@ -3,8 +3,10 @@
  * `errorType` on invoke, its `error` field over HTTP), so `error.name` and `instanceof`
  * are the same whichever transport carried the answer. Each class spells its name out:
  * consumer bundles are minified and would lose the class name. No message, field or
- * cause ever holds a token.
+ * cause ever holds a token. The reader's names come from the contract's
+ * `READER_ERROR_STATUS`: a name added there fails to compile here until it has a class.
  */
+import { isReaderErrorName, type ReaderErrorName } from '../contract/index.js';
 
 /** Where an error came from, for people reading it. */
 export interface TokenBrokerErrorOptions {
@@ -101,17 +103,24 @@ export class BrokerResponseInvalid extends TokenBrokerError {
   override readonly name = 'BrokerResponseInvalid';
 }
 
-type ReaderErrorClass = new (message: string, options: TokenBrokerErrorOptions) => TokenBrokerError;
+/** The class of the reader error called `N`: its instances carry that very name. */
+type ReaderErrorClass<N extends ReaderErrorName> = new (
+  message: string,
+  options: TokenBrokerErrorOptions & { readonly retryAfterSeconds?: number },
+) => TokenBrokerError & { readonly name: N };
 
-/** The reader's error names (DESIGN.md, Read Lambda), mapped to their classes. */
-const READER_ERRORS: Readonly<Record<string, ReaderErrorClass>> = {
+/**
+ * Every reader error name of the contract, mapped to its class. `satisfies` makes a
+ * missing name, an extra one or a class whose `name` differs a compile error.
+ */
+const READER_ERRORS = {
   BadRequest,
   UnknownCredential,
   NotFound,
   MethodNotAllowed,
   TokenUnavailable,
   InternalError,
-};
+} as const satisfies { readonly [N in ReaderErrorName]: ReaderErrorClass<N> };
 
 /** Longest text taken from a remote answer into a message. */
 const MAX_REMOTE_TEXT = 500;
@@ -138,9 +147,7 @@ export function readerError(
   options: TokenBrokerErrorOptions & { readonly retryAfterSeconds?: number },
 ): TokenBrokerError {
   const text = clip(message);
-  if (errorType === 'TokenUnavailable') return new TokenUnavailable(text, options);
-  const known = Object.hasOwn(READER_ERRORS, errorType) ? READER_ERRORS[errorType] : undefined;
-  if (known) return new known(text, options);
+  if (isReaderErrorName(errorType)) return new READER_ERRORS[errorType](text, options);
   return new BrokerUnavailable(`the reader failed with ${clip(errorType, 100)}: ${text}`, {
     ...options,
     errorType,

@@ -1,7 +1,10 @@
 /**
  * Consumer library of the A55 token broker (`a55-token-broker/client`): re-exports only.
- * It imports the AWS SDK's Lambda client and SigV4 signer, never aws-cdk-lib.
+ * It imports the AWS SDK's Lambda client and SigV4 signer and the broker's contract
+ * (`contract/`, dependency-free), never aws-cdk-lib nor the broker's own code.
  */
+
+export { TOKEN_BROKER_ENV } from '../contract/index.js';
 export {
   A55_API_BASE_URL,
   A55Client,
@@ -13,7 +16,7 @@ export {
 export { A55ApiError, A55Error, A55RequestError, A55TimeoutError } from './a55-errors.js';
 export { type Clock, systemClock } from './clock.js';
 export type { BrokerTargetOptions } from './create-transport.js';
-export { type EnvironmentTarget, readEnvironment, TOKEN_BROKER_ENV } from './environment.js';
+export { type EnvironmentTarget, readEnvironment } from './environment.js';
 export {
   BadRequest,
   BrokerAccessDenied,

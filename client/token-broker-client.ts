@@ -4,6 +4,7 @@
  * short `TokenUnavailable` while the refresher catches up. About one broker call per
  * token lifetime per container, whatever the call rate.
  */
+import { credentialNameProblem, integerRangeProblem, MIN_VALIDITY_SECONDS } from '../contract/index.js';
 import { type Clock, systemClock } from './clock.js';
 import { type BrokerTargetOptions, createTransport } from './create-transport.js';
 import { BrokerResponseInvalid, ClientConfigError, TokenUnavailable } from './errors.js';
@@ -12,13 +13,13 @@ import type { BrokerToken, TokenTransport } from './transports/transport.js';
 /** Options of {@link TokenBrokerClient}; every one may be left out inside a connected consumer. */
 export interface TokenBrokerClientOptions extends BrokerTargetOptions {
   /**
-   * Credential set to ask for (`[a-z0-9-]{1,64}`).
+   * Credential set to ask for (the contract's `CREDENTIAL_NAME_PATTERN`).
    * @default TOKEN_BROKER_CREDENTIAL, else the broker's default (first) set
    */
   readonly credential?: string;
   /**
    * A token is served only while it has more than this many seconds left; the broker is
-   * asked for one with at least as much. 0 to 3600, the reader's bounds.
+   * asked for one with at least as much. The reader's bounds, `MIN_VALIDITY_SECONDS`: 0 to 3600.
    * @default 300
    */
   readonly minValiditySeconds?: number;
@@ -45,8 +46,6 @@ interface CachedToken {
   readonly expiresAtMs: number;
 }
 
-const CREDENTIAL_NAME = /^[a-z0-9-]{1,64}$/;
-const MIN_VALIDITY = { default: 300, min: 0, max: 3600 } as const;
 const BACKOFF = { baseMs: 200, maxMs: 1_000 } as const;
 
 /**
@@ -82,20 +81,18 @@ export class TokenBrokerClient {
     const { transport, envCredential } = createTransport(options);
     this.#transport = transport;
     this.credential = options.credential ?? envCredential;
-    if (this.credential !== undefined && !CREDENTIAL_NAME.test(this.credential)) {
-      throw new ClientConfigError(
-        `credential '${this.credential.slice(0, 70)}' is not a credential set name: 1-64 characters of a-z, 0-9 and -`,
-      );
+    const nameProblem = this.credential === undefined ? undefined : credentialNameProblem(this.credential);
+    if (nameProblem) {
+      throw new ClientConfigError(`credential '${this.credential?.slice(0, 70)}' ${nameProblem}`);
     }
-    this.minValiditySeconds = options.minValiditySeconds ?? MIN_VALIDITY.default;
-    if (
-      !Number.isInteger(this.minValiditySeconds) ||
-      this.minValiditySeconds < MIN_VALIDITY.min ||
-      this.minValiditySeconds > MIN_VALIDITY.max
-    ) {
-      throw new ClientConfigError(
-        `minValiditySeconds must be an integer from ${MIN_VALIDITY.min} to ${MIN_VALIDITY.max}, got ${this.minValiditySeconds}`,
-      );
+    this.minValiditySeconds = options.minValiditySeconds ?? MIN_VALIDITY_SECONDS.default;
+    const validityProblem = integerRangeProblem(
+      this.minValiditySeconds,
+      MIN_VALIDITY_SECONDS.min,
+      MIN_VALIDITY_SECONDS.max,
+    );
+    if (validityProblem) {
+      throw new ClientConfigError(`minValiditySeconds ${validityProblem}, got ${this.minValiditySeconds}`);
     }
     this.#retryDeadlineMs = options.retryDeadlineMs ?? 5_000;
     if (!Number.isFinite(this.#retryDeadlineMs) || this.#retryDeadlineMs < 0) {

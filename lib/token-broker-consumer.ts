@@ -5,7 +5,7 @@
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { TOKEN_BROKER_ENV } from '../client/environment.js';
+import { TOKEN_BROKER_ENV } from '../contract/index.js';
 import type { TokenBroker } from './token-broker.js';
 
 /** Options of {@link connectConsumer}. */

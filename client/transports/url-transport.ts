@@ -4,6 +4,7 @@
  * local broker. Errors come back as the status and `{"error", "message"}`; a 403 without
  * that body is IAM refusing the signature before the reader ran.
  */
+import { parseRetryAfter } from '../../contract/index.js';
 import {
   BrokerAccessDenied,
   BrokerResponseInvalid,
@@ -213,18 +214,4 @@ function signingRegion(url: URL, explicit: string | undefined): string {
     );
   }
   return region;
-}
-
-/**
- * Parses `Retry-After` (delta seconds or an HTTP date) into seconds from `nowMs`;
- * undefined when absent or unparseable.
- */
-export function parseRetryAfter(header: string | null, nowMs: number): number | undefined {
-  if (header === null) return undefined;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value);
-  // Only an HTTP date (it starts with a day name); Date.parse alone reads '-5' as a year.
-  if (!/^[A-Za-z]{3}/.test(value)) return undefined;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - nowMs) / 1000));
 }

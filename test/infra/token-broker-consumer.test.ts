@@ -6,7 +6,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN_BROKER_ENV } from '../../client/environment.js';
+import { TOKEN_BROKER_ENV } from '../../contract/index.js';
 import { TokenBroker } from '../../lib/token-broker.js';
 import { connectConsumer } from '../../lib/token-broker-consumer.js';
 

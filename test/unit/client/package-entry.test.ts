@@ -2,6 +2,7 @@ import { build } from 'esbuild';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { readerError } from '../../../client/errors.js';
 import * as client from '../../../client/index.js';
+import { READER_ERROR_STATUS } from '../../../contract/reader-errors.js';
 import type { TokenView } from '../../../lambda/core/read.js';
 
 describe('Module: a55-token-broker/client', () => {
@@ -14,7 +15,7 @@ describe('Module: a55-token-broker/client', () => {
     expect(byName.A55Client).toBe(client.A55Client);
   });
 
-  it('pulls in neither aws-cdk-lib nor the broker code: only the SDK pieces it needs', async () => {
+  it('pulls in neither aws-cdk-lib nor the broker code: only the contract and the SDK pieces it needs', async () => {
     // Act
     const result = await build({
       entryPoints: ['client/index.ts'],
@@ -29,7 +30,8 @@ describe('Module: a55-token-broker/client', () => {
 
     // Assess
     const files = Object.keys(result.metafile.inputs);
-    expect(files.every((file) => file.startsWith('client/'))).toBe(true);
+    expect(files.filter((file) => !file.startsWith('client/') && !file.startsWith('contract/'))).toEqual([]);
+    expect(files).toContain('contract/index.ts');
     const packages = new Set(
       Object.values(result.metafile.outputs).flatMap((output) =>
         output.imports.filter((entry) => entry.external).map((entry) => entry.path),
@@ -47,14 +49,7 @@ describe('Module: a55-token-broker/client', () => {
     expectTypeOf<client.BrokerToken>().toEqualTypeOf<TokenView>();
   });
 
-  it.each([
-    'BadRequest',
-    'UnknownCredential',
-    'NotFound',
-    'MethodNotAllowed',
-    'TokenUnavailable',
-    'InternalError',
-  ])("has a typed error for the reader's %s", (name) => {
+  it.each(Object.keys(READER_ERROR_STATUS))("has a typed error for the reader's %s", (name) => {
     // Act
     const error = readerError(name, 'message', { broker: 'function reader' });
 

@@ -93,7 +93,10 @@ describe('Class: TokenBrokerClient', () => {
 
     it.each([
       [{ functionName: 'reader', url: 'https://abc.lambda-url.us-east-1.on.aws/' }, /only one of/],
-      [{ functionName: 'reader', credential: 'Production' }, /not a credential set name/],
+      [
+        { functionName: 'reader', credential: 'Production' },
+        /^credential 'Production' must match \[a-z0-9-\]\{1,64\}$/,
+      ],
       [{ functionName: 'reader', minValiditySeconds: 3601 }, /from 0 to 3600, got 3601/],
       [{ functionName: 'reader', minValiditySeconds: 1.5 }, /integer/],
       [{ functionName: 'reader', retryDeadlineMs: -1 }, /retryDeadlineMs/],

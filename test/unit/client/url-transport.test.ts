@@ -13,7 +13,6 @@ import {
   UnknownCredential,
   UrlTransport,
 } from '../../../client/index.js';
-import { parseRetryAfter } from '../../../client/transports/url-transport.js';
 import {
   json,
   raw,
@@ -275,21 +274,5 @@ describe('Class: UrlTransport', () => {
       expect(error).toBeInstanceOf(BrokerResponseInvalid);
       expect(inspect(error, { depth: 5 })).not.toContain(CANARY);
     });
-  });
-});
-
-describe('Function: parseRetryAfter', () => {
-  const now = Date.parse('2026-11-27T12:00:00Z');
-
-  it.each([
-    ['5', 5],
-    [' 12 ', 12],
-    ['Fri, 27 Nov 2026 12:00:30 GMT', 30],
-    ['Fri, 27 Nov 2026 11:00:00 GMT', 0],
-    ['-5', undefined],
-    ['soon', undefined],
-    [null, undefined],
-  ])('reads %j as %j seconds', (header, expected) => {
-    expect(parseRetryAfter(header, now)).toBe(expected);
   });
 });

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TokenEndpointUnavailable, TokenRequestRejected } from '../../../lambda/core/errors.js';
-import {
-  backoffDelay,
-  DEFAULT_RETRY_POLICY,
-  parseRetryAfter,
-  withRetry,
-} from '../../../lambda/core/retry.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, withRetry } from '../../../lambda/core/retry.js';
 import { ManualClock } from '../../fakes/in-memory.js';
 
 const policy = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 3_000, maxRetryAfterMs: 20_000 };
@@ -24,22 +19,6 @@ describe('Function: backoffDelay', () => {
 
   it('may wait no time at all (full jitter starts at zero)', () => {
     expect(backoffDelay(3, policy, () => 0)).toBe(0);
-  });
-});
-
-describe('Function: parseRetryAfter', () => {
-  const now = Date.UTC(2026, 10, 27, 12, 0, 0);
-  it.each([
-    ['120', 120],
-    [' 7 ', 7],
-    ['Fri, 27 Nov 2026 12:00:30 GMT', 30],
-    ['Fri, 27 Nov 2026 11:00:00 GMT', 0],
-  ])('parses %j', (header, seconds) => {
-    expect(parseRetryAfter(header, now)).toBe(seconds);
-  });
-
-  it.each([[null], [undefined], ['soon'], ['-5'], ['1.5']])('ignores %j', (header) => {
-    expect(parseRetryAfter(header, now)).toBeUndefined();
   });
 });
 
