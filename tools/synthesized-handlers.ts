@@ -1,11 +1,13 @@
 /**
- * Loads the handler bundles exactly as `cdk synth` wrote them into the cloud assembly,
- * with the environment variables the template gives each function (CloudFormation
- * references resolved to local stand-ins), so integration tests run what would deploy.
+ * Reading a synthesized cloud assembly: the stack template, its Lambda functions with
+ * their bundled code assets, and their environment variables with the CloudFormation
+ * references resolved to local stand-ins. Shared by the integration tests (which import
+ * the bundles, see test/support/bundled-handler.ts) and the benchmarks (bench/assembly.ts);
+ * it lives in tools/, dev tooling that is never shipped, because bench/ must not import
+ * test files.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 /** A Lambda function as the template describes it. */
 export interface SynthesizedFunction {
@@ -27,7 +29,7 @@ interface TemplateResource {
   readonly Metadata?: Record<string, unknown>;
 }
 
-/** A CloudFormation template, as much of it as these tests read. */
+/** A CloudFormation template, as much of it as the tests and benchmarks read. */
 export interface Template {
   readonly Resources: Record<string, TemplateResource>;
 }
@@ -97,48 +99,25 @@ export function resolveIntrinsics(value: unknown, refs: Record<string, string>):
   throw new Error(`unsupported intrinsic in environment: ${JSON.stringify(value)}`);
 }
 
-let coldStarts = 0;
-/** Cold starts borrow process.env, so they run one at a time. */
-let importQueue: Promise<unknown> = Promise.resolve();
-
-/**
- * Imports a fresh instance of a synthesized bundle with its template environment
- * (plus `extraEnv`, e.g. local endpoints) in `process.env` while the module initialises,
- * as Lambda would at cold start. Returns its exported handler.
- */
-export function importBundledHandler<H>(
-  outdir: string,
+/** A function's environment variables with every intrinsic resolved through `refs` (see {@link resolveIntrinsics}). */
+export function resolveEnvironment(
   fn: SynthesizedFunction,
   refs: Record<string, string>,
-  extraEnv: Record<string, string> = {},
-): Promise<H> {
-  const next = importQueue.then(() => coldStart<H>(outdir, fn, refs, extraEnv));
-  importQueue = next.catch(() => undefined);
-  return next;
-}
-
-async function coldStart<H>(
-  outdir: string,
-  fn: SynthesizedFunction,
-  refs: Record<string, string>,
-  extraEnv: Record<string, string>,
-): Promise<H> {
-  const environment = Object.fromEntries(
+): Record<string, string> {
+  return Object.fromEntries(
     Object.entries(fn.environment).map(([name, value]) => [name, resolveIntrinsics(value, refs)]),
   );
+}
+
+/**
+ * Where a function's bundle is inside the assembly: `Handler` `index.handler` names the
+ * file `index.mjs` of its asset folder (NodejsFunction writes ESM bundles as .mjs) and
+ * the export `handler`.
+ */
+export function bundledHandlerFile(
+  outdir: string,
+  fn: SynthesizedFunction,
+): { file: string; exportName: string } {
   const [file, exportName] = fn.handler.split('.') as [string, string];
-  const saved = { ...process.env };
-  Object.assign(process.env, environment, extraEnv);
-  try {
-    // A query string gives a new module instance: a new cold start with its own caches.
-    coldStarts += 1;
-    const url = `${pathToFileURL(join(outdir, fn.assetPath, `${file}.mjs`)).href}?cold-start=${coldStarts}`;
-    const module = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
-    const handler = module[exportName];
-    if (typeof handler !== 'function') throw new Error(`${fn.logicalId} bundle exports no ${exportName}`);
-    return handler as H;
-  } finally {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
+  return { file: join(outdir, fn.assetPath, `${file}.mjs`), exportName };
 }

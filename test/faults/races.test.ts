@@ -12,31 +12,23 @@ import { TokenUnavailable } from '../../lambda/core/errors.js';
 import { systemClock } from '../../lambda/core/ports.js';
 import { TokenReader, type TokenView } from '../../lambda/core/read.js';
 import { type RefreshResult, refreshToken } from '../../lambda/core/refresh.js';
-import {
-  createLocalDynamoDbClient,
-  createTokenTable,
-  type DynamoDbLocal,
-  startDynamoDbLocal,
-  uniqueTableName,
-} from '../../local/dynamodb-local.js';
-import { type OAuthServer, startOAuthServer } from '../../local/oauth-server.js';
+import { useDynamoDbLocal } from '../support/dynamodb-local.js';
+import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
 import { canaryCredentials } from './harness.js';
 
 describe('Faults: races', () => {
-  let dynamo: DynamoDbLocal;
+  const dynamo = useDynamoDbLocal();
   let oauth: OAuthServer;
   let store: DynamoDbTokenStore;
 
   beforeAll(async () => {
-    [dynamo, oauth] = await Promise.all([startDynamoDbLocal(), startOAuthServer({ accessTokenTtl: 3600 })]);
-    const client = createLocalDynamoDbClient(dynamo.endpoint);
-    const table = uniqueTableName();
-    await createTokenTable(client, table);
-    store = new DynamoDbTokenStore({ client, tableName: table, consistentRead: true });
+    oauth = await startOAuthServer({ accessTokenTtl: 3600 });
+    const table = await dynamo.createTable();
+    store = new DynamoDbTokenStore({ client: dynamo.client, tableName: table, consistentRead: true });
   });
 
   afterAll(async () => {
-    await Promise.all([dynamo?.stop(), oauth?.stop()]);
+    await oauth?.stop();
   });
 
   const config = (name: string): CredentialConfig => ({

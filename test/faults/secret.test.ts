@@ -8,14 +8,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SecretsManagerCredentialSource } from '../../lambda/adapters/secrets-manager-credential-source.js';
 import type { CredentialConfig } from '../../lambda/core/credential-config.js';
-import {
-  createLocalDynamoDbClient,
-  createTokenTable,
-  type DynamoDbLocal,
-  startDynamoDbLocal,
-  uniqueTableName,
-} from '../../local/dynamodb-local.js';
 import { json, type ScriptedHttpServer, startScriptedHttpServer } from '../fakes/scripted-http-server.js';
+import { useDynamoDbLocal } from '../support/dynamodb-local.js';
 import { CANARY_SECRET, exposedText, FaultHarness } from './harness.js';
 
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:a55/prod-x1Y2z3';
@@ -129,23 +123,20 @@ const ROWS: Array<{ name: string; answer: Answer; error: string; says: string; r
 describe('Faults: client credentials secret', () => {
   const secretsManager = mockClient(SecretsManagerClient);
   const source = new SecretsManagerCredentialSource({ client: new SecretsManagerClient({}) });
-  let dynamo: DynamoDbLocal;
+  const dynamo = useDynamoDbLocal();
   let endpoint: ScriptedHttpServer;
   let harness: FaultHarness;
 
   beforeAll(async () => {
-    [dynamo, endpoint] = await Promise.all([startDynamoDbLocal(), startScriptedHttpServer()]);
+    endpoint = await startScriptedHttpServer();
     endpoint.script(
       json(200, { access_token: 'should-not-be-fetched', token_type: 'Bearer', expires_in: 3600 }),
     );
-    const client = createLocalDynamoDbClient(dynamo.endpoint);
-    const table = uniqueTableName();
-    await createTokenTable(client, table);
-    harness = new FaultHarness(client, table);
+    harness = new FaultHarness(dynamo.client, await dynamo.createTable());
   });
 
   afterAll(async () => {
-    await Promise.all([dynamo?.stop(), endpoint?.stop()]);
+    await endpoint?.stop();
   });
 
   beforeEach(() => {

@@ -7,14 +7,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CredentialConfig } from '../../lambda/core/credential-config.js';
-import {
-  createLocalDynamoDbClient,
-  createTokenTable,
-  type DynamoDbLocal,
-  startDynamoDbLocal,
-  uniqueTableName,
-} from '../../local/dynamodb-local.js';
-import { type OAuthServer, startOAuthServer } from '../../local/oauth-server.js';
 import { fakeJwt } from '../fakes/in-memory.js';
 import {
   json,
@@ -23,6 +15,8 @@ import {
   type ScriptedHttpServer,
   startScriptedHttpServer,
 } from '../fakes/scripted-http-server.js';
+import { useDynamoDbLocal } from '../support/dynamodb-local.js';
+import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
 import { CANARY_SECRET, CANARY_TOKEN, canaryCredentials, exposedText, FaultHarness } from './harness.js';
 
 const MAX_ATTEMPTS = 4;
@@ -420,28 +414,24 @@ const ROWS: Row[] = [
 ];
 
 describe('Faults: token endpoint', () => {
-  let dynamo: DynamoDbLocal;
+  const dynamo = useDynamoDbLocal();
   let server: ScriptedHttpServer;
   let oauth: OAuthServer;
   let harness: FaultHarness;
 
   beforeAll(async () => {
-    [dynamo, server, oauth] = await Promise.all([
-      startDynamoDbLocal(),
+    [server, oauth] = await Promise.all([
       startScriptedHttpServer(),
       startOAuthServer({
         clients: [{ clientId: 'scoped', scope: 'a55/read' }],
         scopes: ['a55/read', 'a55/write'],
       }),
     ]);
-    const client = createLocalDynamoDbClient(dynamo.endpoint);
-    const table = uniqueTableName();
-    await createTokenTable(client, table);
-    harness = new FaultHarness(client, table);
+    harness = new FaultHarness(dynamo.client, await dynamo.createTable());
   });
 
   afterAll(async () => {
-    await Promise.all([dynamo?.stop(), server?.stop(), oauth?.stop()]);
+    await Promise.all([server?.stop(), oauth?.stop()]);
   });
 
   const config = (name: string, tokenUrl: string): CredentialConfig => ({

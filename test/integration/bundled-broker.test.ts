@@ -20,21 +20,17 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBrokerApp } from '../../lib/broker-app.js';
 import {
-  createLocalDynamoDbClient,
-  type DynamoDbLocal,
-  startDynamoDbLocal,
-} from '../../local/dynamodb-local.js';
-import { type OAuthServer, startOAuthServer } from '../../local/oauth-server.js';
-import { lambdaContext } from '../fakes/lambda-context.js';
-import { matchesEventPattern, resolvePatternRefs } from './event-pattern.js';
-import {
-  importBundledHandler,
   logicalIdsOfType,
   readTemplate,
   type SynthesizedFunction,
   synthesizedFunctions,
   type Template,
-} from './synthesized-handlers.js';
+} from '../../tools/synthesized-handlers.js';
+import { lambdaContext } from '../fakes/lambda-context.js';
+import { importBundledHandler } from '../support/bundled-handler.js';
+import { useDynamoDbLocal } from '../support/dynamodb-local.js';
+import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
+import { matchesEventPattern, resolvePatternRefs } from './event-pattern.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a bundle's answer is untyped JSON; the assertions check its shape.
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<any>;
@@ -53,7 +49,7 @@ describe('Integration: bundled refresher and reader', () => {
   let template: Template;
   let refresherFn: SynthesizedFunction;
   let readerFn: SynthesizedFunction;
-  let dynamo: DynamoDbLocal;
+  const dynamo = useDynamoDbLocal();
   let oauth: OAuthServer;
   let db: DynamoDBClient;
   /** CloudFormation logical IDs -> the local stand-ins. */
@@ -77,19 +73,16 @@ describe('Integration: bundled refresher and reader', () => {
     ).Item;
 
   beforeAll(async () => {
-    [dynamo, oauth] = await Promise.all([
-      startDynamoDbLocal(),
-      startOAuthServer({
-        accessTokenTtl: 3600,
-        clients: [
-          { clientId: 'broker-post', tokenEndpointAuthMethod: 'client_secret_post' },
-          { clientId: 'broker-basic', tokenEndpointAuthMethod: 'client_secret_basic' },
-          // The pair an operator rotates the sandbox secret to.
-          { clientId: 'broker-rotated', tokenEndpointAuthMethod: 'client_secret_post' },
-        ],
-      }),
-    ]);
-    db = createLocalDynamoDbClient(dynamo.endpoint);
+    oauth = await startOAuthServer({
+      accessTokenTtl: 3600,
+      clients: [
+        { clientId: 'broker-post', tokenEndpointAuthMethod: 'client_secret_post' },
+        { clientId: 'broker-basic', tokenEndpointAuthMethod: 'client_secret_basic' },
+        // The pair an operator rotates the sandbox secret to.
+        { clientId: 'broker-rotated', tokenEndpointAuthMethod: 'client_secret_post' },
+      ],
+    });
+    db = dynamo.client;
 
     // Synthesize exactly what `cdk deploy` would, pointed at the local OAuth server.
     // The assembly lives inside the project so the bundles resolve the external AWS SDK
@@ -157,7 +150,7 @@ describe('Integration: bundled refresher and reader', () => {
 
   afterAll(async () => {
     delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
-    await Promise.all([dynamo?.stop(), oauth?.stop()]);
+    await oauth?.stop();
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 

@@ -1,33 +1,21 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state-store.js';
 import { DynamoDbTokenStore } from '../../lambda/adapters/dynamodb-token-store.js';
-import {
-  createLocalDynamoDbClient,
-  createTokenTable,
-  type DynamoDbLocal,
-  startDynamoDbLocal,
-  uniqueTableName,
-} from '../../local/dynamodb-local.js';
+import { useDynamoDbLocal } from '../support/dynamodb-local.js';
 
 describe('Class: DynamoDbStateStore (DynamoDB Local)', () => {
-  let dynamo: DynamoDbLocal;
+  const dynamo = useDynamoDbLocal();
   let state: DynamoDbStateStore;
   let tokens: DynamoDbTokenStore;
-  let client: ReturnType<typeof createLocalDynamoDbClient>;
+  let client: DynamoDBClient;
   let table: string;
 
   beforeAll(async () => {
-    dynamo = await startDynamoDbLocal();
-    client = createLocalDynamoDbClient(dynamo.endpoint);
-    table = uniqueTableName();
-    await createTokenTable(client, table);
+    client = dynamo.client;
+    table = await dynamo.createTable();
     state = new DynamoDbStateStore({ client, tableName: table });
     tokens = new DynamoDbTokenStore({ client, tableName: table, consistentRead: true });
-  });
-
-  afterAll(async () => {
-    await dynamo?.stop();
   });
 
   it('answers an empty state when nothing was recorded', async () => {

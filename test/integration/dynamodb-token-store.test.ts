@@ -1,17 +1,12 @@
 import { once } from 'node:events';
 import { type AddressInfo, createServer } from 'node:net';
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTokenStore } from '../../lambda/adapters/dynamodb-token-store.js';
 import { TokenStoreError } from '../../lambda/core/errors.js';
 import type { StoredToken } from '../../lambda/core/ports.js';
-import {
-  createLocalDynamoDbClient,
-  createTokenTable,
-  type DynamoDbLocal,
-  startDynamoDbLocal,
-  uniqueTableName,
-} from '../../local/dynamodb-local.js';
+import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { useDynamoDbLocal } from '../support/dynamodb-local.js';
 
 const FETCHED_AT = 1_800_000_000;
 
@@ -27,23 +22,16 @@ function token(fetchedAt: number, overrides: Partial<StoredToken> = {}): StoredT
 }
 
 describe('Class: DynamoDbTokenStore (DynamoDB Local)', () => {
-  let local: DynamoDbLocal;
+  const dynamo = useDynamoDbLocal();
   let client: DynamoDBClient;
 
-  beforeAll(async () => {
-    local = await startDynamoDbLocal();
-    client = createLocalDynamoDbClient(local.endpoint);
-  });
-
-  afterAll(async () => {
-    client?.destroy();
-    await local?.stop();
+  beforeAll(() => {
+    client = dynamo.client;
   });
 
   /** A store on a fresh table, so tests sharing this DynamoDB Local stay independent. */
   async function freshStore(): Promise<{ store: DynamoDbTokenStore; tableName: string }> {
-    const tableName = uniqueTableName();
-    await createTokenTable(client, tableName);
+    const tableName = await dynamo.createTable();
     return { store: new DynamoDbTokenStore({ client, tableName, consistentRead: true }), tableName };
   }
 

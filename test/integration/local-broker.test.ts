@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenBrokerClient } from '../../client/index.js';
-import { createLocalDynamoDbClient } from '../../local/dynamodb-local.js';
-import { type OAuthClient, type OAuthServer, startOAuthServer } from '../../local/oauth-server.js';
+import { createLocalDynamoDbClient } from '../../tools/dynamodb-local-client.js';
+import { type OAuthClient, type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
 import { type BrokerRun, type Launch, type LogLine, startBroker, stopAndCheck } from './local-broker-run.js';
 
 describe('Integration: local broker (npm start)', () => {

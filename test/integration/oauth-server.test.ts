@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeJwt } from '../../local/jwt-check.js';
-import { type OAuthClient, type OAuthServer, startOAuthServer } from '../../local/oauth-server.js';
+import { decodeJwt } from '../support/jwt-check.js';
+import { type OAuthClient, type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
 
 /** A client-credentials token request as the broker sends it: nothing but grant_type, credentials and scope. */
 async function requestToken(

@@ -3,7 +3,23 @@
  * for assertions. Only what the tests need: ES256, one key; not a general JWT library.
  */
 import { type KeyObject, verify } from 'node:crypto';
-import type { IntrospectionResult } from './oauth-server.js';
+
+/**
+ * What the introspection endpoint (or, for JWTs, {@link verifyEs256Jwt}) says about a
+ * token. Declared here rather than next to the test OAuth server so that this module
+ * imports nothing of it: the server depends on the checker, never the other way round.
+ */
+export interface IntrospectionResult {
+  readonly active: boolean;
+  readonly client_id?: string;
+  readonly exp?: number;
+  readonly iat?: number;
+  readonly iss?: string;
+  readonly scope?: string;
+  readonly aud?: string | string[];
+  readonly token_type?: string;
+  readonly [claim: string]: unknown;
+}
 
 /** The decoded, unverified parts of a compact JWS; throws when `token` is not one. */
 export function decodeJwt(token: string): {

@@ -2,7 +2,8 @@
  * A thin wrapper in front of the OAuth server's request listener: it counts and records
  * token requests, and can answer the next ones with a failure instead of passing them on
  * (HTTP status, dropped connection, no answer, delay). Everything else goes straight to
- * the real provider.
+ * the real provider. test/support/oauth-server.ts installs it through the embedded
+ * server's `wrapRequestListener` hook, so the local broker's server never sees it.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 

@@ -24,14 +24,8 @@ import {
   UnknownCredential,
 } from '../../../client/index.js';
 import { DynamoDbTokenStore } from '../../../lambda/adapters/dynamodb-token-store.js';
-import {
-  createLocalDynamoDbClient,
-  createTokenTable,
-  type DynamoDbLocal,
-  startDynamoDbLocal,
-  uniqueTableName,
-} from '../../../local/dynamodb-local.js';
 import { captureOutput, lambdaContext } from '../../fakes/lambda-context.js';
+import { useDynamoDbLocal } from '../../support/dynamodb-local.js';
 import { lambdaPayload } from '../../unit/client/fakes.js';
 import { type A55StandIn, startA55StandIn, WALLETS } from './a55-stand-in.js';
 import { type FunctionUrlServer, startFunctionUrlServer, type UrlHandler } from './function-url-server.js';
@@ -79,7 +73,7 @@ function everythingIn(error: unknown): string {
 
 describe('Integration: consumer library against the real reader', () => {
   const lambda = mockClient(LambdaClient);
-  let local: DynamoDbLocal;
+  const local = useDynamoDbLocal();
   let dynamodb: DynamoDBClient;
   let store: DynamoDbTokenStore;
   let signedUrl: FunctionUrlServer;
@@ -98,10 +92,8 @@ describe('Integration: consumer library against the real reader', () => {
   }
 
   beforeAll(async () => {
-    local = await startDynamoDbLocal();
-    dynamodb = createLocalDynamoDbClient(local.endpoint);
-    const tableName = uniqueTableName('client');
-    await createTokenTable(dynamodb, tableName);
+    dynamodb = local.client;
+    const tableName = await local.createTable('client');
     store = new DynamoDbTokenStore({ client: dynamodb, tableName });
 
     // The reader reads its configuration once, at import: as the stack would set it.
@@ -147,8 +139,6 @@ describe('Integration: consumer library against the real reader', () => {
   afterAll(async () => {
     vi.unstubAllEnvs();
     await Promise.all([signedUrl?.stop(), localBroker?.stop(), a55?.stop()]);
-    dynamodb?.destroy();
-    await local?.stop();
     // Every error any test caught: none carries a token, however it is printed.
     for (const error of errors)
       for (const canary of CANARIES) expect(everythingIn(error)).not.toContain(canary);
