@@ -4,7 +4,7 @@
  */
 import { BrokerResponseInvalid } from '../errors.js';
 
-/** The reader's success body (DESIGN.md, Read Lambda). */
+/** The reader's success body (docs/design.md, "Reader"). */
 export interface BrokerToken {
   readonly credential: string;
   /** The Bearer token. Never log it. */

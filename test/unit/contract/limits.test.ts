@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { isCredentialName } from '../../../contract/credential-set.js';
+import {
+  CREDENTIAL_NAME_PATTERN,
+  CREDENTIAL_NAME_RULE,
+  integerRangeProblem,
+  MIN_VALIDITY_SECONDS,
+  READER_CACHE_SECONDS,
+  REFRESH_INTERVAL_MINUTES,
+  STATE_KEY_SUFFIX,
+  stateKey,
+} from '../../../contract/limits.js';
+
+describe('Function: stateKey', () => {
+  it("appends '#state' to the credential name", () => {
+    expect(stateKey('sandbox')).toBe('sandbox#state');
+    expect(stateKey('sandbox').endsWith(STATE_KEY_SUFFIX)).toBe(true);
+  });
+
+  it('never yields a credential name, so a state item cannot shadow a token item', () => {
+    for (const name of ['a', 'default', 'prod-2', 'z'.repeat(64)]) {
+      expect(isCredentialName(name)).toBe(true);
+      expect(isCredentialName(stateKey(name))).toBe(false);
+    }
+  });
+});
+
+describe('Function: integerRangeProblem', () => {
+  it.each([0, 1, 3599, 3600])('accepts %j within 0..3600', (value) => {
+    expect(integerRangeProblem(value, 0, 3600)).toBeUndefined();
+  });
+
+  it.each([-1, 3601, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '300', null, undefined])(
+    'refuses %s',
+    (value) => {
+      expect(integerRangeProblem(value, 0, 3600)).toBe('must be an integer from 0 to 3600');
+    },
+  );
+});
+
+describe('Limits', () => {
+  it('words the name rule as the pattern it checks', () => {
+    expect(CREDENTIAL_NAME_RULE).toBe(`must match ${CREDENTIAL_NAME_PATTERN.source.slice(1, -1)}`);
+  });
+
+  it.each([
+    ['MIN_VALIDITY_SECONDS', MIN_VALIDITY_SECONDS, { min: 0, max: 3600, default: 300 }],
+    ['REFRESH_INTERVAL_MINUTES', REFRESH_INTERVAL_MINUTES, { min: 5, max: 55, default: 50 }],
+    ['READER_CACHE_SECONDS', READER_CACHE_SECONDS, { min: 0, max: 300, default: 30 }],
+  ])('%s has its documented bounds, the default within them', (_name, bounds, expected) => {
+    expect(bounds).toStrictEqual(expected);
+    expect(integerRangeProblem(bounds.default, bounds.min, bounds.max)).toBeUndefined();
+  });
+
+  it('keeps the reader cache no longer than the shortest refresh interval', () => {
+    expect(READER_CACHE_SECONDS.max).toBeLessThanOrEqual(REFRESH_INTERVAL_MINUTES.min * 60);
+  });
+});
