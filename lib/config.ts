@@ -2,34 +2,33 @@
  * The broker's deploy-time configuration, read from the CDK context key `tokenBroker`:
  * an object in cdk.json, or a JSON string from `-c tokenBroker='{...}'`. Everything is
  * checked at synth time, so a typo fails `cdk synth` with the field and the value
- * instead of a refresher failing every 50 minutes after deploy.
+ * instead of a refresher failing every 50 minutes after deploy. Credential sets go
+ * through the contract's one parser, which applies their defaults.
  */
-import { A55_TOKEN_URL, type ClientAuthMethod } from '../lambda/core/credential-config.js';
+import { Token } from 'aws-cdk-lib';
 import {
-  assertCredentialFields,
+  asObject,
+  assertKnownKeys,
   assertUniqueNames,
+  type CredentialSet as CredentialSetSpec,
+  DEFAULT_CREDENTIAL_NAME,
+  invalid,
+  parseCredentialSet,
+  REFRESH_INTERVAL_MINUTES,
+} from '../contract/index.js';
+import {
   emailProblem,
   integerRangeProblem,
-  invalid,
   organizationIdProblem,
-  REFRESH_INTERVAL_MINUTES,
-  show,
+  secretNameProblem,
   TokenBrokerConfigError,
 } from './validation.js';
 
 /** The context key the configuration lives under. */
 export const CONFIG_CONTEXT_KEY = 'tokenBroker';
 
-/** One credential set, with defaults applied. */
-export interface CredentialSetConfig {
-  /** Name of the set (`[a-z0-9-]{1,64}`), unique in the broker. */
-  readonly name: string;
-  /** OAuth 2.0 token endpoint; A55's Cognito endpoint when not configured. */
-  readonly tokenUrl: string;
-  /** Scopes to request; none when undefined. */
-  readonly scope?: string;
-  /** How the client authenticates; `client_secret_post` when not configured. */
-  readonly clientAuth: ClientAuthMethod;
+/** One credential set, with defaults applied, and where its secret lives. */
+export interface CredentialSetConfig extends CredentialSetSpec {
   /** An existing Secrets Manager secret to use; the stack creates one when undefined. */
   readonly secretName?: string;
 }
@@ -46,19 +45,34 @@ export interface BrokerConfig {
   readonly alarmEmail?: string;
 }
 
-/** The configuration used when the context key is absent: one set on A55's endpoint. */
-export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
-  credentials: [{ name: 'default', tokenUrl: A55_TOKEN_URL, clientAuth: 'client_secret_post' }],
-  refreshIntervalMinutes: REFRESH_INTERVAL_MINUTES.default,
-};
-
 const TOP_LEVEL_KEYS = [
   'credentials',
   'refreshIntervalMinutes',
   'allowedOrganizationId',
   'alarmEmail',
 ] as const;
-const CREDENTIAL_KEYS = ['name', 'tokenUrl', 'scope', 'clientAuth', 'secretName'] as const;
+
+/**
+ * Parses one configured credential set: the contract's fields plus `secretName`.
+ * @throws TokenBrokerConfigError naming the field path and the bad value.
+ */
+function readCredential(value: unknown, path: string): CredentialSetConfig {
+  const { extra, ...set } = parseCredentialSet(value, path, {
+    extraKeys: ['secretName'],
+    isUnresolved: Token.isUnresolved,
+  });
+  const { secretName } = extra;
+  if (secretName === undefined) return set;
+  const problem = secretNameProblem(secretName);
+  if (problem) throw invalid(`${path}.secretName`, secretName, problem);
+  return { ...set, secretName: secretName as string };
+}
+
+/** The configuration used when the context key is absent: one set on A55's endpoint. */
+export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
+  credentials: [readCredential({ name: DEFAULT_CREDENTIAL_NAME }, CONFIG_CONTEXT_KEY)],
+  refreshIntervalMinutes: REFRESH_INTERVAL_MINUTES.default,
+};
 
 /**
  * Reads and validates the `tokenBroker` context value.
@@ -119,46 +133,11 @@ function readCredentials(value: unknown, path: string): CredentialSetConfig[] {
   return credentials;
 }
 
-function readCredential(value: unknown, path: string): CredentialSetConfig {
-  const fields = asObject(value, path);
-  assertKnownKeys(fields, CREDENTIAL_KEYS, path);
-  assertCredentialFields(fields as { name: unknown }, path);
-  const { name, tokenUrl, scope, clientAuth, secretName } = fields as {
-    name: string;
-    tokenUrl?: string;
-    scope?: string;
-    clientAuth?: ClientAuthMethod;
-    secretName?: string;
-  };
-  return {
-    name,
-    tokenUrl: tokenUrl ?? A55_TOKEN_URL,
-    clientAuth: clientAuth ?? 'client_secret_post',
-    ...(scope === undefined ? {} : { scope }),
-    ...(secretName === undefined ? {} : { secretName }),
-  };
-}
-
 function parseJson(text: string, path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new TokenBrokerConfigError(`${path}: is a string but not valid JSON (${reason})`);
-  }
-}
-
-function asObject(value: unknown, path: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid(path, value, 'must be an object');
-  }
-  return value as Record<string, unknown>;
-}
-
-/** Typo protection: `refreshInterval` instead of `refreshIntervalMinutes` must not be ignored. */
-function assertKnownKeys(fields: Record<string, unknown>, known: readonly string[], path: string): void {
-  const unknown = Object.keys(fields).find((key) => !known.includes(key));
-  if (unknown !== undefined) {
-    throw new TokenBrokerConfigError(`${path}: unknown key ${show(unknown)} (allowed: ${known.join(', ')})`);
   }
 }

@@ -5,30 +5,27 @@
 import { RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { SECRET_PLACEHOLDER } from '../lambda/core/credential-config.js';
+import { CLIENT_CREDENTIALS_FIELDS, SECRET_PLACEHOLDER } from '../contract/index.js';
 import { acknowledgeNag } from './nag.js';
-import type { TokenBrokerCredential } from './token-broker-props.js';
+import type { ResolvedCredential } from './token-broker-props.js';
 
 /**
- * Returns `credential.secret`, imports `credential.secretName`, or creates
- * `Secret-<name>` in `scope` (ids unchanged since the first release: renaming one would
- * replace a retained secret).
+ * Returns `credential.secret`, imports `credential.secretName`, or creates `Secret` in
+ * `scope` (the credential set). A created secret is retained: it holds operators' data.
  */
-export function credentialSecret(
-  scope: Construct,
-  credential: TokenBrokerCredential,
-): secretsmanager.ISecret {
-  const id = `Secret-${credential.name}`;
+export function credentialSecret(scope: Construct, credential: ResolvedCredential): secretsmanager.ISecret {
+  const id = 'Secret';
   if (credential.secret) return credential.secret;
   if (credential.secretName) return secretsmanager.Secret.fromSecretNameV2(scope, id, credential.secretName);
+  const placeholder = SecretValue.unsafePlainText(SECRET_PLACEHOLDER);
   const secret = new secretsmanager.Secret(scope, id, {
     description:
       `A55 token broker client credentials of credential set '${credential.name}'. Replace the placeholder ` +
       'with {"client_id": "...", "client_secret": "..."} (console: Retrieve secret value > Edit).',
+    // A placeholder, not a secret: it is meant to be visible in the template.
     secretObjectValue: {
-      // A placeholder, not a secret: it is meant to be visible in the template.
-      client_id: SecretValue.unsafePlainText(SECRET_PLACEHOLDER),
-      client_secret: SecretValue.unsafePlainText(SECRET_PLACEHOLDER),
+      [CLIENT_CREDENTIALS_FIELDS.clientId]: placeholder,
+      [CLIENT_CREDENTIALS_FIELDS.clientSecret]: placeholder,
     },
     // Operators' data: the real client secret must survive a stack deletion or replacement.
     removalPolicy: RemovalPolicy.RETAIN,

@@ -1,23 +1,19 @@
-/** Public API of the A55 token broker CDK library: re-exports only. */
-export * from './broker-app.js';
-export * from './config.js';
-export * from './nag.js';
-export { type AlarmTopic, createAlarmTopic } from './operations/alarm-topic.js';
+/**
+ * Public API of the A55 token broker CDK library: re-exports only. The construct
+ * (TokenBroker, its CredentialSets and their props), the deployable stack, the
+ * configuration it is built from, and the error every validation throws.
+ */
+export { A55_TOKEN_URL } from '../contract/index.js';
 export {
-  type CredentialAlarms,
-  TOKEN_EXPIRY_ALARM_SECONDS,
-  type TokenBrokerAlarms,
-} from './operations/alarms.js';
-export { REFRESHER_FINGERPRINT_PROPERTY } from './operations/deploy-refresh.js';
-export { rotationEventPattern } from './operations/rotation.js';
-export * from './token-broker.js';
-export * from './token-broker-consumer.js';
-export * from './token-broker-props.js';
-export * from './token-broker-stack.js';
-export {
-  EMAIL_PATTERN,
-  ORGANIZATION_ID_PATTERN,
-  READER_CACHE_SECONDS,
-  REFRESH_INTERVAL_MINUTES,
-  TokenBrokerConfigError,
-} from './validation.js';
+  type BrokerConfig,
+  CONFIG_CONTEXT_KEY,
+  type CredentialSetConfig,
+  DEFAULT_BROKER_CONFIG,
+  loadBrokerConfig,
+} from './config.js';
+export { CredentialSet, type CredentialSetProps } from './credential-set.js';
+export type { CredentialAlarms, TokenBrokerAlarms } from './monitoring/alarms.js';
+export { type ConnectConsumerOptions, TokenBroker } from './token-broker.js';
+export type { TokenBrokerCredential, TokenBrokerProps } from './token-broker-props.js';
+export { TokenBrokerStack, type TokenBrokerStackProps } from './token-broker-stack.js';
+export { TokenBrokerConfigError } from './validation.js';

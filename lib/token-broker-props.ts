@@ -1,20 +1,25 @@
 /**
- * Props of the TokenBroker construct and their validation. Kept apart from the construct
- * so the rules read in one place; they share their wording with lib/config.ts.
+ * Props of the TokenBroker construct and their validation. Credential sets go through
+ * the contract's one parser (its rules, its defaults, its wording); what is checked here
+ * is what only the construct has: the secret, the interval as a Duration, the cache and
+ * the organization.
  */
 import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { ClientAuthMethod } from '../lambda/core/credential-config.js';
 import {
-  assertCredentialFields,
   assertUniqueNames,
-  integerRangeProblem,
+  type CredentialSet as CredentialSetSpec,
   invalid,
-  organizationIdProblem,
+  parseCredentialSet,
   READER_CACHE_SECONDS,
   REFRESH_INTERVAL_MINUTES,
+} from '../contract/index.js';
+import {
+  integerRangeProblem,
+  organizationIdProblem,
+  secretNameProblem,
   TokenBrokerConfigError,
 } from './validation.js';
 
@@ -22,7 +27,8 @@ import {
 export interface TokenBrokerCredential {
   /**
    * Name of the set: `[a-z0-9-]{1,64}`, unique in the broker. It is the DynamoDB
-   * partition key and what callers pass as `credential`.
+   * partition key, the construct id of its {@link CredentialSet} and what callers pass
+   * as `credential`.
    */
   readonly name: string;
   /**
@@ -36,10 +42,12 @@ export interface TokenBrokerCredential {
    */
   readonly scope?: string;
   /**
-   * How client_id/client_secret are sent to the token endpoint.
+   * How client_id/client_secret are sent to the token endpoint: `client_secret_post` or
+   * `client_secret_basic` (a plain string, so every CDK language can pass it; checked at
+   * synth time).
    * @default 'client_secret_post'
    */
-  readonly clientAuth?: ClientAuthMethod;
+  readonly clientAuth?: string;
   /**
    * An existing secret holding `{"client_id": "...", "client_secret": "..."}`. If it is
    * encrypted with a customer-managed key, pass it with that key (e.g.
@@ -61,11 +69,11 @@ export interface TokenBrokerProps {
   /** The credential sets, at least one. The first is the reader's default. */
   readonly credentials: readonly TokenBrokerCredential[];
   /**
-   * Time between scheduled refreshes of each set: a Duration of whole minutes, or a
-   * number of minutes, from 5 to 55 (A55 tokens live one hour).
+   * Time between scheduled refreshes of each set: whole minutes from 5 to 55 (A55 tokens
+   * live one hour).
    * @default Duration.minutes(50)
    */
-  readonly refreshInterval?: Duration | number;
+  readonly refreshInterval?: Duration;
   /**
    * Seconds the reader keeps an item in memory before reading DynamoDB again (0 to 300).
    * @default 30
@@ -99,9 +107,16 @@ export interface TokenBrokerProps {
   readonly alarmTopic?: sns.ITopic;
 }
 
-/** The props after validation, with numbers in the units the resources want. */
-export interface ResolvedIntervals {
-  readonly refreshIntervalMinutes: number;
+/** One credential set after validation: the contract's fields, defaults applied, and its secret. */
+export interface ResolvedCredential extends CredentialSetSpec {
+  readonly secret?: secretsmanager.ISecret;
+  readonly secretName?: string;
+}
+
+/** The props after validation, in the units the resources want. */
+export interface ResolvedProps {
+  readonly credentials: readonly ResolvedCredential[];
+  readonly refreshInterval: Duration;
   readonly readerCacheSeconds: number;
 }
 
@@ -109,24 +124,22 @@ export interface ResolvedIntervals {
  * Validates `props` before any resource is created.
  * @throws TokenBrokerConfigError naming the bad prop and its value.
  */
-export function validateTokenBrokerProps(props: TokenBrokerProps): ResolvedIntervals {
+export function validateTokenBrokerProps(props: TokenBrokerProps): ResolvedProps {
   const { credentials } = props;
   if (!Array.isArray(credentials) || credentials.length === 0) {
     throw invalid('credentials', credentials, 'must list at least one credential set');
   }
-  credentials.forEach((credential, index) => {
-    const path = `credentials[${index}]`;
-    assertCredentialFields(credential, path);
-    if (credential.secret !== undefined && credential.secretName !== undefined) {
-      throw invalid(`${path}.secretName`, credential.secretName, 'cannot be combined with secret: pass one');
-    }
-  });
+  const resolved = credentials.map((credential, index) =>
+    resolveCredential(credential, `credentials[${index}]`),
+  );
   assertUniqueNames(
-    credentials.map((credential) => credential.name),
+    resolved.map((credential) => credential.name),
     'credentials',
   );
 
-  const refreshIntervalMinutes = intervalMinutes(props.refreshInterval);
+  const refreshInterval = checkInterval(
+    props.refreshInterval ?? Duration.minutes(REFRESH_INTERVAL_MINUTES.default),
+  );
   const readerCacheSeconds = props.readerCacheSeconds ?? READER_CACHE_SECONDS.default;
   const cacheProblem = integerRangeProblem(
     readerCacheSeconds,
@@ -139,20 +152,43 @@ export function validateTokenBrokerProps(props: TokenBrokerProps): ResolvedInter
     const problem = organizationIdProblem(props.allowedOrganizationId);
     if (problem) throw invalid('allowedOrganizationId', props.allowedOrganizationId, problem);
   }
-  return { refreshIntervalMinutes, readerCacheSeconds };
+  return { credentials: resolved, refreshInterval, readerCacheSeconds };
 }
 
-function intervalMinutes(value: Duration | number | undefined): number {
-  const { min, max } = REFRESH_INTERVAL_MINUTES;
-  if (value === undefined) return REFRESH_INTERVAL_MINUTES.default;
-  if (value instanceof Duration) {
-    // A token (e.g. from a CfnParameter) cannot be checked nor turned into a schedule rate.
-    const minutes = Token.isUnresolved(value.toSeconds()) ? Number.NaN : value.toSeconds() / 60;
-    const problem = integerRangeProblem(minutes, min, max);
-    if (problem) throw new TokenBrokerConfigError(`refreshInterval: ${value.toString()} ${problem} minutes`);
-    return minutes;
+/**
+ * Parses one credential set prop with the contract's parser (defaults applied) and checks
+ * its secret fields.
+ * @param path where it sits, e.g. `credentials[1]`.
+ */
+export function resolveCredential(credential: TokenBrokerCredential, path: string): ResolvedCredential {
+  const { extra, ...set } = parseCredentialSet(credential, path, {
+    extraKeys: ['secret', 'secretName'],
+    isUnresolved: Token.isUnresolved,
+  });
+  const secret = extra.secret as secretsmanager.ISecret | undefined;
+  const secretName = extra.secretName;
+  if (secretName !== undefined) {
+    const problem = secretNameProblem(secretName);
+    if (problem) throw invalid(`${path}.secretName`, secretName, problem);
+    if (secret !== undefined)
+      throw invalid(`${path}.secretName`, secretName, 'cannot be combined with secret: pass one');
   }
-  const problem = integerRangeProblem(value, min, max);
-  if (problem) throw invalid('refreshInterval', value, `${problem} (minutes)`);
-  return value;
+  return {
+    ...set,
+    ...(secret === undefined ? {} : { secret }),
+    ...(secretName === undefined ? {} : { secretName: secretName as string }),
+  };
+}
+
+/** A token (e.g. from a CfnParameter) cannot be checked nor turned into a schedule rate. */
+function checkInterval(value: Duration): Duration {
+  if (!(value instanceof Duration)) {
+    throw invalid('refreshInterval', value, 'must be a Duration of whole minutes, e.g. Duration.minutes(50)');
+  }
+  const { min, max } = REFRESH_INTERVAL_MINUTES;
+  const minutes = Token.isUnresolved(value.toSeconds()) ? Number.NaN : value.toSeconds() / 60;
+  const problem = integerRangeProblem(minutes, min, max);
+  if (problem) throw new TokenBrokerConfigError(`refreshInterval: ${value.toString()} ${problem} minutes`);
+  // Whole minutes, whatever unit it was given in: the schedule rate reads `rate(N minutes)`.
+  return Duration.minutes(minutes);
 }

@@ -5,18 +5,18 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { type BrokerConfig, CONFIG_CONTEXT_KEY, loadBrokerConfig } from './config.js';
-import { createAlarmTopic } from './operations/alarm-topic.js';
+import type { BrokerConfig } from './config.js';
+import { createAlarmTopic } from './monitoring/alarm-topic.js';
 import { TokenBroker } from './token-broker.js';
 import { TokenBrokerConfigError } from './validation.js';
 
 /** Properties of {@link TokenBrokerStack}. */
 export interface TokenBrokerStackProps extends StackProps {
   /**
-   * The broker configuration.
-   * @default - read from the `tokenBroker` context value with `loadBrokerConfig`
+   * The broker configuration, e.g. `loadBrokerConfig(app.node.tryGetContext('tokenBroker'))`
+   * (what `createBrokerApp` passes): read once, by the app.
    */
-  readonly config?: BrokerConfig;
+  readonly config: BrokerConfig;
 }
 
 /**
@@ -31,9 +31,9 @@ export class TokenBrokerStack extends Stack {
   /** The alarm topic, created when the configuration has an `alarmEmail`. */
   readonly alarmTopic?: sns.Topic;
 
-  constructor(scope: Construct, id: string, props: TokenBrokerStackProps = {}) {
+  constructor(scope: Construct, id: string, props: TokenBrokerStackProps) {
     super(scope, id, props);
-    const config = props.config ?? loadBrokerConfig(this.node.tryGetContext(CONFIG_CONTEXT_KEY));
+    const { config } = props;
 
     if (config.alarmEmail !== undefined) this.alarmTopic = createAlarmTopic(this, config.alarmEmail).topic;
     this.broker = new TokenBroker(this, 'TokenBroker', {
@@ -87,12 +87,12 @@ export class TokenBrokerStack extends Stack {
     }
 
     const outputIds = new Map<string, string>();
-    for (const [name, secret] of broker.secrets) {
+    for (const { name, secret } of broker.credentialSets) {
       const outputId = `SecretArn${pascalCase(name)}`;
       const clash = outputIds.get(outputId);
       if (clash !== undefined) {
         throw new TokenBrokerConfigError(
-          `credential names '${clash}' and '${name}' both map to output ${outputId}; rename one`,
+          `${this.node.path}: credential names '${clash}' and '${name}' both map to output ${outputId}; rename one`,
         );
       }
       outputIds.set(outputId, name);
@@ -108,7 +108,7 @@ export class TokenBrokerStack extends Stack {
 }
 
 /** `sandbox-eu` -> `SandboxEu`: CloudFormation output ids allow letters and digits only. */
-export function pascalCase(name: string): string {
+function pascalCase(name: string): string {
   return name
     .split('-')
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))

@@ -1,36 +1,58 @@
 /**
  * The TokenBroker construct: a DynamoDB token cache, a scheduled refresher that alone
  * reads the client secrets, and an IAM-protected reader that serves the cached tokens
- * (see DESIGN.md), plus its operations (lib/operations/): refresh on secret rotation and
- * after every deploy, a failure queue, alarms and a dashboard. Every cdk-nag finding it
- * causes is acknowledged, with its reason, where the resource is created.
+ * (see docs/design.md), plus one {@link CredentialSet} per configured set (its secret,
+ * triggers and alarms) and the broker-wide operations: the failure queue, the reader
+ * alarms and the dashboard. Every cdk-nag finding it causes is acknowledged, with its
+ * reason, where the resource is created.
  */
-import { Duration, RemovalPolicy, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { FunctionUrlAuthType, type IFunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { A55_TOKEN_URL, type CredentialConfig } from '../lambda/core/credential-config.js';
-import { METRICS_NAMESPACE, SERVICE, STATE_KEY_SUFFIX } from '../lambda/core/telemetry.js';
-import { createBrokerFunction } from './broker-function.js';
-import { credentialSecret } from './credential-secret.js';
+import {
+  DIMENSION,
+  METRIC,
+  type RefresherCredentialSet,
+  TABLE_PARTITION_KEY,
+  TOKEN_BROKER_ENV,
+} from '../contract/index.js';
+import { createBrokerLambdas } from './broker-lambdas.js';
+import { CredentialSet } from './credential-set.js';
+import {
+  createBrokerAlarms,
+  credentialAlarmList,
+  notifyOnAlarmAndOk,
+  type TokenBrokerAlarms,
+} from './monitoring/alarms.js';
+import { createDashboard } from './monitoring/dashboard.js';
+import { createFailureQueue, EncryptedQueueDestination } from './monitoring/failure-queue.js';
+import { brokerMetric } from './monitoring/metrics.js';
 import { acknowledgeNag } from './nag.js';
-import { createAlarms, type TokenBrokerAlarms } from './operations/alarms.js';
-import { createDashboard } from './operations/dashboard.js';
-import { createDeployRefreshes } from './operations/deploy-refresh.js';
-import { createFailureQueue, EncryptedQueueDestination } from './operations/failure-queue.js';
-import { createRotationRules } from './operations/rotation.js';
-import { createRefreshSchedules } from './refresh-schedules.js';
+import { grantReaderAccess, listed, servedCredential } from './reader-access.js';
 import { type TokenBrokerProps, validateTokenBrokerProps } from './token-broker-props.js';
+import { createDeployRefreshProvider } from './triggers/deploy-refresh.js';
+import { createSchedulerRole } from './triggers/refresh-schedule.js';
+import { atConstructPath } from './validation.js';
+
+/** Options of the broker's `connectXxx` methods. */
+export interface ConnectConsumerOptions {
+  /**
+   * The credential set the consumer's client asks for (TOKEN_BROKER_CREDENTIAL). Required
+   * when the broker serves more than one set, so no consumer ends up on production (or
+   * sandbox) by the order of a list.
+   * @default the broker's only set
+   */
+  readonly credential?: string;
+}
 
 /**
  * A55 token broker: keeps one fresh OAuth 2.0 client-credentials token per credential
@@ -40,7 +62,7 @@ import { type TokenBrokerProps, validateTokenBrokerProps } from './token-broker-
  * const broker = new TokenBroker(this, 'TokenBroker', {
  *   credentials: [{ name: 'sandbox', tokenUrl: 'https://example.auth.us-east-1.amazoncognito.com/oauth2/token' }],
  * });
- * broker.grantRead(consumerFunction);
+ * broker.connectLambda(consumerFunction, { credential: 'sandbox' });
  */
 export class TokenBroker extends Construct {
   /** The token cache, one item per credential set (partition key `credential`). */
@@ -52,13 +74,19 @@ export class TokenBroker extends Construct {
   /** Serves stored tokens; has no access to any secret. */
   readonly reader: NodejsFunction;
   /** The reader's Function URL (`AuthType: AWS_IAM`, `GET /token?credential=NAME`). */
-  readonly readerUrl: IFunctionUrl;
-  /** The client credentials secret of each set, by set name. */
-  readonly secrets: ReadonlyMap<string, secretsmanager.ISecret>;
-  /** The refresh schedule of each set, by set name. */
-  readonly schedules: ReadonlyMap<string, Schedule>;
+  readonly readerUrl: lambda.IFunctionUrl;
   /** Set names in configuration order; the first is the reader's default. */
-  readonly credentialNames: readonly string[];
+  readonly credentialNames: string[];
+  /** The credential sets in configuration order, each with its secret, triggers and alarms. */
+  readonly credentialSets: CredentialSet[];
+  /** Time between two scheduled refreshes of each set, in whole minutes. */
+  readonly refreshInterval: Duration;
+  /** The role every set's schedule invokes the refresher with; it may do nothing else. */
+  readonly schedulerRole: iam.Role;
+  /** The role of the deploy-time refresh provider: invoke the refresher, write its own log group. */
+  readonly deployRefreshRole: iam.Role;
+  /** The log group of the deploy-time refresh provider. */
+  readonly deployRefreshLogGroup: logs.LogGroup;
   /**
    * Failed refreshes: the refresher's async on-failure destination and the rotation rules'
    * dead-letter queue. KMS-encrypted ({@link failureQueueKey}), TLS only, 14 days retention.
@@ -66,20 +94,21 @@ export class TokenBroker extends Construct {
   readonly failureQueue: sqs.Queue;
   /** Customer-managed key encrypting {@link failureQueue}, rotated yearly. */
   readonly failureQueueKey: kms.Key;
-  /** The `Secret Label Updated` (AWSCURRENT) rule of each set, by set name. */
-  readonly rotationRules: ReadonlyMap<string, events.Rule>;
-  /** The custom resource that refreshes each set after a deploy, by set name. */
-  readonly deployRefreshes: ReadonlyMap<string, AwsCustomResource>;
-  /** Every alarm, per credential set and broker-wide. */
+  /** The topic every alarm notifies, when one was given. */
+  readonly alarmTopic?: sns.ITopic;
+  /** The broker-wide alarms, and every alarm of the broker in `all`. */
   readonly alarms: TokenBrokerAlarms;
   /** The broker's CloudWatch dashboard. */
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: TokenBrokerProps) {
     super(scope, id);
-    const { refreshIntervalMinutes, readerCacheSeconds } = validateTokenBrokerProps(props);
+    const resolved = atConstructPath(this.node.path, () => validateTokenBrokerProps(props));
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    this.credentialNames = resolved.credentials.map((credential) => credential.name);
+    this.refreshInterval = resolved.refreshInterval;
+    if (props.alarmTopic !== undefined) this.alarmTopic = props.alarmTopic;
 
     this.tableKey = new kms.Key(this, 'TableKey', {
       description: 'Encrypts the A55 token broker token cache (DynamoDB)',
@@ -87,7 +116,7 @@ export class TokenBroker extends Construct {
       removalPolicy,
     });
     this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: 'credential', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TABLE_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.tableKey,
@@ -102,186 +131,212 @@ export class TokenBroker extends Construct {
         'copies of bearer tokens for 35 days.',
     );
 
-    const credentials = props.credentials.map((credential) => ({
-      ...credential,
-      secret: credentialSecret(this, credential),
-    }));
-    this.credentialNames = credentials.map((credential) => credential.name);
-    this.secrets = new Map(credentials.map((credential) => [credential.name, credential.secret]));
-    const refresherConfig: CredentialConfig[] = credentials.map((credential) => ({
-      name: credential.name,
-      tokenUrl: credential.tokenUrl ?? A55_TOKEN_URL,
-      ...(credential.scope === undefined ? {} : { scope: credential.scope }),
-      clientAuth: credential.clientAuth ?? 'client_secret_post',
-      // A created secret's full ARN; an imported one by name (its ARN suffix is unknown).
-      secretId: credential.secret.secretFullArn ?? credential.secret.secretName,
-    }));
-
-    const refresher = createBrokerFunction(this, 'Refresher', {
-      entry: 'refresh.ts',
-      description: 'A55 token broker: fetches a client-credentials token and stores it in DynamoDB',
-      // Room for the token request's 10 s timeout plus backoff retries on 429/5xx.
-      timeout: Duration.seconds(60),
+    const functions = createBrokerLambdas(this, {
+      table: this.table,
+      tableKey: this.tableKey,
+      credentialNames: this.credentialNames,
+      // Read at synth: the sets create their secrets below, once the refresher their triggers invoke exists.
+      refresherCredentials: () => this.credentialSets.map(refresherEntry),
+      readerCacheSeconds: resolved.readerCacheSeconds,
       logRetention,
-      environment: {
-        TABLE_NAME: this.table.tableName,
-        // toJsonString keeps the secret ARNs as CloudFormation references.
-        CREDENTIALS: Stack.of(this).toJsonString(refresherConfig),
-        POWERTOOLS_SERVICE_NAME: SERVICE.refresher,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-      },
     });
-    this.refresher = refresher.fn;
-    // table.grant, not grantReadWriteData: the refresher needs item calls, not Scan/Delete/Batch*.
-    this.table.grant(refresher.role, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    // It records its last error and success in the `<name>#state` item, and only there.
-    this.grantStateUpdates(refresher.role);
-    // What grantWriteData would give on the key, without the ReEncrypt*/GenerateDataKey* wildcards
-    // that DynamoDB item calls never use.
-    this.grantTableKey(refresher.role, [
-      'kms:Decrypt',
-      'kms:DescribeKey',
-      'kms:Encrypt',
-      'kms:GenerateDataKey',
-    ]);
-    for (const credential of credentials) credential.secret.grantRead(refresher.role);
+    this.refresher = functions.refresher;
+    this.reader = functions.reader;
+    this.readerUrl = functions.readerUrl;
+    if (props.allowedOrganizationId !== undefined) {
+      functions.allowOrganization(props.allowedOrganizationId);
+    }
 
-    const reader = createBrokerFunction(this, 'Reader', {
-      entry: 'read.ts',
-      description: 'A55 token broker: serves the stored token to IAM-authorized callers',
-      timeout: Duration.seconds(10),
-      logRetention,
-      environment: {
-        TABLE_NAME: this.table.tableName,
-        CREDENTIAL_NAMES: this.credentialNames.join(','),
-        READ_CACHE_SECONDS: String(readerCacheSeconds),
-        REFRESHER_FUNCTION_NAME: this.refresher.functionName,
-        POWERTOOLS_SERVICE_NAME: SERVICE.reader,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-      },
-    });
-    this.reader = reader.fn;
-    this.table.grant(reader.role, 'dynamodb:GetItem');
-    this.grantTableKey(reader.role, ['kms:Decrypt', 'kms:DescribeKey']);
-    // Self-healing: claim the once-a-minute refresh request in the state item, then ask the
-    // refresher (unqualified ARN: no `:*` for every version and alias). Never the secret.
-    this.grantStateUpdates(reader.role);
-    reader.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [this.refresher.functionArn],
-      }),
-    );
-    this.readerUrl = this.reader.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
-    if (props.allowedOrganizationId !== undefined) this.allowOrganization(props.allowedOrganizationId);
-
-    this.schedules = createRefreshSchedules(
-      this,
-      this.refresher,
-      this.credentialNames,
-      refreshIntervalMinutes,
-    );
-
+    this.schedulerRole = createSchedulerRole(this, this.refresher);
     const failureQueue = createFailureQueue(this, removalPolicy);
     this.failureQueue = failureQueue.queue;
     this.failureQueueKey = failureQueue.key;
     this.refresher.configureAsyncInvoke({
       retryAttempts: 2,
       // An event older than one interval is superseded by the next scheduled refresh.
-      maxEventAge: Duration.minutes(refreshIntervalMinutes),
+      maxEventAge: this.refreshInterval,
       onFailure: new EncryptedQueueDestination(failureQueue),
     });
-    this.rotationRules = createRotationRules(this, {
-      secrets: this.secrets,
-      refresher: this.refresher,
-      deadLetterQueue: this.failureQueue,
-    });
-    this.deployRefreshes = createDeployRefreshes(this, {
-      credentialNames: this.credentialNames,
-      refresher: this.refresher,
-      logRetention,
-      // With retries and the failure queue in place, a deploy-time failure is reported like any other.
-      after: [this.refresher.node.findChild('EventInvokeConfig')],
-    });
+    const provider = createDeployRefreshProvider(this, logRetention);
+    this.deployRefreshRole = provider.role;
+    this.deployRefreshLogGroup = provider.logGroup;
 
-    this.alarms = createAlarms(this, {
-      credentialNames: this.credentialNames,
-      failureQueue: this.failureQueue,
-      ...(props.alarmTopic === undefined ? {} : { topic: props.alarmTopic }),
-    });
-    this.dashboard = createDashboard(this, {
-      credentialNames: this.credentialNames,
-      reader: this.reader,
-      failureQueue: this.failureQueue,
-      alarms: this.alarms.all,
-    });
+    const sets = new Construct(this, 'CredentialSets');
+    this.credentialSets = resolved.credentials.map(
+      (credential) => new CredentialSet(sets, credential.name, { broker: this, credential }),
+    );
+
+    const brokerAlarms = createBrokerAlarms(this, this, this.failureQueue);
+    notifyOnAlarmAndOk([brokerAlarms.readerErrors, brokerAlarms.failureQueueNotEmpty], this.alarmTopic);
+    this.alarms = {
+      ...brokerAlarms,
+      all: [
+        ...this.credentialSets.flatMap((set) => credentialAlarmList(set.alarms)),
+        brokerAlarms.readerErrors,
+        brokerAlarms.failureQueueNotEmpty,
+      ],
+    };
+    this.dashboard = createDashboard(this, this, this.alarms.all);
+  }
+
+  /**
+   * The credential set called `name`.
+   * @throws Error naming this broker's construct path and the sets it serves.
+   * @example
+   * broker.credentialSet('production').secret.grantWrite(operatorsRole);
+   */
+  credentialSet(name: string): CredentialSet {
+    servedCredential(this, 'credentialSet', name);
+    return this.credentialSets.find((set) => set.name === name) as CredentialSet;
   }
 
   /**
    * Lets `grantee` call the reader both ways: `lambda:InvokeFunction` (direct invoke)
    * and `lambda:InvokeFunctionUrl` (the Function URL needs both). Nothing else.
    *
+   * @param credential the set the grantee reads. Checked against the configured sets; the
+   *   grant itself covers the reader, which serves every set.
+   * @throws Error when `credential` is not one of the broker's sets.
    * @example
-   * broker.grantRead(consumerFunction);
+   * broker.grantRead(consumerRole, 'production');
    */
-  grantRead(grantee: iam.IGrantable): iam.Grant {
-    const principalAccount = grantee.grantPrincipal.principalAccount;
-    const comparison =
-      principalAccount === undefined
-        ? undefined
-        : Token.compareStrings(principalAccount, Stack.of(this).account);
-    if (comparison === TokenComparison.SAME || comparison === TokenComparison.BOTH_UNRESOLVED) {
-      // One statement on the unqualified ARN: no `:*` qualifier wildcard in the caller's policy.
-      const grant = iam.Grant.addToPrincipal({
-        grantee,
-        actions: ['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl'],
-        resourceArns: [this.reader.functionArn],
-      });
-      if (grant.success) return grant;
-    }
-    // Another account or a service principal: the reader's resource policy must allow it,
-    // which the Function's own grants add.
-    return this.reader.grantInvoke(grantee).combine(this.reader.grantInvokeUrl(grantee));
+  grantRead(grantee: iam.IGrantable, credential?: string): iam.Grant {
+    if (credential !== undefined) servedCredential(this, 'grantRead', credential);
+    return grantReaderAccess(this.reader, grantee);
   }
 
-  /** Lets `role` use the table key, only through DynamoDB (kms:ViaService). */
-  private grantTableKey(role: iam.IRole, actions: string[]): void {
-    const region = Stack.of(this).region;
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions,
-        resources: [this.tableKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
-      }),
+  /**
+   * Lets a Lambda function read tokens and tells its `TokenBrokerClient` where from:
+   * `TOKEN_BROKER_FUNCTION` (the reader's name: Lambda Invoke) and
+   * `TOKEN_BROKER_CREDENTIAL`, plus {@link grantRead} on its role.
+   *
+   * @returns the grant, as {@link grantRead} returns it.
+   * @throws Error when `options.credential` is not one of the broker's sets, or is
+   *   missing while the broker has several.
+   * @example
+   * const fn = new NodejsFunction(this, 'Payments', { entry: 'src/payments.ts' });
+   * broker.connectLambda(fn, { credential: 'production' });
+   * // src/payments.ts: const a55 = new A55Client({ broker: new TokenBrokerClient() });
+   */
+  connectLambda(fn: lambda.Function, options: ConnectConsumerOptions = {}): iam.Grant {
+    const credential = this.chooseCredential('connectLambda', options.credential);
+    fn.addEnvironment(TOKEN_BROKER_ENV.functionName, this.reader.functionName);
+    fn.addEnvironment(TOKEN_BROKER_ENV.credential, credential);
+    return this.grantRead(fn, credential);
+  }
+
+  /**
+   * Lets an ECS container read tokens and tells its `TokenBrokerClient` where from:
+   * `TOKEN_BROKER_URL` (the reader's Function URL: SigV4 with the task role) and
+   * `TOKEN_BROKER_CREDENTIAL`, plus {@link grantRead} on its task role.
+   *
+   * @returns the grant, as {@link grantRead} returns it.
+   * @throws Error when `options.credential` is not one of the broker's sets, or is
+   *   missing while the broker has several.
+   */
+  connectContainer(container: ecs.ContainerDefinition, options: ConnectConsumerOptions = {}): iam.Grant {
+    const credential = this.chooseCredential('connectContainer', options.credential);
+    container.addEnvironment(TOKEN_BROKER_ENV.url, this.readerUrl.url);
+    container.addEnvironment(TOKEN_BROKER_ENV.credential, credential);
+    return this.grantRead(container.taskDefinition.taskRole, credential);
+  }
+
+  /** RefreshSucceeded of `credential`: a refresh stored a token. Sum over 5 minutes by default. */
+  metricRefreshSucceeded(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.credentialMetric('metricRefreshSucceeded', METRIC.refreshSucceeded, credential, props);
+  }
+
+  /** RefreshFailed of `credential`: a refresh failed, the stored token is unchanged. Sum over 5 minutes by default. */
+  metricRefreshFailed(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.credentialMetric('metricRefreshFailed', METRIC.refreshFailed, credential, props);
+  }
+
+  /** SecretRejected of `credential`: the token endpoint refused the client credentials. Sum over 5 minutes by default. */
+  metricSecretRejected(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.credentialMetric('metricSecretRejected', METRIC.secretRejected, credential, props);
+  }
+
+  /**
+   * TokenEndpointRejected of `credential` with OAuth error code `errorCode` (or
+   * `http_<status>`): the token endpoint refused a request. Sum over 5 minutes by default.
+   */
+  metricTokenEndpointRejected(
+    credential: string,
+    errorCode: string,
+    props?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric {
+    servedCredential(this, 'metricTokenEndpointRejected', credential);
+    return brokerMetric(
+      METRIC.tokenEndpointRejected,
+      { [DIMENSION.credential]: credential, [DIMENSION.errorCode]: errorCode },
+      props,
     );
   }
 
   /**
-   * UpdateItem on state items only: `dynamodb:LeadingKeys` must end in `#state`, so the
-   * grantee can never rewrite or delete a token item with it.
+   * TokenSecondsRemaining of `credential`: seconds of validity the stored token has after
+   * each refresh attempt. Minimum over 5 minutes by default.
    */
-  private grantStateUpdates(role: iam.IRole): void {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:UpdateItem'],
-        resources: [this.table.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`*${STATE_KEY_SUFFIX}`] },
-        },
-      }),
-    );
-  }
-
-  /** Resource policy: principals of the organization may call the reader both ways. */
-  private allowOrganization(organizationId: string): void {
-    const principal = new iam.OrganizationPrincipal(organizationId);
-    this.reader.addPermission('OrganizationInvoke', { principal, action: 'lambda:InvokeFunction' });
-    this.reader.addPermission('OrganizationInvokeUrl', {
-      principal,
-      action: 'lambda:InvokeFunctionUrl',
-      functionUrlAuthType: FunctionUrlAuthType.AWS_IAM,
+  metricTokenSecondsRemaining(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.credentialMetric('metricTokenSecondsRemaining', METRIC.tokenSecondsRemaining, credential, {
+      statistic: 'Minimum',
+      ...props,
     });
   }
+
+  /** ReadServed of `credential`: reads answered with a token. Sum over 5 minutes by default. */
+  metricReadServed(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.credentialMetric('metricReadServed', METRIC.readServed, credential, props);
+  }
+
+  /** ReadUnavailable of `credential`: reads answered TokenUnavailable. Sum over 5 minutes by default. */
+  metricReadUnavailable(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.credentialMetric('metricReadUnavailable', METRIC.readUnavailable, credential, props);
+  }
+
+  /** RefreshRequested of `credential`: the reader asked for a refresh (self-healing). Sum over 5 minutes by default. */
+  metricRefreshRequested(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.credentialMetric('metricRefreshRequested', METRIC.refreshRequested, credential, props);
+  }
+
+  /**
+   * ReadFailed: the reader failed on its side (InternalError), as opposed to refusing a
+   * caller. Broker-wide (the reader may fail before knowing the credential). Sum over 5
+   * minutes by default.
+   */
+  metricReadFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return brokerMetric(METRIC.readFailed, {}, props);
+  }
+
+  private credentialMetric(
+    method: string,
+    metricName: (typeof METRIC)[keyof typeof METRIC],
+    credential: string,
+    props: cloudwatch.MetricOptions | undefined,
+  ): cloudwatch.Metric {
+    servedCredential(this, method, credential);
+    return brokerMetric(metricName, { [DIMENSION.credential]: credential }, props);
+  }
+
+  /** The set a consumer is wired to: the one asked for, or the only one. */
+  private chooseCredential(method: string, wanted: string | undefined): string {
+    if (wanted !== undefined) return servedCredential(this, method, wanted);
+    const [only] = this.credentialNames;
+    if (this.credentialNames.length === 1 && only !== undefined) return only;
+    throw new Error(
+      `${this.node.path}: ${method} needs options.credential: this broker serves ${listed(this.credentialNames)}`,
+    );
+  }
+}
+
+/** A set as the refresher's CREDENTIALS variable carries it. */
+function refresherEntry(set: CredentialSet): RefresherCredentialSet {
+  return {
+    name: set.name,
+    tokenUrl: set.tokenUrl,
+    ...(set.scope === undefined ? {} : { scope: set.scope }),
+    clientAuth: set.clientAuth as RefresherCredentialSet['clientAuth'],
+    // A created secret's full ARN; an imported one by name (its ARN suffix is unknown).
+    secretId: set.secret.secretFullArn ?? set.secret.secretName,
+  };
 }

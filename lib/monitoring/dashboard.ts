@@ -6,31 +6,31 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { METRIC } from '../../lambda/core/telemetry.js';
+import { METRIC } from '../../contract/index.js';
+import type { TokenBroker } from '../token-broker.js';
 import { TOKEN_EXPIRY_ALARM_SECONDS } from './alarms.js';
-import { credentialMetric, tokenEndpointRejectionsSearch } from './metrics.js';
+import type { BrokerMetricName } from './metrics.js';
+import { tokenEndpointRejectionsSearch } from './metrics.js';
 
-/** What {@link createDashboard} shows. */
-export interface DashboardOptions {
-  readonly credentialNames: readonly string[];
-  readonly reader: lambda.IFunction;
-  readonly failureQueue: sqs.IQueue;
-  readonly alarms: readonly cloudwatch.IAlarm[];
-}
+/** One of the broker's per-credential `metricXxx` methods. */
+type CredentialMetric = (credential: string, props?: cloudwatch.MetricOptions) => cloudwatch.Metric;
 
 const WIDTH = 8;
 const HEIGHT = 6;
 
-/** Creates `Dashboard` in `scope`. */
-export function createDashboard(scope: Construct, options: DashboardOptions): cloudwatch.Dashboard {
-  const names = options.credentialNames;
+/** Creates `Dashboard` in `scope`, showing `broker`'s metrics and `alarms`. */
+export function createDashboard(
+  scope: Construct,
+  broker: TokenBroker,
+  alarms: readonly cloudwatch.IAlarm[],
+): cloudwatch.Dashboard {
+  const names = broker.credentialNames;
+  const { reader, failureQueue } = broker;
   const fiveMinutes = Duration.minutes(5);
-  const perCredential = (metricName: (typeof METRIC)[keyof typeof METRIC], statistic = 'Sum') =>
+  const perCredential = (metric: CredentialMetric, metricName: BrokerMetricName, statistic = 'Sum') =>
     names.map((name) =>
-      credentialMetric(metricName, name, { statistic, period: fiveMinutes, label: `${name} ${metricName}` }),
+      metric.call(broker, name, { statistic, period: fiveMinutes, label: `${name} ${metricName}` }),
     );
 
   const graph = (title: string, props: Omit<cloudwatch.GraphWidgetProps, 'title'>) =>
@@ -42,20 +42,23 @@ export function createDashboard(scope: Construct, options: DashboardOptions): cl
   dashboard.addWidgets(
     new cloudwatch.AlarmStatusWidget({
       title: 'Alarms',
-      alarms: [...options.alarms],
+      alarms: [...alarms],
       width: 24,
       height: 3,
     }),
   );
   dashboard.addWidgets(
     graph('Token seconds remaining (after each refresh attempt)', {
-      left: perCredential(METRIC.tokenSecondsRemaining, 'Minimum'),
+      left: perCredential(broker.metricTokenSecondsRemaining, METRIC.tokenSecondsRemaining, 'Minimum'),
       leftYAxis: { min: 0 },
       leftAnnotations: [{ value: TOKEN_EXPIRY_ALARM_SECONDS, label: 'alarm', color: '#d62728' }],
     }),
     graph('Refreshes succeeded / failed', {
-      left: perCredential(METRIC.refreshSucceeded),
-      right: [...perCredential(METRIC.refreshFailed), ...perCredential(METRIC.secretRejected)],
+      left: perCredential(broker.metricRefreshSucceeded, METRIC.refreshSucceeded),
+      right: [
+        ...perCredential(broker.metricRefreshFailed, METRIC.refreshFailed),
+        ...perCredential(broker.metricSecretRejected, METRIC.secretRejected),
+      ],
       leftYAxis: { min: 0 },
       rightYAxis: { min: 0 },
     }),
@@ -66,23 +69,26 @@ export function createDashboard(scope: Construct, options: DashboardOptions): cl
   );
   dashboard.addWidgets(
     graph('Reads served / unavailable', {
-      left: perCredential(METRIC.readServed),
-      right: [...perCredential(METRIC.readUnavailable), ...perCredential(METRIC.refreshRequested)],
+      left: perCredential(broker.metricReadServed, METRIC.readServed),
+      right: [
+        ...perCredential(broker.metricReadUnavailable, METRIC.readUnavailable),
+        ...perCredential(broker.metricRefreshRequested, METRIC.refreshRequested),
+      ],
       leftYAxis: { min: 0 },
       rightYAxis: { min: 0 },
     }),
     graph('Reader latency (ms)', {
       left: [
-        options.reader.metricDuration({ statistic: 'p50', period: fiveMinutes, label: 'p50' }),
-        options.reader.metricDuration({ statistic: 'p99', period: fiveMinutes, label: 'p99' }),
+        reader.metricDuration({ statistic: 'p50', period: fiveMinutes, label: 'p50' }),
+        reader.metricDuration({ statistic: 'p99', period: fiveMinutes, label: 'p99' }),
       ],
-      right: [options.reader.metricErrors({ statistic: 'Sum', period: fiveMinutes, label: 'errors' })],
+      right: [reader.metricErrors({ statistic: 'Sum', period: fiveMinutes, label: 'errors' })],
       leftYAxis: { min: 0 },
       rightYAxis: { min: 0 },
     }),
     graph('Failure queue (failed refreshes)', {
       left: [
-        options.failureQueue.metricApproximateNumberOfMessagesVisible({
+        failureQueue.metricApproximateNumberOfMessagesVisible({
           statistic: 'Maximum',
           period: fiveMinutes,
           label: 'messages',

@@ -1,20 +1,21 @@
 /**
  * The broker's own CloudWatch metrics, as the Lambda code emits them (Powertools EMF,
- * see lambda/core/telemetry.ts): namespace `TokenBroker`, dimensions `service` and
- * `credential`. Alarms and the dashboard build their metrics here, so both match the
- * emitted dimension set exactly (CloudWatch matches a metric only on all its dimensions).
+ * names in contract/telemetry.ts): namespace `TokenBroker`, dimensions `service` and
+ * `credential`. The broker's `metricXxx` methods, its alarms and its dashboard all build
+ * their metrics here, so each matches the emitted dimension set exactly (CloudWatch
+ * matches a metric only on all its dimensions).
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE } from '../../lambda/core/telemetry.js';
+import { DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE } from '../../contract/index.js';
 
 /** Which function emits a metric: its `service` dimension. */
-export type BrokerService = keyof typeof SERVICE;
+type BrokerService = keyof typeof SERVICE;
 
 /** A metric name of {@link METRIC}. */
 export type BrokerMetricName = (typeof METRIC)[keyof typeof METRIC];
 
-/** Which function emits each per-credential metric. */
+/** Which function emits each metric. */
 const EMITTED_BY: Record<BrokerMetricName, BrokerService> = {
   [METRIC.refreshSucceeded]: 'refresher',
   [METRIC.refreshFailed]: 'refresher',
@@ -27,38 +28,23 @@ const EMITTED_BY: Record<BrokerMetricName, BrokerService> = {
   [METRIC.readFailed]: 'reader',
 };
 
-/** Options of {@link credentialMetric}. */
-export interface CredentialMetricOptions {
-  /** @default 'Sum' */
-  readonly statistic?: string;
-  /** @default Duration.minutes(5) */
-  readonly period?: Duration;
-  /**
-   * Legend label on a dashboard.
-   * @default - none (an alarm then renders as a plain MetricName/Namespace alarm)
-   */
-  readonly label?: string;
-}
-
 /**
- * One broker metric of one credential set, with the dimensions its function emits:
- * `service` (the refresher's or the reader's Powertools service name) and `credential`.
+ * One broker metric with the dimensions its function emits: `service` plus `dimensions`
+ * (`credential`, and `errorCode` for rejections). Sum over 5 minutes unless `props` says
+ * otherwise; no label unless given (an alarm then renders as a plain MetricName alarm).
  */
-export function credentialMetric(
+export function brokerMetric(
   metricName: BrokerMetricName,
-  credential: string,
-  options: CredentialMetricOptions = {},
+  dimensions: Readonly<Record<string, string>>,
+  props: cloudwatch.MetricOptions = {},
 ): cloudwatch.Metric {
   return new cloudwatch.Metric({
+    statistic: 'Sum',
+    period: Duration.minutes(5),
+    ...props,
     namespace: METRICS_NAMESPACE,
     metricName,
-    dimensionsMap: {
-      [DIMENSION.service]: SERVICE[EMITTED_BY[metricName]],
-      [DIMENSION.credential]: credential,
-    },
-    statistic: options.statistic ?? 'Sum',
-    period: options.period ?? Duration.minutes(5),
-    ...(options.label === undefined ? {} : { label: options.label }),
+    dimensionsMap: { [DIMENSION.service]: SERVICE[EMITTED_BY[metricName]], ...dimensions },
   });
 }
 

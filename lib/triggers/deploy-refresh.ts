@@ -12,21 +12,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct, IConstruct } from 'constructs';
-import type { RefreshReason } from '../../lambda/core/telemetry.js';
-
-/** What {@link createDeployRefreshes} wires. */
-export interface DeployRefreshOptions {
-  /** The credential set names to refresh. */
-  readonly credentialNames: readonly string[];
-  /** Invoked with `{"credential": NAME, "reason": "deploy"}`. */
-  readonly refresher: lambda.IFunction;
-  /** Retention of the custom resource provider's log group. */
-  readonly logRetention: logs.RetentionDays;
-  /** Resources the refresh must run after (e.g. the refresher's async invoke config). */
-  readonly after?: readonly IConstruct[];
-}
-
-const REASON: RefreshReason = 'deploy';
+import { refreshEvent } from '../../contract/index.js';
 
 /**
  * The CloudFormation property that makes the custom resources update (and so invoke again)
@@ -34,22 +20,27 @@ const REASON: RefreshReason = 'deploy';
  */
 export const REFRESHER_FINGERPRINT_PROPERTY = 'RefresherFingerprint';
 
+/** The role and log group of the custom resource provider, shared by every credential set. */
+export interface DeployRefreshProvider {
+  /** May invoke the refresher (one policy per set) and write {@link logGroup}; nothing else. */
+  readonly role: iam.Role;
+  /** The provider's logs. */
+  readonly logGroup: logs.LogGroup;
+}
+
 /**
- * Creates `DeployRefresh-<name>` per credential set in `scope`, plus the provider's role
- * (`DeployRefreshProviderRole`) and log group (`DeployRefreshProviderLogGroup`).
+ * Creates `DeployRefreshProviderRole` and `DeployRefreshProviderLogGroup` in `scope`.
  *
- * The provider is the stack-wide AwsCustomResource singleton Lambda; the role and log
- * group given here apply to it when the broker creates it first (the usual case). The role
- * gets lambda:InvokeFunction on the refresher only (unqualified ARN) and writing to its
- * own log group; no AWSLambdaBasicExecutionRole.
+ * The provider is the stack-wide AwsCustomResource singleton Lambda; this role and log
+ * group apply to it when the broker creates it first (the usual case). No
+ * AWSLambdaBasicExecutionRole: its logs:* actions apply to every log group of the account.
  */
-export function createDeployRefreshes(
+export function createDeployRefreshProvider(
   scope: Construct,
-  options: DeployRefreshOptions,
-): Map<string, cr.AwsCustomResource> {
-  const { refresher } = options;
+  logRetention: logs.RetentionDays,
+): DeployRefreshProvider {
   const logGroup = new logs.LogGroup(scope, 'DeployRefreshProviderLogGroup', {
-    retention: options.logRetention,
+    retention: logRetention,
     removalPolicy: RemovalPolicy.DESTROY,
   });
   const role = new iam.Role(scope, 'DeployRefreshProviderRole', {
@@ -57,39 +48,57 @@ export function createDeployRefreshes(
     description: 'Execution role of the custom resource that refreshes the A55 tokens after a deploy',
   });
   logGroup.grantWrite(role);
-  const policy = cr.AwsCustomResourcePolicy.fromStatements([
-    new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [refresher.functionArn] }),
-  ]);
-  const fingerprint = Lazy.string({ produce: () => fingerprintOf(refresher) });
+  return { role, logGroup };
+}
 
-  const refreshes = new Map<string, cr.AwsCustomResource>();
-  for (const name of options.credentialNames) {
-    const call: cr.AwsSdkCall = {
-      service: 'Lambda',
-      action: 'Invoke',
-      parameters: {
-        FunctionName: refresher.functionName,
-        InvocationType: 'Event',
-        Payload: JSON.stringify({ credential: name, reason: REASON }),
-      },
-      physicalResourceId: cr.PhysicalResourceId.of(`token-broker-deploy-refresh-${name}`),
-    };
-    const resource = new cr.AwsCustomResource(scope, `DeployRefresh-${name}`, {
-      resourceType: 'Custom::TokenBrokerDeployRefresh',
-      onCreate: call,
-      onUpdate: call,
-      policy,
-      role,
-      logGroup,
-      // The Lambda runtime's SDK has Invoke; installing the latest would fetch from npm at deploy.
-      installLatestAwsSdk: false,
-    });
-    const cfn = resource.node.findChild('Resource').node.defaultChild as CfnResource;
-    cfn.addPropertyOverride(REFRESHER_FINGERPRINT_PROPERTY, fingerprint);
-    for (const dependency of options.after ?? []) resource.node.addDependency(dependency);
-    refreshes.set(name, resource);
-  }
-  return refreshes;
+/** What {@link createDeployRefresh} wires. */
+export interface DeployRefreshOptions {
+  /** The credential set to refresh. */
+  readonly credential: string;
+  /** Invoked with `{"credential": NAME, "reason": "deploy"}`. */
+  readonly refresher: lambda.IFunction;
+  /** The broker's {@link createDeployRefreshProvider}. */
+  readonly provider: DeployRefreshProvider;
+  /** Resources the refresh must run after (e.g. the refresher's async invoke config). */
+  readonly after?: readonly IConstruct[];
+}
+
+/**
+ * Creates `DeployRefresh` in `scope` (the credential set): an asynchronous invoke of the
+ * refresher on create and on every update, the provider's role getting
+ * lambda:InvokeFunction on the refresher only (unqualified ARN).
+ */
+export function createDeployRefresh(scope: Construct, options: DeployRefreshOptions): cr.AwsCustomResource {
+  const { refresher, provider, credential } = options;
+  const call: cr.AwsSdkCall = {
+    service: 'Lambda',
+    action: 'Invoke',
+    parameters: {
+      FunctionName: refresher.functionName,
+      InvocationType: 'Event',
+      Payload: JSON.stringify(refreshEvent(credential, 'deploy')),
+    },
+    physicalResourceId: cr.PhysicalResourceId.of(`token-broker-deploy-refresh-${credential}`),
+  };
+  const resource = new cr.AwsCustomResource(scope, 'DeployRefresh', {
+    resourceType: 'Custom::TokenBrokerDeployRefresh',
+    onCreate: call,
+    onUpdate: call,
+    policy: cr.AwsCustomResourcePolicy.fromStatements([
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [refresher.functionArn] }),
+    ]),
+    role: provider.role,
+    logGroup: provider.logGroup,
+    // The Lambda runtime's SDK has Invoke; installing the latest would fetch from npm at deploy.
+    installLatestAwsSdk: false,
+  });
+  const cfn = resource.node.findChild('Resource').node.defaultChild as CfnResource;
+  cfn.addPropertyOverride(
+    REFRESHER_FINGERPRINT_PROPERTY,
+    Lazy.string({ produce: () => fingerprintOf(refresher) }),
+  );
+  for (const dependency of options.after ?? []) resource.node.addDependency(dependency);
+  return resource;
 }
 
 /**

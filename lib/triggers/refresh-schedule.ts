@@ -1,24 +1,18 @@
 /**
- * The refresh schedules: one EventBridge Scheduler schedule per credential set, all
- * through one role that may invoke only the refresher.
+ * The refresh schedules: one EventBridge Scheduler schedule per credential set (made by
+ * its CredentialSet), all through one role of the broker that may invoke only the
+ * refresher.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { type Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
+import { refreshEvent } from '../../contract/index.js';
 
-/**
- * Creates `SchedulerRole` and `Schedule-<name>` per set in `scope` (ids unchanged since
- * the first release: renaming one replaces the schedule), with input `{"credential": name}`.
- */
-export function createRefreshSchedules(
-  scope: Construct,
-  refresher: lambda.IFunction,
-  credentialNames: readonly string[],
-  intervalMinutes: number,
-): Map<string, Schedule> {
+/** Creates `SchedulerRole` in `scope`: assumable by this account's default schedule group, invoking only `refresher`. */
+export function createSchedulerRole(scope: Construct, refresher: lambda.IFunction): iam.Role {
   const stack = Stack.of(scope);
   const role = new iam.Role(scope, 'SchedulerRole', {
     description: 'Lets EventBridge Scheduler invoke the token broker refresher',
@@ -42,24 +36,35 @@ export function createRefreshSchedules(
       resources: [refresher.functionArn],
     }),
   );
-  // LambdaInvoke would add `<arn>:*` (every version and alias); the statement above is all it needs.
-  const targetRole = role.withoutPolicyUpdates();
-  const interval = Duration.minutes(intervalMinutes);
+  return role;
+}
 
-  return new Map(
-    credentialNames.map((name) => [
-      name,
-      new Schedule(scope, `Schedule-${name}`, {
-        description: `Refreshes the A55 token of credential set '${name}'`,
-        schedule: ScheduleExpression.rate(interval),
-        timeWindow: TimeWindow.off(),
-        target: new LambdaInvoke(refresher, {
-          role: targetRole,
-          input: ScheduleTargetInput.fromObject({ credential: name }),
-          // An event older than one interval is superseded by the next one.
-          maxEventAge: interval,
-        }),
-      }),
-    ]),
-  );
+/** What {@link createRefreshSchedule} wires. */
+export interface RefreshScheduleOptions {
+  /** The credential set to refresh. */
+  readonly credential: string;
+  /** Invoked with `{"credential": NAME, "reason": "schedule"}`. */
+  readonly refresher: lambda.IFunction;
+  /** The broker's {@link createSchedulerRole} role. */
+  readonly role: iam.Role;
+  /** Time between two refreshes. */
+  readonly interval: Duration;
+}
+
+/** Creates `Schedule` in `scope` (the credential set). */
+export function createRefreshSchedule(scope: Construct, options: RefreshScheduleOptions): Schedule {
+  const { credential, interval } = options;
+  return new Schedule(scope, 'Schedule', {
+    description: `Refreshes the A55 token of credential set '${credential}'`,
+    schedule: ScheduleExpression.rate(interval),
+    timeWindow: TimeWindow.off(),
+    target: new LambdaInvoke(options.refresher, {
+      // LambdaInvoke would add `<arn>:*` (every version and alias) to the role; its own
+      // statement is all the schedules need.
+      role: options.role.withoutPolicyUpdates(),
+      input: ScheduleTargetInput.fromObject(refreshEvent(credential, 'schedule')),
+      // An event older than one interval is superseded by the next one.
+      maxEventAge: interval,
+    }),
+  });
 }

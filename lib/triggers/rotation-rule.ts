@@ -11,19 +11,19 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { RefreshReason } from '../../lambda/core/telemetry.js';
+import { refreshEvent } from '../../contract/index.js';
 
-/** What {@link createRotationRules} wires. */
-export interface RotationRulesOptions {
-  /** The secret of each credential set, by set name. */
-  readonly secrets: ReadonlyMap<string, secretsmanager.ISecret>;
+/** What {@link createRotationRule} wires. */
+export interface RotationRuleOptions {
+  /** The credential set to refresh. */
+  readonly credential: string;
+  /** Its client credentials secret. */
+  readonly secret: secretsmanager.ISecret;
   /** Invoked with `{"credential": NAME, "reason": "secret-rotated"}`. */
   readonly refresher: lambda.IFunction;
   /** Receives events EventBridge could not deliver after its retries. */
   readonly deadLetterQueue: sqs.IQueue;
 }
-
-const REASON: RefreshReason = 'secret-rotated';
 
 /**
  * The event pattern of one secret: by ARN when it is known in full (a created secret, or
@@ -38,28 +38,22 @@ export function rotationEventPattern(secret: secretsmanager.ISecret): events.Eve
   return { ...base, detail: { name: [secret.secretName], labelUpdated: ['AWSCURRENT'] } };
 }
 
-/** Creates `SecretRotated-<name>`, one rule per credential set, in `scope`. */
-export function createRotationRules(
-  scope: Construct,
-  options: RotationRulesOptions,
-): Map<string, events.Rule> {
-  const rules = new Map<string, events.Rule>();
-  for (const [name, secret] of options.secrets) {
-    const rule = new events.Rule(scope, `SecretRotated-${name}`, {
-      description: `Refreshes the A55 token of credential set '${name}' when its secret gets a new AWSCURRENT value`,
-      eventPattern: rotationEventPattern(secret),
-    });
-    rule.addTarget(
-      new targets.LambdaFunction(options.refresher, {
-        event: events.RuleTargetInput.fromObject({ credential: name, reason: REASON }),
-        // The refresher reads the secret again on every run, so a late retry is still useful;
-        // after an hour the next scheduled refresh has picked up the new value anyway.
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(1),
-        deadLetterQueue: options.deadLetterQueue,
-      }),
-    );
-    rules.set(name, rule);
-  }
-  return rules;
+/** Creates `RotationRule` in `scope` (the credential set). */
+export function createRotationRule(scope: Construct, options: RotationRuleOptions): events.Rule {
+  const { credential } = options;
+  const rule = new events.Rule(scope, 'RotationRule', {
+    description: `Refreshes the A55 token of credential set '${credential}' when its secret gets a new AWSCURRENT value`,
+    eventPattern: rotationEventPattern(options.secret),
+  });
+  rule.addTarget(
+    new targets.LambdaFunction(options.refresher, {
+      event: events.RuleTargetInput.fromObject(refreshEvent(credential, 'secret-rotated')),
+      // The refresher reads the secret again on every run, so a late retry is still useful;
+      // after an hour the next scheduled refresh has picked up the new value anyway.
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+      deadLetterQueue: options.deadLetterQueue,
+    }),
+  );
+  return rule;
 }

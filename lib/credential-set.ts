@@ -1,0 +1,106 @@
+/**
+ * The CredentialSet construct: everything the broker has once per credential set, in
+ * one place: its client credentials secret, its refresh schedule, its rotation rule, its
+ * deploy-time refresh and its four alarms. The TokenBroker creates one per configured
+ * set, under its `CredentialSets` child, with the set's name as construct id.
+ */
+import type * as events from 'aws-cdk-lib/aws-events';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { credentialSecret } from './credential-secret.js';
+import {
+  type CredentialAlarms,
+  createCredentialAlarms,
+  credentialAlarmList,
+  notifyOnAlarmAndOk,
+} from './monitoring/alarms.js';
+import type { TokenBroker } from './token-broker.js';
+import { resolveCredential, type TokenBrokerCredential } from './token-broker-props.js';
+import { createDeployRefresh } from './triggers/deploy-refresh.js';
+import { createRefreshSchedule } from './triggers/refresh-schedule.js';
+import { createRotationRule } from './triggers/rotation-rule.js';
+import { atConstructPath } from './validation.js';
+
+/** Properties of {@link CredentialSet}. */
+export interface CredentialSetProps {
+  /**
+   * The broker the set belongs to: its refresher is what the triggers invoke, its failure
+   * queue takes undeliverable rotation events, its interval paces the schedule and its
+   * alarm topic (if any) is notified.
+   */
+  readonly broker: TokenBroker;
+  /** The set as configured; validated again here with the broker's rules. */
+  readonly credential: TokenBrokerCredential;
+}
+
+/**
+ * One credential set of a {@link TokenBroker} and the resources it owns. Created by the
+ * broker (reach it with `broker.credentialSet(name)`), not on its own: the broker's
+ * refresher and reader are configured with every set it creates.
+ *
+ * @example
+ * const production = broker.credentialSet('production');
+ * production.secret.grantWrite(operatorsRole);
+ * production.alarms.secretRejected.addAlarmAction(new SnsAction(pager));
+ */
+export class CredentialSet extends Construct {
+  /** Name of the set: the DynamoDB partition key and what callers pass as `credential`. */
+  readonly name: string;
+  /** OAuth 2.0 token endpoint, A55's by default. */
+  readonly tokenUrl: string;
+  /** Scopes requested; undefined when none are. */
+  readonly scope?: string;
+  /** How client_id/client_secret are sent: `client_secret_post` or `client_secret_basic`. */
+  readonly clientAuth: string;
+  /** The client credentials secret: the one given, one imported by name, or one created (retained). */
+  readonly secret: secretsmanager.ISecret;
+  /** Invokes the refresher every refresh interval with `{"credential": NAME, "reason": "schedule"}`. */
+  readonly schedule: Schedule;
+  /** Refreshes the set at once when its secret gets a new AWSCURRENT value (`reason: "secret-rotated"`). */
+  readonly rotationRule: events.Rule;
+  /** Refreshes the set after every deploy that creates or changes the refresher (`reason: "deploy"`). */
+  readonly deployRefresh: cr.AwsCustomResource;
+  /** The set's alarms (also listed in the broker's `alarms.all`). */
+  readonly alarms: CredentialAlarms;
+
+  constructor(scope: Construct, id: string, props: CredentialSetProps) {
+    super(scope, id);
+    const { broker } = props;
+    const credential = atConstructPath(this.node.path, () =>
+      resolveCredential(props.credential, 'credential'),
+    );
+    this.name = credential.name;
+    this.tokenUrl = credential.tokenUrl;
+    this.clientAuth = credential.clientAuth;
+    if (credential.scope !== undefined) this.scope = credential.scope;
+
+    const { refresher } = broker;
+    this.secret = credentialSecret(this, credential);
+    this.secret.grantRead(refresher);
+    this.schedule = createRefreshSchedule(this, {
+      credential: this.name,
+      refresher,
+      role: broker.schedulerRole,
+      interval: broker.refreshInterval,
+    });
+    this.rotationRule = createRotationRule(this, {
+      credential: this.name,
+      secret: this.secret,
+      refresher,
+      deadLetterQueue: broker.failureQueue,
+    });
+    this.deployRefresh = createDeployRefresh(this, {
+      credential: this.name,
+      refresher,
+      provider: { role: broker.deployRefreshRole, logGroup: broker.deployRefreshLogGroup },
+      // With retries and the failure queue in place, a deploy-time failure is reported like any other.
+      after: refresher.node.tryFindChild('EventInvokeConfig')
+        ? [refresher.node.findChild('EventInvokeConfig')]
+        : [],
+    });
+    this.alarms = createCredentialAlarms(this, broker, this.name);
+    notifyOnAlarmAndOk(credentialAlarmList(this.alarms), broker.alarmTopic);
+  }
+}
