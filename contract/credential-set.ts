@@ -81,6 +81,15 @@ export function isClientAuthMethod(value: unknown): value is ClientAuthMethod {
 }
 
 /**
+ * True for a loopback host as `URL.hostname` spells it: `localhost`, `[::1]` or an address
+ * of 127.0.0.0/8. A name that only starts with `127.` (`127.example.com`) is a DNS name.
+ * Plain http, which carries secrets and tokens in clear, is allowed to these hosts only.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
  * Whether `url` may be used as a token endpoint: https anywhere, plain http only on
  * the loopback host (the local broker and tests), because client secrets travel in it.
  * Returns a reason when it may not, undefined when it may.

@@ -12,3 +12,4 @@ export * from './reader-errors.js';
 export * from './refresh-event.js';
 export * from './retry-after.js';
 export * from './telemetry.js';
+export * from './token-view.js';

@@ -2,19 +2,11 @@
  * What every transport shares: the request it sends, the token view it returns, and the
  * strict check of that view (a malformed answer must never be cached as a token).
  */
+import type { TokenView } from '../../contract/index.js';
 import { BrokerResponseInvalid } from '../errors.js';
 
-/** The reader's success body (docs/design.md, "Reader"). */
-export interface BrokerToken {
-  readonly credential: string;
-  /** The Bearer token. Never log it. */
-  readonly accessToken: string;
-  readonly tokenType: 'Bearer';
-  /** ISO-8601, by the broker's clock. */
-  readonly expiresAt: string;
-  /** Seconds of validity left when the view was made. */
-  readonly expiresIn: number;
-}
+/** The reader's success body: the contract's {@link TokenView}, under the client's name. */
+export type BrokerToken = TokenView;
 
 /** One read request, as both reader faces accept it. */
 export interface TokenRequest {

@@ -4,7 +4,7 @@
  * local broker. Errors come back as the status and `{"error", "message"}`; a 403 without
  * that body is IAM refusing the signature before the reader ran.
  */
-import { parseRetryAfter } from '../../contract/index.js';
+import { isLoopbackHost, parseRetryAfter } from '../../contract/index.js';
 import {
   BrokerAccessDenied,
   BrokerResponseInvalid,
@@ -55,7 +55,6 @@ export interface UrlTransportOptions {
 }
 
 const FUNCTION_URL_HOST = /^[a-z0-9]+\.lambda-url\.([a-z0-9-]+)\.on\.aws$/;
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
 
 /**
  * Calls the reader through its URL.
@@ -185,17 +184,13 @@ function tokenEndpoint(raw: string): URL {
       `token broker url '${url.origin}' must use https (or http to the local broker)`,
     );
   }
-  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new ClientConfigError(
       `token broker url '${url.origin}' uses plain http to a remote host: tokens would travel unencrypted; use https`,
     );
   }
   const base = url.pathname.replace(/\/+$/, '').replace(/\/token$/, '');
   return new URL(`${url.origin}${base}/token`);
-}
-
-function isLoopback(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 /**

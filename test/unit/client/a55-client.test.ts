@@ -50,7 +50,12 @@ describe('Class: A55Client', () => {
       expect(() => new A55Client({ broker })).not.toThrow();
     });
 
-    it.each([['http://core-manager.a55.tech/api/v1'], ['nonsense']])('refuses the base URL %s', (url) => {
+    it.each([
+      ['http://core-manager.a55.tech/api/v1'],
+      ['nonsense'],
+      // A DNS name that merely starts like a loopback address: the token would leave the host in clear.
+      ['http://127.attacker.example/api/v1'],
+    ])('refuses the base URL %s', (url) => {
       expect(() => new A55Client({ broker, baseUrl: url })).toThrow(ClientConfigError);
     });
   });

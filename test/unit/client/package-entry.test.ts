@@ -3,7 +3,8 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { readerError } from '../../../client/errors.js';
 import * as client from '../../../client/index.js';
 import { READER_ERROR_STATUS } from '../../../contract/reader-errors.js';
-import type { TokenView } from '../../../lambda/core/read.js';
+import type { TokenView as ContractTokenView } from '../../../contract/token-view.js';
+import type { TokenView } from '../../../lambda/core/reader.js';
 
 describe('Module: a55-token-broker/client', () => {
   it('is importable by its package subpath (package.json exports)', async () => {
@@ -47,6 +48,7 @@ describe('Module: a55-token-broker/client', () => {
 
   it("returns the reader's success body type as BrokerToken", () => {
     expectTypeOf<client.BrokerToken>().toEqualTypeOf<TokenView>();
+    expectTypeOf<client.BrokerToken>().toEqualTypeOf<ContractTokenView>();
   });
 
   it.each(Object.keys(READER_ERROR_STATUS))("has a typed error for the reader's %s", (name) => {

@@ -102,6 +102,7 @@ describe('Class: TokenBrokerClient', () => {
       [{ functionName: 'reader', retryDeadlineMs: -1 }, /retryDeadlineMs/],
       [{ url: 'not a url' }, /not a valid URL/],
       [{ url: 'http://broker.internal:8787' }, /plain http to a remote host/],
+      [{ url: 'http://127.attacker.example:8787' }, /plain http to a remote host/],
       [{ url: 'ftp://127.0.0.1/' }, /must use https/],
     ])('throws a ClientConfigError for %j', (options, message) => {
       expect(() => new TokenBrokerClient(options)).toThrow(ClientConfigError);
