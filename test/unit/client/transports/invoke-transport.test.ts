@@ -12,8 +12,8 @@ import {
   TokenBrokerClient,
   TokenUnavailable,
   UnknownCredential,
-} from '../../../client/index.js';
-import { brokerToken, CANARY, fakeClock, lambdaPayload } from './fakes.js';
+} from '../../../../client/index.js';
+import { brokerToken, CANARY, fakeClock, lambdaPayload } from '../fakes.js';
 
 const encode = lambdaPayload;
 

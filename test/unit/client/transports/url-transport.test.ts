@@ -12,14 +12,14 @@ import {
   TokenUnavailable,
   UnknownCredential,
   UrlTransport,
-} from '../../../client/index.js';
+} from '../../../../client/index.js';
 import {
   json,
   raw,
   type ScriptedHttpServer,
   startScriptedHttpServer,
-} from '../../fakes/scripted-http-server.js';
-import { brokerToken, CANARY, closedPort } from './fakes.js';
+} from '../../../fakes/scripted-http-server.js';
+import { brokerToken, CANARY, closedPort } from '../fakes.js';
 
 const STATIC_CREDENTIALS = {
   accessKeyId: 'AKIDTEST',

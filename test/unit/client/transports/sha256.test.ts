@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Sha256 } from '../../../client/transports/sha256.js';
+import { Sha256 } from '../../../../client/transports/sha256.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
