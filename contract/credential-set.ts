@@ -108,6 +108,11 @@ export function tokenUrlProblem(url: string): string | undefined {
   return 'must use https (http is allowed only for 127.0.0.1 or localhost)';
 }
 
+/** `url` with any `user:password@` part replaced by `***@`, for error messages. */
+export function withoutUserInfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
+}
+
 /**
  * OAuth 2.0 scope syntax (RFC 6749 section 3.3): space-separated tokens of printable
  * ASCII without `"` or `\`. Anything else would be rejected by the token endpoint at
@@ -167,7 +172,8 @@ export function parseCredentialSet<K extends string = never>(
   if (tokenUrl !== undefined) {
     if (typeof tokenUrl !== 'string') throw invalid(`${path}.tokenUrl`, tokenUrl, 'must be a string');
     const problem = options.isUnresolved?.(tokenUrl) ? undefined : tokenUrlProblem(tokenUrl);
-    if (problem) throw invalid(`${path}.tokenUrl`, tokenUrl, problem);
+    // A URL with user information may carry a password: never quote that part.
+    if (problem) throw invalid(`${path}.tokenUrl`, withoutUserInfo(tokenUrl), problem);
   }
   if (scope !== undefined) {
     const problem = scopeProblem(scope);

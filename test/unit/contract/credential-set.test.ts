@@ -91,7 +91,7 @@ describe('Function: parseCredentialSet', () => {
       ],
       [
         { name: 'ok', tokenUrl: 'https://user@auth.example.com/token' },
-        `${PATH}.tokenUrl: 'https://user@auth.example.com/token' must not embed user information`,
+        `${PATH}.tokenUrl: 'https://***@auth.example.com/token' must not embed user information`,
       ],
       [{ name: 'ok', scope: '' }, `${PATH}.scope: '' must be a non-empty string`],
       [{ name: 'ok', scope: 7 }, `${PATH}.scope: 7 must be a non-empty string`],
@@ -267,5 +267,19 @@ describe('Function: show', () => {
     expect(show(circular)).toBe('[object Object]');
     expect(show(10n)).toBe('10');
     expect(show(() => 1)).toBe('() => 1');
+  });
+});
+
+describe('Function: parseCredentialSet, user information in tokenUrl', () => {
+  it('refuses the URL without quoting the password it may carry', () => {
+    // Prepare
+    const raw = { name: 'sandbox', tokenUrl: 'https://id:hunter2-canary@auth.example.test/oauth2/token' };
+    // Act
+    const act = () => parseCredentialSet(raw, 'credentials[0]');
+    // Assess
+    expect(act).toThrow(
+      "credentials[0].tokenUrl: 'https://***@auth.example.test/oauth2/token' must not embed user information",
+    );
+    expect(() => act()).not.toThrow(/hunter2-canary/);
   });
 });
