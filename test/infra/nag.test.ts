@@ -125,8 +125,8 @@ describe('Construct: TokenBroker', () => {
       ).toEqual(
         [
           ['AwsSolutions-DDB3', 'TokenBrokerTable'],
-          ['AwsSolutions-SMG4', 'TokenBrokerSecretproduction'],
-          ['AwsSolutions-SMG4', 'TokenBrokerSecretsandbox'],
+          ['AwsSolutions-SMG4', 'TokenBrokerCredentialSetsproductionSecret'],
+          ['AwsSolutions-SMG4', 'TokenBrokerCredentialSetssandboxSecret'],
           ['AwsSolutions-SQS3', 'TokenBrokerFailureQueue'],
         ].sort(),
       );

@@ -3,7 +3,8 @@
  * construct that made them, and render CloudFormation intrinsics in JSON built from tokens.
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { type App, CfnElement, type Stack } from 'aws-cdk-lib';
+import { join } from 'node:path';
+import { type App, App as AppClass, CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 
@@ -100,9 +101,16 @@ export function statementsOfRole(stack: Synthesized, roleId: string): Statement[
   );
 }
 
-/** The value of `key` in `map`, failing the test when it is missing. */
-export function must<K, V>(map: ReadonlyMap<K, V>, key: K): V {
-  const value = map.get(key);
-  if (value === undefined) throw new Error(`no entry for ${String(key)}`);
-  return value;
+/**
+ * An app for one infra suite, written to `.test-out/<name>`. Bundling is skipped (no code
+ * runs here) and so is the built-in template validation (~3 s; nag.test.ts keeps it on).
+ */
+export function testApp(name: string): { app: App; outdir: string } {
+  const outdir = join(import.meta.dirname, '..', '..', '.test-out', name);
+  const app = new AppClass({
+    outdir,
+    context: { 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: false,
+  });
+  return { app, outdir };
 }

@@ -1,13 +1,13 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { A55_TOKEN_URL } from '../../lambda/core/credential-config.js';
+import { A55_TOKEN_URL, METRICS_NAMESPACE, SERVICE } from '../../contract/index.js';
 import { loadBrokerConfig } from '../../lib/config.js';
 import { TokenBroker } from '../../lib/token-broker.js';
 import type { TokenBrokerProps } from '../../lib/token-broker-props.js';
@@ -49,6 +49,11 @@ const consumer = new iam.Role(defaultsStack, 'Consumer', {
   assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
 });
 defaults.grantRead(consumer);
+// AND one that names the credential set it reads
+const namedConsumer = new iam.Role(defaultsStack, 'NamedConsumer', {
+  assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+});
+defaults.grantRead(namedConsumer, 'default');
 
 // GIVEN the two-credential configuration of the issue, through the stack and loadBrokerConfig
 const twoStack = new TokenBrokerStack(app, 'TwoCredentials', {
@@ -208,36 +213,6 @@ describe('Construct: TokenBroker', () => {
       template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
     });
 
-    it('creates the secret with a placeholder value and retains it on delete', () => {
-      // THEN
-      const { template } = synthesized.defaults;
-      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-      template.hasResource('AWS::SecretsManager::Secret', {
-        Properties: {
-          SecretString: JSON.stringify({ client_id: 'REPLACE_ME', client_secret: 'REPLACE_ME' }),
-          Description: Match.stringLikeRegexp("credential set 'default'.*Replace the placeholder"),
-        },
-        DeletionPolicy: 'Retain',
-        UpdateReplacePolicy: 'Retain',
-      });
-    });
-
-    it('schedules one refresh every 50 minutes with input {"credential": "default"}', () => {
-      // THEN
-      const { template, logicalId } = synthesized.defaults;
-      template.resourceCountIs('AWS::Scheduler::Schedule', 1);
-      template.hasResourceProperties('AWS::Scheduler::Schedule', {
-        ScheduleExpression: 'rate(50 minutes)',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        State: 'ENABLED',
-        Target: {
-          Arn: { 'Fn::GetAtt': [logicalId(defaults.refresher), 'Arn'] },
-          Input: JSON.stringify({ credential: 'default' }),
-          RetryPolicy: Match.objectLike({ MaximumEventAgeInSeconds: 3000 }),
-        },
-      });
-    });
-
     it('gives the refresher its environment, secret ARNs as references', () => {
       // THEN
       const { logicalId } = synthesized.defaults;
@@ -247,7 +222,7 @@ describe('Construct: TokenBroker', () => {
           name: 'default',
           tokenUrl: A55_TOKEN_URL,
           clientAuth: 'client_secret_post',
-          secretId: `<${logicalId(defaults.secrets.get('default') as secretsmanager.Secret)}>`,
+          secretId: `<${logicalId(defaults.credentialSet('default').secret as secretsmanager.Secret)}>`,
         },
       ]);
       expect(environment).toEqual({
@@ -272,13 +247,46 @@ describe('Construct: TokenBroker', () => {
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });
     });
+  });
 
+  describe('public parts', () => {
     it('exposes the resources it documents', () => {
       // THEN
       expect(defaults.credentialNames).toEqual(['default']);
-      expect([...defaults.secrets.keys()]).toEqual(['default']);
-      expect([...defaults.schedules.keys()]).toEqual(['default']);
+      expect(defaults.credentialSets.map((set) => set.name)).toEqual(['default']);
+      expect(defaults.credentialSets.map((set) => set.node.path)).toEqual([
+        'Defaults/Broker/CredentialSets/default',
+      ]);
+      expect(defaults.credentialSet('default').schedule).toBeDefined();
       expect(defaults.readerUrl.url).toBeDefined();
+    });
+
+    it('finds each credential set by name, in configuration order', () => {
+      // THEN
+      const broker = twoStack.broker;
+      expect(broker.credentialSets.map((set) => set.name)).toEqual(['sandbox', 'production']);
+      expect(broker.credentialSet('production')).toBe(broker.credentialSets[1]);
+    });
+
+    it('throws for an unknown credential set, naming the construct path and the sets it serves', () => {
+      // WHEN / THEN
+      expect(() => twoStack.broker.credentialSet('staging')).toThrow(
+        "TwoCredentials/TokenBroker: credentialSet credential 'staging' is not served by this broker: " +
+          "it serves 'sandbox', 'production'",
+      );
+    });
+
+    it('names both functions and their metrics namespace after contract/telemetry.ts', () => {
+      // THEN
+      expect(environmentOf(synthesized.two, twoStack.broker.refresher)).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: SERVICE.refresher,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      });
+      expect(environmentOf(synthesized.two, twoStack.broker.reader)).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: SERVICE.reader,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        REFRESHER_FUNCTION_NAME: { Ref: synthesized.two.logicalId(twoStack.broker.refresher) },
+      });
     });
   });
 
@@ -351,7 +359,7 @@ describe('Construct: TokenBroker', () => {
         'secretsmanager:GetSecretValue',
       ]);
       const secretRefs = ['sandbox', 'production'].map((name) => ({
-        Ref: logicalId(broker.secrets.get(name) as secretsmanager.Secret),
+        Ref: logicalId(broker.credentialSet(name).secret as secretsmanager.Secret),
       }));
       expect(statementsFor(statements, 'secretsmanager:').flatMap(resourcesOf)).toEqual(secretRefs);
       const table = { 'Fn::GetAtt': [logicalId(broker.table), 'Arn'] };
@@ -398,32 +406,6 @@ describe('Construct: TokenBroker', () => {
       expect(statements.flatMap(resourcesOf)).not.toContain('*');
     });
 
-    it('lets the scheduler role invoke only the refresher, and only the scheduler assume it', () => {
-      // THEN
-      const { json, template, logicalId } = synthesized.two;
-      const role = twoStack.broker.node.findChild('SchedulerRole') as iam.Role;
-      const roleId = logicalId(role);
-      template.allResourcesProperties('AWS::Scheduler::Schedule', {
-        Target: Match.objectLike({ RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] } }),
-      });
-      expect(statementsOf(synthesized.two, role)).toEqual([
-        {
-          Effect: 'Allow',
-          Action: 'lambda:InvokeFunction',
-          Resource: { 'Fn::GetAtt': [logicalId(twoStack.broker.refresher), 'Arn'] },
-        },
-      ]);
-      const trust = json.Resources[roleId]?.Properties.AssumeRolePolicyDocument as { Statement: Statement[] };
-      expect(trust.Statement).toEqual([
-        expect.objectContaining({
-          Principal: { Service: 'scheduler.amazonaws.com' },
-          Condition: {
-            StringEquals: { 'aws:SourceAccount': expect.anything(), 'aws:SourceArn': expect.anything() },
-          },
-        }),
-      ]);
-    });
-
     it('grantRead gives exactly lambda:InvokeFunction and lambda:InvokeFunctionUrl on the reader', () => {
       // THEN
       const { logicalId } = synthesized.defaults;
@@ -434,6 +416,21 @@ describe('Construct: TokenBroker', () => {
           Resource: { 'Fn::GetAtt': [logicalId(defaults.reader), 'Arn'] },
         },
       ]);
+    });
+
+    it('grantRead with a credential checks the name and grants the same, on the one reader', () => {
+      // THEN
+      const { logicalId } = synthesized.defaults;
+      expect(statementsOf(synthesized.defaults, namedConsumer)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl'],
+          Resource: { 'Fn::GetAtt': [logicalId(defaults.reader), 'Arn'] },
+        },
+      ]);
+      expect(() => defaults.grantRead(new iam.AccountRootPrincipal(), 'staging')).toThrow(
+        "Defaults/Broker: grantRead credential 'staging' is not served by this broker: it serves 'default'",
+      );
     });
 
     it('adds no resource policy to the reader without allowedOrganizationId', () => {
@@ -459,15 +456,6 @@ describe('Construct: TokenBroker', () => {
       template.resourceCountIs('AWS::Lambda::Function', 3);
     });
 
-    it.each(['sandbox', 'production'])('schedules %s with its own input', (name) => {
-      // THEN
-      synthesized.two.template.hasResourceProperties('AWS::Scheduler::Schedule', {
-        ScheduleExpression: 'rate(50 minutes)',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        Target: Match.objectLike({ Input: JSON.stringify({ credential: name }) }),
-      });
-    });
-
     it('lists the names in configuration order for the reader, the first being the default', () => {
       // THEN
       expect(environmentOf(synthesized.two, twoStack.broker.reader).CREDENTIAL_NAMES).toBe(
@@ -485,37 +473,9 @@ describe('Construct: TokenBroker', () => {
         ['production', A55_TOKEN_URL],
       ]);
     });
-
-    it('outputs the reader, refresher, table and each secret ARN', () => {
-      // THEN
-      const { template, logicalId } = synthesized.two;
-      const broker = twoStack.broker;
-      template.hasOutput('ReaderFunctionName', { Value: { Ref: logicalId(broker.reader) } });
-      template.hasOutput('ReaderFunctionArn', { Value: { 'Fn::GetAtt': [logicalId(broker.reader), 'Arn'] } });
-      template.hasOutput('ReaderUrl', {
-        Value: { 'Fn::GetAtt': [logicalId(broker.readerUrl), 'FunctionUrl'] },
-      });
-      template.hasOutput('RefresherFunctionName', { Value: { Ref: logicalId(broker.refresher) } });
-      template.hasOutput('TableName', { Value: { Ref: logicalId(broker.table) } });
-      for (const [output, name] of [
-        ['SecretArnSandbox', 'sandbox'],
-        ['SecretArnProduction', 'production'],
-      ] as const) {
-        template.hasOutput(output, {
-          Value: { Ref: logicalId(broker.secrets.get(name) as secretsmanager.Secret) },
-          Description: Match.stringLikeRegexp(`credential set '${name}'`),
-        });
-      }
-    });
   });
 
   describe('with imported secrets and every optional prop', () => {
-    it('creates no secret for a secretName or a given secret', () => {
-      // THEN: the only secret is the one the test stack itself created
-      synthesized.custom.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-      expect(custom.secrets.get('by-object')).toBe(external);
-    });
-
     it('passes the imported secret by name and the given one by ARN', () => {
       // THEN
       const { logicalId } = synthesized.custom;
@@ -536,16 +496,6 @@ describe('Construct: TokenBroker', () => {
           clientAuth: 'client_secret_post',
           secretId: `<${logicalId(external)}>`,
         },
-      ]);
-    });
-
-    it('lets the refresher read the imported secret by its name-prefixed ARN', () => {
-      // THEN
-      const statements = statementsOf(synthesized.custom, custom.refresher.role as iam.IRole);
-      const resources = statementsFor(statements, 'secretsmanager:').flatMap(resourcesOf).map(renderJoin);
-      expect(resources).toEqual([
-        'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:a55/by-name-??????',
-        `<${synthesized.custom.logicalId(external)}>`,
       ]);
     });
 
@@ -644,8 +594,13 @@ describe('Construct: TokenBroker', () => {
       ],
       [
         'a 4-minute interval',
-        { ...valid, refreshInterval: 4 },
-        'refreshInterval: 4 must be an integer from 5 to 55',
+        { ...valid, refreshInterval: Duration.minutes(4) },
+        'refreshInterval: Duration.minutes(4) must be an integer from 5 to 55 minutes',
+      ],
+      [
+        'a number of minutes instead of a Duration',
+        { ...valid, refreshInterval: 30 as unknown as Duration },
+        'refreshInterval: 30 must be a Duration of whole minutes, e.g. Duration.minutes(50)',
       ],
       [
         'a 56-minute Duration',
@@ -672,18 +627,18 @@ describe('Construct: TokenBroker', () => {
         { ...valid, allowedOrganizationId: 'r-abcd' },
         "allowedOrganizationId: 'r-abcd' must match ^o-[a-z0-9]{10,32}$",
       ],
-    ])('throws on %s, naming the prop and value', (_label, props, message) => {
+    ])('throws on %s, naming the construct path, the prop and value', (_label, props, message) => {
       // WHEN
-      const create = () => new TokenBroker(new Stack(), 'Broker', props);
+      const create = () => new TokenBroker(new Stack(undefined, 'Props'), 'Broker', props);
 
       // THEN
       expect(create).toThrow(TokenBrokerConfigError);
-      expect(create).toThrow(message);
+      expect(create).toThrow(`Props/Broker: ${message}`);
     });
 
     it('accepts a Duration of whole minutes and the bounds', () => {
       // WHEN (bundling skipped: constructing a NodejsFunction would otherwise run esbuild)
-      const create = (refreshInterval: Duration | number) =>
+      const create = (refreshInterval: Duration) =>
         new TokenBroker(new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } })), 'Broker', {
           ...valid,
           refreshInterval,
@@ -692,7 +647,7 @@ describe('Construct: TokenBroker', () => {
       // THEN
       expect(() => create(Duration.minutes(5))).not.toThrow();
       expect(() => create(Duration.hours(0.5))).not.toThrow();
-      expect(() => create(55)).not.toThrow();
+      expect(() => create(Duration.minutes(55))).not.toThrow();
     });
   });
 });

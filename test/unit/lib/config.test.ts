@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { A55_TOKEN_URL } from '../../../lambda/core/credential-config.js';
+import { A55_TOKEN_URL } from '../../../contract/index.js';
 import { DEFAULT_BROKER_CONFIG, loadBrokerConfig } from '../../../lib/config.js';
 import { TokenBrokerConfigError } from '../../../lib/validation.js';
 

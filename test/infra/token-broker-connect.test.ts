@@ -8,9 +8,8 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_BROKER_ENV } from '../../contract/index.js';
 import { TokenBroker } from '../../lib/token-broker.js';
-import { connectConsumer } from '../../lib/token-broker-consumer.js';
 
-const OUTDIR = join(import.meta.dirname, '..', '..', '.test-out', 'infra-token-broker-consumer');
+const OUTDIR = join(import.meta.dirname, '..', '..', '.test-out', 'infra-token-broker-connect');
 
 /** No code runs here: skip bundling, and the template validation nag.test.ts keeps on. */
 const app = new App({
@@ -31,7 +30,7 @@ function consumerFunction(stack: Stack, id: string): lambda.Function {
 const oneStack = new Stack(app, 'OneCredential');
 const oneBroker = new TokenBroker(oneStack, 'Broker', { credentials: [{ name: 'sandbox' }] });
 const lambdaConsumer = consumerFunction(oneStack, 'Payments');
-const lambdaGrant = connectConsumer(oneBroker, lambdaConsumer);
+const lambdaGrant = oneBroker.connectLambda(lambdaConsumer);
 
 // GIVEN a broker with two sets and an ECS container connected to production
 const twoStack = new Stack(app, 'TwoCredentials');
@@ -42,7 +41,7 @@ const taskDefinition = new ecs.FargateTaskDefinition(twoStack, 'Task');
 const container = taskDefinition.addContainer('App', {
   image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim'),
 });
-const containerGrant = connectConsumer(twoBroker, container, { credential: 'production' });
+const containerGrant = twoBroker.connectContainer(container, { credential: 'production' });
 
 let one: Template;
 let two: Template;
@@ -57,8 +56,8 @@ beforeAll(() => {
 const logicalId = (stack: Stack, construct: IConstruct) =>
   stack.getLogicalId(construct.node.defaultChild as CfnElement);
 
-describe('Function: connectConsumer', () => {
-  describe('Consumer: Lambda function', () => {
+describe('Construct: TokenBroker', () => {
+  describe('Method: connectLambda', () => {
     it('sets TOKEN_BROKER_FUNCTION to the reader and TOKEN_BROKER_CREDENTIAL to the only set', () => {
       // THEN
       one.hasResourceProperties('AWS::Lambda::Function', {
@@ -90,7 +89,7 @@ describe('Function: connectConsumer', () => {
     });
   });
 
-  describe('Consumer: ECS container', () => {
+  describe('Method: connectContainer', () => {
     it('sets TOKEN_BROKER_URL to the reader URL and TOKEN_BROKER_CREDENTIAL to the chosen set', () => {
       // THEN
       const urlId = two.findResources('AWS::Lambda::Url');
@@ -136,15 +135,26 @@ describe('Function: connectConsumer', () => {
       const fn = consumerFunction(stack, 'Unchosen');
 
       // WHEN / THEN
-      expect(() => connectConsumer(broker, fn)).toThrow(
-        "connectConsumer needs options.credential: this broker serves 'sandbox', 'production'",
+      expect(() => broker.connectLambda(fn)).toThrow(
+        "Validation/Broker: connectLambda needs options.credential: this broker serves 'sandbox', 'production'",
+      );
+    });
+
+    it('throws for a container when the broker serves several sets and none is chosen', () => {
+      // GIVEN
+      const task = new ecs.FargateTaskDefinition(stack, 'UnchosenTask');
+      const app = task.addContainer('App', { image: ecs.ContainerImage.fromRegistry('node:22-slim') });
+
+      // WHEN / THEN
+      expect(() => broker.connectContainer(app)).toThrow(
+        "Validation/Broker: connectContainer needs options.credential: this broker serves 'sandbox', 'production'",
       );
     });
 
     it('throws for a credential the broker does not serve, showing it', () => {
       const fn = consumerFunction(stack, 'Unknown');
-      expect(() => connectConsumer(broker, fn, { credential: 'staging' })).toThrow(
-        "connectConsumer credential 'staging' is not served by this broker: it serves 'sandbox', 'production'",
+      expect(() => broker.connectLambda(fn, { credential: 'staging' })).toThrow(
+        "Validation/Broker: connectLambda credential 'staging' is not served by this broker: it serves 'sandbox', 'production'",
       );
     });
   });
