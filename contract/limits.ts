@@ -43,6 +43,9 @@ export const TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 /** Partition key attribute of the token table (token items and state items alike). */
 export const TABLE_PARTITION_KEY = 'credential';
 
+/** The token table's TTL attribute: epoch seconds after which DynamoDB may delete a token item. */
+export const TABLE_TTL_ATTRIBUTE = 'ttl';
+
 /**
  * Suffix of every state item's key (`<name>#state`: last error, last success, refresh
  * request). `#` cannot occur in a credential name, so a state key never names a set;

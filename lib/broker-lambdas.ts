@@ -20,6 +20,7 @@ import {
   STATE_KEY_SUFFIX,
 } from '../contract/index.js';
 import { createBrokerFunction } from './broker-function.js';
+import type { CredentialSet } from './credential-set.js';
 
 /** What {@link createBrokerLambdas} builds the functions from. */
 export interface BrokerLambdasOptions {
@@ -142,4 +143,16 @@ function grantStateUpdates(role: iam.IRole, table: dynamodb.ITable): void {
       },
     }),
   );
+}
+
+/** A set as the refresher's CREDENTIALS variable carries it. */
+export function refresherEntry(set: CredentialSet): RefresherCredentialSet {
+  return {
+    name: set.name,
+    tokenUrl: set.tokenUrl,
+    ...(set.scope === undefined ? {} : { scope: set.scope }),
+    clientAuth: set.clientAuth as RefresherCredentialSet['clientAuth'],
+    // A created secret's full ARN; an imported one by name (its ARN suffix is unknown).
+    secretId: set.secret.secretFullArn ?? set.secret.secretName,
+  };
 }

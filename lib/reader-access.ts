@@ -1,11 +1,23 @@
 /**
- * Who may call the reader, and the check every per-credential method of the broker makes
- * on the name it is given (`credentialSet`, `grantRead`, `connectXxx`, `metricXxx`).
+ * Who may call the reader: the grant behind `grantRead` and the `connectXxx` methods, their
+ * options, and the check every per-credential method of the broker makes on the name it
+ * is given (`credentialSet`, `grantRead`, `connectXxx`, `metricXxx`).
  */
 import { Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+
+/** Options of the broker's `connectXxx` methods. */
+export interface ConnectConsumerOptions {
+  /**
+   * The credential set the consumer's client asks for (TOKEN_BROKER_CREDENTIAL). Required
+   * when the broker serves more than one set, so no consumer ends up on production (or
+   * sandbox) by the order of a list.
+   * @default the broker's only set
+   */
+  readonly credential?: string;
+}
 
 /** `'a', 'b'`: names as messages show them. */
 export function listed(names: readonly string[]): string {
@@ -51,4 +63,21 @@ export function grantReaderAccess(reader: lambda.IFunction, grantee: iam.IGranta
   // Another account or a service principal: the reader's resource policy must allow it,
   // which the Function's own grants add.
   return reader.grantInvoke(grantee).combine(reader.grantInvokeUrl(grantee));
+}
+
+/**
+ * The set a consumer is wired to: the one asked for (checked), or the broker's only one.
+ * @throws Error naming the broker's construct path when none is asked for and it has several.
+ */
+export function consumerCredential(
+  broker: IConstruct & { readonly credentialNames: readonly string[] },
+  method: string,
+  wanted: string | undefined,
+): string {
+  if (wanted !== undefined) return servedCredential(broker, method, wanted);
+  const [only] = broker.credentialNames;
+  if (broker.credentialNames.length === 1 && only !== undefined) return only;
+  throw new Error(
+    `${broker.node.path}: ${method} needs options.credential: this broker serves ${listed(broker.credentialNames)}`,
+  );
 }

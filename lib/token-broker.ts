@@ -21,11 +21,11 @@ import { Construct } from 'constructs';
 import {
   DIMENSION,
   METRIC,
-  type RefresherCredentialSet,
   TABLE_PARTITION_KEY,
+  TABLE_TTL_ATTRIBUTE,
   TOKEN_BROKER_ENV,
 } from '../contract/index.js';
-import { createBrokerLambdas } from './broker-lambdas.js';
+import { createBrokerLambdas, refresherEntry } from './broker-lambdas.js';
 import { CredentialSet } from './credential-set.js';
 import {
   createBrokerAlarms,
@@ -37,22 +37,16 @@ import { createDashboard } from './monitoring/dashboard.js';
 import { createFailureQueue, EncryptedQueueDestination } from './monitoring/failure-queue.js';
 import { brokerMetric } from './monitoring/metrics.js';
 import { acknowledgeNag } from './nag.js';
-import { grantReaderAccess, listed, servedCredential } from './reader-access.js';
+import {
+  type ConnectConsumerOptions,
+  consumerCredential,
+  grantReaderAccess,
+  servedCredential,
+} from './reader-access.js';
 import { type TokenBrokerProps, validateTokenBrokerProps } from './token-broker-props.js';
 import { createDeployRefreshProvider } from './triggers/deploy-refresh.js';
 import { createSchedulerRole } from './triggers/refresh-schedule.js';
 import { atConstructPath } from './validation.js';
-
-/** Options of the broker's `connectXxx` methods. */
-export interface ConnectConsumerOptions {
-  /**
-   * The credential set the consumer's client asks for (TOKEN_BROKER_CREDENTIAL). Required
-   * when the broker serves more than one set, so no consumer ends up on production (or
-   * sandbox) by the order of a list.
-   * @default the broker's only set
-   */
-  readonly credential?: string;
-}
 
 /**
  * A55 token broker: keeps one fresh OAuth 2.0 client-credentials token per credential
@@ -120,7 +114,7 @@ export class TokenBroker extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.tableKey,
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: TABLE_TTL_ATTRIBUTE,
       removalPolicy,
     });
     acknowledgeNag(
@@ -219,7 +213,7 @@ export class TokenBroker extends Construct {
    * // src/payments.ts: const a55 = new A55Client({ broker: new TokenBrokerClient() });
    */
   connectLambda(fn: lambda.Function, options: ConnectConsumerOptions = {}): iam.Grant {
-    const credential = this.chooseCredential('connectLambda', options.credential);
+    const credential = consumerCredential(this, 'connectLambda', options.credential);
     fn.addEnvironment(TOKEN_BROKER_ENV.functionName, this.reader.functionName);
     fn.addEnvironment(TOKEN_BROKER_ENV.credential, credential);
     return this.grantRead(fn, credential);
@@ -235,7 +229,7 @@ export class TokenBroker extends Construct {
    *   missing while the broker has several.
    */
   connectContainer(container: ecs.ContainerDefinition, options: ConnectConsumerOptions = {}): iam.Grant {
-    const credential = this.chooseCredential('connectContainer', options.credential);
+    const credential = consumerCredential(this, 'connectContainer', options.credential);
     container.addEnvironment(TOKEN_BROKER_ENV.url, this.readerUrl.url);
     container.addEnvironment(TOKEN_BROKER_ENV.credential, credential);
     return this.grantRead(container.taskDefinition.taskRole, credential);
@@ -317,26 +311,4 @@ export class TokenBroker extends Construct {
     servedCredential(this, method, credential);
     return brokerMetric(metricName, { [DIMENSION.credential]: credential }, props);
   }
-
-  /** The set a consumer is wired to: the one asked for, or the only one. */
-  private chooseCredential(method: string, wanted: string | undefined): string {
-    if (wanted !== undefined) return servedCredential(this, method, wanted);
-    const [only] = this.credentialNames;
-    if (this.credentialNames.length === 1 && only !== undefined) return only;
-    throw new Error(
-      `${this.node.path}: ${method} needs options.credential: this broker serves ${listed(this.credentialNames)}`,
-    );
-  }
-}
-
-/** A set as the refresher's CREDENTIALS variable carries it. */
-function refresherEntry(set: CredentialSet): RefresherCredentialSet {
-  return {
-    name: set.name,
-    tokenUrl: set.tokenUrl,
-    ...(set.scope === undefined ? {} : { scope: set.scope }),
-    clientAuth: set.clientAuth as RefresherCredentialSet['clientAuth'],
-    // A created secret's full ARN; an imported one by name (its ARN suffix is unknown).
-    secretId: set.secret.secretFullArn ?? set.secret.secretName,
-  };
 }
