@@ -40,7 +40,7 @@ export interface BrokerFunctionOptions {
   readonly description: string;
   /** Maximum run time. */
   readonly timeout: Duration;
-  /** The handler's environment (see lambda/handlers/environment.ts). */
+  /** The handler's environment (names in contract/environment.ts). */
   readonly environment: Record<string, string>;
   /** How long the function's logs are kept. */
   readonly logRetention: logs.RetentionDays;
