@@ -7,7 +7,7 @@
  * code 1.
  */
 import { performance } from 'node:perf_hooks';
-import { isCredentialName } from '../lambda/core/credential-config.js';
+import { CREDENTIAL_NAME_RULE, DEFAULT_CREDENTIAL_NAME, isCredentialName } from '../contract/index.js';
 import { type LocalBroker, startLocalBroker } from '../local/broker.js';
 import { HELP_TEXT, type LocalBrokerCliOptions, parseCliOptions } from '../local/cli-options.js';
 import {
@@ -135,10 +135,10 @@ async function readCredentials(
 
 /** CREDENTIAL_NAME names the embedded server's one set too, so a consumer's usual name works locally. */
 function embeddedName(): string {
-  const name = process.env[CREDENTIAL_ENV.name]?.trim() || 'default';
+  const name = process.env[CREDENTIAL_ENV.name]?.trim() || DEFAULT_CREDENTIAL_NAME;
   const shown = name.slice(0, 80);
   if (!isCredentialName(name)) {
-    throw new LocalBrokerError(`${CREDENTIAL_ENV.name}: '${shown}' must match [a-z0-9-]{1,64}`);
+    throw new LocalBrokerError(`${CREDENTIAL_ENV.name}: '${shown}' ${CREDENTIAL_NAME_RULE}`);
   }
   return name;
 }

@@ -3,7 +3,7 @@
  * sets it serves, where tokens come from, where DynamoDB Local is, and how to call it.
  * Names and URLs only: a client id, secret or token never appears here.
  */
-import type { ClientAuthMethod } from '../lambda/core/credential-config.js';
+import type { ClientAuthMethod } from '../contract/index.js';
 
 /** One served credential set, as the banner shows it. */
 export interface BannerCredential {

@@ -1,37 +1,49 @@
 /**
  * The whole broker on one machine: the reader's HTTP face on 127.0.0.1, DynamoDB Local
  * holding the token table, the refresher on a timer, and either the embedded token server
- * (oidc-provider standing in for Cognito) or real token endpoints. The refresher and
- * reader are the Lambdas' own core services and adapters; only the credential source
- * (given values instead of Secrets Manager) and the runner (a timer and an HTTP server
- * instead of EventBridge and Function URLs) differ.
+ * (oidc-provider standing in for Cognito) or real token endpoints. The refresh use case,
+ * the Reader, the reader face middleware and the adapters are the Lambdas' own; only the
+ * credential source (given values instead of Secrets Manager) and the runner (a timer and
+ * an HTTP server instead of EventBridge and Function URLs) differ.
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { RefresherCredentialSet } from '../contract/index.js';
 import { DynamoDbStateStore } from '../lambda/adapters/dynamodb-state-store.js';
 import { DynamoDbTokenStore } from '../lambda/adapters/dynamodb-token-store.js';
+import { FixedCredentialSource } from '../lambda/adapters/fixed-credential-source.js';
 import { FetchTokenEndpoint } from '../lambda/adapters/oauth2-token-endpoint.js';
-import { StaticCredentialSource } from '../lambda/adapters/static-credential-source.js';
-import { systemClock } from '../lambda/core/ports.js';
-import { TokenReader } from '../lambda/core/read.js';
-import { isCallerFacing, ReaderService } from '../lambda/core/reader-service.js';
-import { RefresherService, type RefreshObserver } from '../lambda/core/refresher-service.js';
-import { RefreshRequester } from '../lambda/core/self-heal.js';
-import { errorResponse, jsonResponse, parseHttpRequest } from '../lambda/handlers/http-face.js';
+import { type RefreshTrigger, systemClock } from '../lambda/core/ports.js';
+import { Reader } from '../lambda/core/reader.js';
+import {
+  type RefreshDependencies,
+  RefreshFailure,
+  type RefreshNote,
+  refresh,
+} from '../lambda/core/refresh.js';
+import { parseRefreshRequest } from '../lambda/core/refresh-request.js';
+import type { MiddlewareLogger } from '../lambda/middleware/observability.js';
+import { readTelemetry } from '../lambda/middleware/read-telemetry.js';
+import { readerFace } from '../lambda/middleware/reader-face.js';
 import type { BannerInfo } from './banner.js';
 import type { LocalCredentialSets } from './credentials-file.js';
 import { createTokenTable, LOCAL_DYNAMODB_REGION } from './dynamodb-local.js';
-import { listenReader, type ReaderHttpServer } from './http-server.js';
-import { RefreshLoop } from './refresh-loop.js';
+import { listenReader } from './http-server.js';
+import { RefreshLoop, type RunRefresh } from './refresh-loop.js';
 import type { Reporter } from './reporter.js';
 import { type StartedServices, startServices } from './services.js';
 
 /** The token table's name in DynamoDB Local. */
 export const LOCAL_TABLE_NAME = 'a55-token-broker-local';
 
-/** The reader's in-memory cache, as the stack configures it by default. */
-const READ_CACHE_SECONDS = 30;
+/**
+ * Time each refresh may take, retries included: the refresher Lambda's 60 s timeout less
+ * the 3 s it keeps back to record and answer.
+ */
+export const REFRESH_BUDGET_MS = 57_000;
 
 /** Options of {@link startLocalBroker}. */
 export interface LocalBrokerOptions {
@@ -93,69 +105,52 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       reporter.warn(`stored token item of '${credential}' is malformed (${problem}); treating it as absent`),
   });
   const state = new DynamoDbStateStore({ client: db, tableName: LOCAL_TABLE_NAME });
-  const observer: RefreshObserver = {
-    succeeded: ({ config, reason }, result, secondsLeft) =>
-      reporter.refreshed({
-        credential: config.name,
-        reason: reason ?? 'manual',
-        outcome: result.outcome,
-        expiresAt: result.expiresAt,
-        secondsLeft,
-        attempts: result.attempts,
-      }),
-    // While stopping, a refresh cut short is not news.
-    failed: ({ config, reason }, error, secondsLeft) => {
-      if (stopping) return;
-      reporter.refreshFailed({ credential: config.name, reason: reason ?? 'manual', error, secondsLeft });
-    },
-    recordFailed: ({ config }, error) => {
-      if (!stopping) reporter.problem(`could not record the refresh outcome of '${config.name}'`, error);
-    },
-    remainingUnknown: ({ config }, error) => {
-      if (!stopping) reporter.problem(`could not read the stored token of '${config.name}'`, error);
-    },
-  };
-  const refresher: RefresherService = new RefresherService({
-    configs: sets.configs,
-    state,
-    observer,
-    dependencies: {
-      credentials: new StaticCredentialSource(sets.secrets),
-      endpoint: new FetchTokenEndpoint(),
-      store,
-      clock: systemClock,
-      // Aborted on stop, so a back-off does not hold the shutdown.
-      sleep: (ms): Promise<void> => sleep(ms, undefined, { signal: loop.signal }),
-      random: Math.random,
-      onRetry: ({ attempt, delayMs, error }) => {
-        if (!stopping) reporter.retrying(attempt, delayMs, error);
-      },
-    },
-  });
-  const loop: RefreshLoop = new RefreshLoop({ refresher, intervalMs: options.intervalMinutes * 60_000 });
-  const credentialNames = sets.configs.map((config) => config.name);
-  const service = new ReaderService({
-    credentialNames,
-    reader: new TokenReader({ store, clock: systemClock, cacheSeconds: READ_CACHE_SECONDS }),
+  const deps: RefreshDependencies = {
+    credentials: new FixedCredentialSource(sets.secrets),
+    endpoint: new FetchTokenEndpoint(),
     store,
     state,
     clock: systemClock,
-    // The same rate-limited self-healing as the Lambda reader; the loop stands in for the async invoke.
-    requester: new RefreshRequester({ state, clock: systemClock, trigger: loop }),
-    observer: {
-      refreshRequested: (credential) => reporter.refreshRequested(credential),
-      refreshRequestFailed: (credential, error) =>
-        reporter.problem(`could not ask the refresher for a token for '${credential}'`, error),
-    },
+    // Aborted on stop, so a back-off does not hold the shutdown.
+    sleep: (ms): Promise<void> => sleep(ms, undefined, { signal: loop.signal }),
+    random: Math.random,
+  };
+  // While stopping, a refresh cut short is not news.
+  const report = (tell: () => void) => {
+    if (!stopping) tell();
+  };
+  const loop: RefreshLoop = new RefreshLoop({
+    credentials: sets.sets.map((set) => set.name),
+    refresh: refreshAndReport(sets.sets, deps, reporter, report),
+    intervalMs: options.intervalMinutes * 60_000,
   });
-  serveReader(http, service, reporter);
+  // The same rate-limited self-healing as the Lambda reader; the loop stands in for the async invoke.
+  const trigger: RefreshTrigger = {
+    trigger: async (credential, reason) => {
+      reporter.refreshRequested(credential);
+      await loop.trigger(credential, reason);
+    },
+  };
+  const reader = new Reader({
+    store,
+    state,
+    clock: systemClock,
+    credentialNames: sets.sets.map((set) => set.name),
+    trigger,
+  });
+  // The Lambda reader's own middleware answers, word for word: one expose rule.
+  const logger = reporterLogger(reporter);
+  const read = middy((payload: unknown) => reader.serve(payload))
+    .use(readerFace({ logger }))
+    .use(readTelemetry({ logger }));
+  http.serve(async (event) => (await read(event, {} as Context)) as APIGatewayProxyStructuredResultV2);
 
   let stopped: Promise<void> | undefined;
   return {
     info: {
       readerUrl: http.url,
       port: http.port,
-      credentials: sets.configs.map(({ name, tokenUrl, clientAuth, scope }) => ({
+      credentials: sets.sets.map(({ name, tokenUrl, clientAuth, scope }) => ({
         name,
         tokenUrl,
         clientAuth,
@@ -195,15 +190,57 @@ function createPrivateDynamoDbClient(endpoint: string): DynamoDBClient {
   });
 }
 
-/** The Lambda reader's URL face, word for word, on the local HTTP server. */
-function serveReader(http: ReaderHttpServer, service: ReaderService, reporter: Reporter): void {
-  http.serve(async (event) => {
-    try {
-      return jsonResponse(200, await service.serve(parseHttpRequest(event)));
-    } catch (error) {
-      // Refusals are the caller's business; anything else is ours to report.
-      if (!isCallerFacing(error)) reporter.problem('a read failed (the caller got HTTP 500)', error);
-      return errorResponse(error);
+/**
+ * One refresh through the refresh use case, told to the reporter: the local broker's
+ * stand-in for the refresher Lambda's log lines and metrics.
+ */
+function refreshAndReport(
+  sets: readonly RefresherCredentialSet[],
+  deps: RefreshDependencies,
+  reporter: Reporter,
+  report: (tell: () => void) => void,
+): RunRefresh {
+  const tellNotes = (credential: string, notes: readonly RefreshNote[]) => {
+    for (const note of notes) {
+      if (note.kind === 'retry') report(() => reporter.retrying(note.attempt, note.delayMs, note.error));
+      else if (note.kind === 'record-failed') {
+        report(() => reporter.problem(`could not record the refresh outcome of '${credential}'`, note.error));
+      } else report(() => reporter.problem(`could not read the stored token of '${credential}'`, note.error));
     }
-  });
+  };
+  return async (event) => {
+    const request = parseRefreshRequest(event, sets);
+    try {
+      const done = await refresh(request, deps, { deadlineMs: Date.now() + REFRESH_BUDGET_MS });
+      tellNotes(done.credential, done.notes);
+      reporter.refreshed({
+        credential: done.credential,
+        reason: done.reason,
+        outcome: done.outcome,
+        expiresAt: done.expiresAt,
+        secondsLeft: done.secondsLeft,
+        attempts: done.attempts,
+      });
+    } catch (failure) {
+      if (!(failure instanceof RefreshFailure)) throw failure;
+      tellNotes(failure.credential, failure.notes);
+      const { credential, reason, cause: error, secondsLeft } = failure;
+      report(() => reporter.refreshFailed({ credential, reason, error, secondsLeft }));
+    }
+  };
+}
+
+/**
+ * The reader middleware's log lines as the reporter says them: refusals are the caller's
+ * business and a refresh request is told by the trigger, so only problems are shown.
+ */
+function reporterLogger(reporter: Reporter): MiddlewareLogger {
+  const asError = (fields: { readonly [key: string]: unknown }) =>
+    Object.assign(new Error(String(fields.errorMessage)), { name: String(fields.errorName) });
+  return {
+    info: () => undefined,
+    warn: (message, fields) =>
+      reporter.problem(`${message} for '${String(fields.credential)}'`, asError(fields)),
+    error: (_message, fields) => reporter.problem('a read failed (the caller got HTTP 500)', asError(fields)),
+  };
 }

@@ -13,23 +13,21 @@
  * ```
  */
 import { readFile, stat } from 'node:fs/promises';
-import { clientCredentialProblem } from '../lambda/adapters/static-credential-source.js';
 import {
-  A55_TOKEN_URL,
-  CLIENT_AUTH_METHODS,
-  type CredentialConfig,
-  isClientAuthMethod,
-  isCredentialName,
-  scopeProblem,
-  tokenUrlProblem,
-} from '../lambda/core/credential-config.js';
+  assertUniqueNames,
+  DEFAULT_CREDENTIAL_NAME,
+  parseCredentialSet,
+  type RefresherCredentialSet,
+  TokenBrokerConfigError,
+} from '../contract/index.js';
+import { fixedValueProblem } from '../lambda/adapters/fixed-credential-source.js';
 import type { ClientCredentials } from '../lambda/core/ports.js';
 import { LocalBrokerError } from './errors.js';
 
 /** Credential sets with their client credentials, ready for the refresher. */
 export interface LocalCredentialSets {
   /** In the order given; the first is the reader's default. */
-  readonly configs: readonly CredentialConfig[];
+  readonly sets: readonly RefresherCredentialSet[];
   readonly secrets: ReadonlyMap<string, ClientCredentials>;
   /** Where they came from, for the banner: `the environment` or `file <path>`. */
   readonly origin: string;
@@ -45,16 +43,17 @@ export const CREDENTIAL_ENV = {
   name: 'CREDENTIAL_NAME',
 } as const;
 
-/** Name of the one set given through the environment, when CREDENTIAL_NAME is unset. */
-export const DEFAULT_CREDENTIAL_NAME = 'default';
+/** The fields a credentials file entry holds besides the contract's. */
+const SECRET_FIELDS = ['clientId', 'clientSecret'] as const;
 
-const FILE_FIELDS = ['name', 'tokenUrl', 'clientId', 'clientSecret', 'scope', 'clientAuth'] as const;
+/** Path of the one set given through the environment, in the contract's messages. */
+const ENV_PATH = 'environment';
 
 /**
  * The set TOKEN_URL, CLIENT_ID and CLIENT_SECRET describe, or undefined when none of the
  * three is set (the embedded token server is used then). TOKEN_URL defaults to A55's
  * Cognito endpoint, as in the CDK configuration.
- * @throws LocalBrokerError when the variables are incomplete or invalid.
+ * @throws LocalBrokerError when the variables are incomplete or invalid, naming the variable.
  */
 export function credentialsFromEnvironment(env: NodeJS.ProcessEnv): LocalCredentialSets | undefined {
   const read = (name: string) => {
@@ -78,11 +77,18 @@ export function credentialsFromEnvironment(env: NodeJS.ProcessEnv): LocalCredent
     scope: read(scope),
     clientAuth: read(clientAuth),
   };
-  const fields = { name, tokenUrl, clientId, clientSecret, scope, clientAuth };
-  const set = toSet(entry, (field) => fields[field as keyof typeof fields] ?? field, '(environment)');
+  let parsed: ReturnType<typeof toSet>;
+  try {
+    parsed = toSet(entry, ENV_PATH, '(environment)');
+  } catch (error) {
+    if (!(error instanceof TokenBrokerConfigError)) throw error;
+    // The contract names `environment.<field>`; a person set the variable.
+    const field = new RegExp(`^${ENV_PATH}\\.(\\w+)`).exec(error.message)?.[1] as keyof typeof CREDENTIAL_ENV;
+    throw new LocalBrokerError(error.message.replace(`${ENV_PATH}.${field}`, CREDENTIAL_ENV[field] ?? field));
+  }
   return {
-    configs: [set.config],
-    secrets: new Map([[set.config.name, set.credentials]]),
+    sets: [parsed.set],
+    secrets: new Map([[parsed.set.name, parsed.credentials]]),
     origin: 'the environment',
   };
 }
@@ -134,76 +140,49 @@ export function parseCredentialsFile(text: string, path: string): LocalCredentia
       'must be a JSON object {"credentials": [{"name", "tokenUrl", "clientId", "clientSecret"}, ...]}',
     );
   }
-  const configs: CredentialConfig[] = [];
-  const secrets = new Map<string, ClientCredentials>();
-  for (const [index, entry] of list.entries()) {
-    const where = `credentials[${index}]`;
-    if (!isObject(entry)) throw fail(`${where} must be an object`);
-    const unknown = Object.keys(entry).find((key) => !(FILE_FIELDS as readonly string[]).includes(key));
-    if (unknown !== undefined) {
-      throw fail(
-        `${where} has an unknown field '${unknown.slice(0, 40)}': allowed are ${FILE_FIELDS.join(', ')}`,
-      );
-    }
-    let set: ReturnType<typeof toSet>;
-    try {
-      set = toSet(entry, (field) => `${where}.${field}`, `(file ${path})`);
-    } catch (error) {
-      throw error instanceof LocalBrokerError ? fail(error.message) : error;
-    }
-    if (secrets.has(set.config.name)) throw fail(`${where}.name: '${set.config.name}' is given twice`);
-    configs.push(set.config);
-    secrets.set(set.config.name, set.credentials);
+  try {
+    const entries = list.map((entry: unknown, index) =>
+      toSet(entry, `credentials[${index}]`, `(file ${path})`),
+    );
+    assertUniqueNames(
+      entries.map(({ set }) => set.name),
+      'credentials',
+    );
+    return {
+      sets: entries.map(({ set }) => set),
+      secrets: new Map(entries.map(({ set, credentials }) => [set.name, credentials])),
+      origin: `file ${path}`,
+    };
+  } catch (error) {
+    throw error instanceof TokenBrokerConfigError ? fail(error.message) : error;
   }
-  return { configs, secrets, origin: `file ${path}` };
 }
 
-/** One set from raw fields; `label(field)` names a field in messages. */
+/**
+ * One set through the contract's parser, plus its client credentials under the contract's
+ * value rule. `path` names the entry in messages.
+ * @throws TokenBrokerConfigError naming the field; a secret value is named, never shown.
+ */
 function toSet(
-  entry: Record<string, unknown>,
-  label: (field: string) => string,
+  entry: unknown,
+  path: string,
   secretId: string,
-): { config: CredentialConfig; credentials: ClientCredentials } {
-  const fail = (field: string, problem: string) =>
-    new LocalBrokerError(`${label(field)}: ${show(entry[field])} ${problem}`);
-  const { name, scope } = entry;
-  const tokenUrl = entry.tokenUrl ?? A55_TOKEN_URL;
-  const clientAuth = entry.clientAuth ?? 'client_secret_post';
-  if (!isCredentialName(name)) throw fail('name', 'must match [a-z0-9-]{1,64}');
-  const urlProblem = typeof tokenUrl === 'string' ? tokenUrlProblem(tokenUrl) : 'must be a string';
-  if (urlProblem !== undefined) throw fail('tokenUrl', urlProblem);
-  if (!isClientAuthMethod(clientAuth))
-    throw fail('clientAuth', `must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
-  const badScope = scope === undefined ? undefined : scopeProblem(scope);
-  if (badScope !== undefined) throw fail('scope', badScope);
-  const config: CredentialConfig = {
-    name,
-    tokenUrl: tokenUrl as string,
-    clientAuth,
-    secretId,
-    ...(scope === undefined ? {} : { scope: scope as string }),
-  };
-  for (const field of ['clientId', 'clientSecret'] as const) {
-    const problem = clientCredentialProblem(entry[field]);
-    // Named, never shown: the value may be a secret.
-    if (problem) throw new LocalBrokerError(`${label(field)} ${problem}`);
+): { set: RefresherCredentialSet; credentials: ClientCredentials } {
+  const { extra, ...set } = parseCredentialSet(entry, path, { extraKeys: SECRET_FIELDS });
+  const values: Partial<Record<(typeof SECRET_FIELDS)[number], string>> = {};
+  for (const field of SECRET_FIELDS) {
+    const problem = fixedValueProblem(extra[field]);
+    if (problem) throw new TokenBrokerConfigError(`${path}.${field} ${problem}`);
+    values[field] = (extra[field] as string).trim();
   }
-  const credentials = {
-    clientId: (entry.clientId as string).trim(),
-    clientSecret: (entry.clientSecret as string).trim(),
+  return {
+    set: { ...set, secretId },
+    credentials: { clientId: values.clientId as string, clientSecret: values.clientSecret as string },
   };
-  return { config, credentials };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A non-secret value for a message: strings quoted and cut short. */
-function show(value: unknown): string {
-  if (value === undefined) return 'missing,';
-  if (typeof value === 'string') return `'${value.slice(0, 100)}'`;
-  return JSON.stringify(value)?.slice(0, 100) ?? String(value);
 }
 
 function lineAndColumn(text: string, offset: number): string {

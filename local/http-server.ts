@@ -1,6 +1,6 @@
 /**
  * The reader's Function URL face on 127.0.0.1 with plain HTTP: each request becomes the
- * payload v2 event Lambda would deliver, so the reader's own http-face code parses it and
+ * payload v2 event Lambda would deliver, so the reader face middleware parses it and
  * shapes the answer (same paths, statuses, headers and JSON bodies). No SigV4: anything
  * that can reach 127.0.0.1 on this machine may read tokens.
  */

@@ -1,18 +1,11 @@
 /**
- * The local broker's stand-in for EventBridge Scheduler and Lambda's async invoke: runs
- * the shared RefresherService for every credential set at start and then on an
- * interval, and on request from a reader that found no usable token (self-healing).
- * A refresh already running for a set is joined rather than started again.
+ * The local broker's stand-in for EventBridge Scheduler and Lambda's async invoke: runs a
+ * refresh for every credential set at start and then on an interval, and on request from
+ * a reader that found no usable token (self-healing). A refresh already running for a set
+ * is joined rather than started again.
  */
+import type { RefreshReason } from '../contract/index.js';
 import type { RefreshTrigger } from '../lambda/core/ports.js';
-import type { RefresherService } from '../lambda/core/refresher-service.js';
-import { REFRESH_REASONS, type RefreshReason } from '../lambda/core/telemetry.js';
-
-/**
- * Time each refresh may take, retries included: the refresher Lambda's 60 s timeout less
- * the 3 s it keeps back to record and answer.
- */
-export const REFRESH_BUDGET_MS = 57_000;
 
 /** How long {@link RefreshLoop.stop} waits for refreshes in flight before giving up on them. */
 const STOP_WAIT_MS = 2_000;
@@ -22,25 +15,38 @@ const STOP_WAIT_MS = 2_000;
  * the deploy-time custom resource's part (`deploy`): a token exists as soon as the
  * broker is up.
  */
-export const LOOP_REASON = { start: 'deploy', interval: 'schedule', readMiss: 'read-miss' } as const;
+export const LOOP_REASON = { start: 'deploy', interval: 'schedule' } as const satisfies Record<
+  string,
+  RefreshReason
+>;
+
+/** Runs one refresh and reports its outcome itself; a rejection is ignored. */
+export type RunRefresh = (event: {
+  readonly credential: string;
+  readonly reason: RefreshReason;
+}) => Promise<void>;
 
 /** Options of {@link RefreshLoop}. */
 export interface RefreshLoopOptions {
-  readonly refresher: RefresherService;
+  /** The configured set names, in configuration order. */
+  readonly credentials: readonly string[];
+  readonly refresh: RunRefresh;
   /** Time between scheduled rounds. */
   readonly intervalMs: number;
 }
 
 /** Runs refreshes on a timer and on demand; implements the readers' {@link RefreshTrigger}. */
 export class RefreshLoop implements RefreshTrigger {
-  readonly #refresher: RefresherService;
+  readonly #credentials: readonly string[];
+  readonly #run: RunRefresh;
   readonly #intervalMs: number;
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #abort = new AbortController();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: RefreshLoopOptions) {
-    this.#refresher = options.refresher;
+    this.#credentials = options.credentials;
+    this.#run = options.refresh;
     this.#intervalMs = options.intervalMs;
   }
 
@@ -57,25 +63,21 @@ export class RefreshLoop implements RefreshTrigger {
     return this.refreshAll(LOOP_REASON.start);
   }
 
-  /** Refreshes every configured set, concurrently. Never rejects: outcomes go to the observer. */
+  /** Refreshes every configured set, concurrently. Never rejects. */
   async refreshAll(reason: RefreshReason): Promise<void> {
-    await Promise.all(this.#refresher.configs.map((config) => this.refresh(config.name, reason)));
+    await Promise.all(this.#credentials.map((credential) => this.refresh(credential, reason)));
   }
 
-  /**
-   * Refreshes one set, or joins the refresh already running for it. Never rejects: the
-   * refresher service has told its observer about any failure.
-   */
+  /** Refreshes one set, or joins the refresh already running for it. Never rejects. */
   refresh(credential: string, reason: RefreshReason): Promise<void> {
     if (this.#abort.signal.aborted) return Promise.resolve();
     const running = this.#inFlight.get(credential);
     if (running) return running;
     const run = (async () => {
       try {
-        const request = this.#refresher.parse({ credential, reason });
-        await this.#refresher.run(request, { deadlineMs: Date.now() + REFRESH_BUDGET_MS });
+        await this.#run({ credential, reason });
       } catch {
-        // Reported by the observer (or an unknown name, which readers never send).
+        // The runner reports its outcomes; a rejection here has nobody left to tell.
       } finally {
         this.#inFlight.delete(credential);
       }
@@ -88,9 +90,8 @@ export class RefreshLoop implements RefreshTrigger {
    * The readers' self-healing request. Like an async Lambda invoke it does not wait for
    * the refresh: the reader answers TokenUnavailable with Retry-After at once.
    */
-  async trigger(credential: string, reason: string): Promise<void> {
-    const known = (REFRESH_REASONS as readonly string[]).includes(reason);
-    void this.refresh(credential, known ? (reason as RefreshReason) : 'manual');
+  async trigger(credential: string, reason: RefreshReason): Promise<void> {
+    void this.refresh(credential, reason);
   }
 
   /** Stops the timer and aborts back-offs; waits briefly for refreshes in flight. */

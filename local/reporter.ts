@@ -4,6 +4,7 @@
  * receives a token or a secret (events carry names, times and error messages, which the
  * broker's errors keep secret-free by construction).
  */
+import { errorFields } from '../lambda/core/errors.js';
 import { type BannerInfo, formatBanner } from './banner.js';
 
 /** A finished refresh. */
@@ -62,18 +63,12 @@ const REASON_LABEL: Record<string, string> = {
   manual: 'manual',
 };
 
-/** The error's name and message, the only parts of an error that are ever shown. */
-export function describeError(error: unknown): { errorName: string; errorMessage: string } {
-  if (error instanceof Error) return { errorName: error.name, errorMessage: error.message };
-  return { errorName: 'UnknownError', errorMessage: 'a non-error value was thrown' };
-}
-
 /** Lines for a person: a banner, then one timestamped line per event. */
 export function createTextReporter(streams: ReporterStreams): Reporter {
   const now = streams.now ?? Date.now;
   const line = (text: string) => streams.out(`${clockTime(now())}  ${text}`);
   const errorText = (error: unknown) => {
-    const { errorName, errorMessage } = describeError(error);
+    const { errorName, errorMessage } = errorFields(error);
     return `${errorName}: ${errorMessage}`;
   };
   return {
@@ -122,12 +117,12 @@ export function createJsonReporter(streams: ReporterStreams): Reporter {
     refreshed: (event) =>
       emit('info', 'refreshed', { ...event, expiresAt: new Date(event.expiresAt * 1000).toISOString() }),
     refreshFailed: ({ error, ...event }) =>
-      emit('error', 'refresh-failed', { ...event, ...describeError(error) }),
+      emit('error', 'refresh-failed', { ...event, ...errorFields(error) }),
     retrying: (attempt, delayMs, error) =>
-      emit('warn', 'retrying', { attempt, delayMs, ...describeError(error) }),
+      emit('warn', 'retrying', { attempt, delayMs, ...errorFields(error) }),
     refreshRequested: (credential) => emit('info', 'refresh-requested', { credential }),
     problem: (message, error) =>
-      emit('error', 'problem', { message, ...(error === undefined ? {} : describeError(error)) }),
+      emit('error', 'problem', { message, ...(error === undefined ? {} : errorFields(error)) }),
     warn: (message) => emit('warn', 'warning', { message }),
     stopping: (reason) => emit('info', 'stopping', { reason }),
     stopped: () => emit('info', 'stopped'),

@@ -4,7 +4,7 @@
  * embedded OAuth 2.0 token server with one generated client. Startup failures a person
  * can fix become one-line LocalBrokerErrors.
  */
-import type { CredentialConfig } from '../lambda/core/credential-config.js';
+import { DEFAULT_CREDENTIAL_NAME, type RefresherCredentialSet } from '../contract/index.js';
 import type { LocalCredentialSets } from './credentials-file.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { LocalBrokerError } from './errors.js';
@@ -59,8 +59,8 @@ export async function startServices(options: {
   if (!oauth) return { dynamo, sets: options.credentials as LocalCredentialSets };
   const [client] = oauth.clients;
   if (!client) throw new Error('the embedded token server registered no client');
-  const config: CredentialConfig = {
-    name: options.embeddedCredentialName ?? 'default',
+  const set: RefresherCredentialSet = {
+    name: options.embeddedCredentialName ?? DEFAULT_CREDENTIAL_NAME,
     tokenUrl: oauth.tokenUrl,
     clientAuth: client.tokenEndpointAuthMethod,
     secretId: '(embedded token server)',
@@ -69,8 +69,8 @@ export async function startServices(options: {
     dynamo,
     oauth,
     sets: {
-      configs: [config],
-      secrets: new Map([[config.name, { clientId: client.clientId, clientSecret: client.clientSecret }]]),
+      sets: [set],
+      secrets: new Map([[set.name, { clientId: client.clientId, clientSecret: client.clientSecret }]]),
       origin: 'the embedded token server',
     },
   };

@@ -2,14 +2,20 @@
  * The three ways a fleet can get its A55 tokens, as simulation strategies:
  * (a) per-process caching as in A55's reference `A55Client`, (b) a read-through DynamoDB
  * cache filled on miss without single-flight, and (c) this broker, which runs the real
- * refresh use case, the real `TokenReader` and the real `TokenBrokerClient` on the fake clock.
+ * refresh use case, the real `Reader` and the real `TokenBrokerClient` on the fake clock.
  */
 import { TokenBrokerClient } from '../../client/token-broker-client.js';
 import type { TokenTransport } from '../../client/transports/transport.js';
-import { A55_TOKEN_URL, type CredentialConfig } from '../../lambda/core/credential-config.js';
-import type { PutResult, StoredToken, TokenEndpoint, TokenStore } from '../../lambda/core/ports.js';
-import { parseReadRequest, TokenReader } from '../../lambda/core/read.js';
-import { refreshToken } from '../../lambda/core/refresh.js';
+import { A55_TOKEN_URL, type RefresherCredentialSet } from '../../contract/index.js';
+import type {
+  PutResult,
+  StateStore,
+  StoredToken,
+  TokenEndpoint,
+  TokenStore,
+} from '../../lambda/core/ports.js';
+import { Reader, type TokenView } from '../../lambda/core/reader.js';
+import { refresh } from '../../lambda/core/refresh.js';
 import { seededRandom, uniform } from '../stats.js';
 import type { Recorder, SimContext, Strategy } from './fleet.js';
 
@@ -90,8 +96,8 @@ export function readThroughCache(rules: TokenRules) {
 }
 
 /**
- * (c) This broker: the real `refreshToken` on a 50-minute schedule (plus the deploy-time
- * refresh) against a counting token endpoint, the real `TokenReader` (30 s cache, serves
+ * (c) This broker: the real `refresh` use case on a 50-minute schedule (plus the deploy-time
+ * refresh) against a counting token endpoint, the real `Reader` (30 s cache, serves
  * only with more than `minValiditySeconds` left) over an in-memory store, and one real
  * `TokenBrokerClient` per container (refreshes at expiresAt - 300 s), all on the fake clock.
  * One reader instance serves the fleet: its cache then saves the most DynamoDB reads, so
@@ -102,20 +108,21 @@ export function tokenBroker(rules: TokenRules) {
     const random = seededRandom(params.seed + 1);
     const store = new SimTokenStore(clock.now, recorder);
     const endpoint = countingEndpoint(clock.now, recorder, rules.tokenLifetimeSeconds);
-    const config: CredentialConfig = {
+    const set: RefresherCredentialSet = {
       name: CREDENTIAL,
       tokenUrl: A55_TOKEN_URL,
       clientAuth: 'client_secret_post',
       secretId: 'simulated',
     };
     const noSleep = (): Promise<void> => Promise.reject(new Error('the simulation never waits'));
-    const refresh = async (): Promise<void> => {
-      await refreshToken(
-        config,
+    const runRefresh = async (): Promise<void> => {
+      await refresh(
+        { set, reason: 'schedule' },
         {
           credentials: { getCredentials: async () => ({ clientId: 'sim', clientSecret: 'sim' }) },
           endpoint,
           store,
+          state: SIM_STATE_STORE,
           clock,
           sleep: noSleep,
           random,
@@ -124,23 +131,28 @@ export function tokenBroker(rules: TokenRules) {
       );
     };
     // The deploy-time custom resource stores a token before the schedule's first run.
-    queue.schedule(startMs, refresh);
+    queue.schedule(startMs, runRefresh);
     const phaseMs = random() * rules.refreshIntervalMs;
     const scheduleRefresh = (atMs: number): void =>
       queue.schedule(atMs, () => {
         scheduleRefresh(atMs + rules.refreshIntervalMs);
-        return refresh();
+        return runRefresh();
       });
     scheduleRefresh(startMs + phaseMs);
 
-    const reader = new TokenReader({ store, clock, cacheSeconds: rules.readerCacheSeconds });
+    const reader = new Reader({
+      store,
+      state: SIM_STATE_STORE,
+      clock,
+      credentialNames: [CREDENTIAL],
+      cacheSeconds: rules.readerCacheSeconds,
+    });
     const transport: TokenTransport = {
       description: 'simulated reader',
       fetchToken: async (request) => {
         recorder.brokerInvocation(clock.nowMs);
-        // What the read handler does with an invoke payload: validate, then read.
-        const parsed = parseReadRequest({ ...request }, [CREDENTIAL]);
-        return reader.read(parsed);
+        // What the read handler does with an invoke payload; a token request answers a TokenView.
+        return (await reader.serve({ ...request })) as TokenView;
       },
     };
     const clients: TokenBrokerClient[] = [];
@@ -179,6 +191,17 @@ function countingEndpoint(now: () => number, recorder: Recorder, expiresIn: numb
     },
   };
 }
+
+/**
+ * The state item, not simulated: its writes are one per refresh and its reads only serve
+ * the status answer, so they change no count the simulation compares.
+ */
+const SIM_STATE_STORE: StateStore = {
+  get: async () => ({}),
+  recordFailure: async () => undefined,
+  recordSuccess: async () => undefined,
+  claimRefreshRequest: async () => false,
+};
 
 /** The DynamoDB token store in memory, with its conditional-write rule, counting reads and writes. */
 class SimTokenStore implements TokenStore {

@@ -1,23 +1,27 @@
 /**
- * Parsing of the `{"client_id": "...", "client_secret": "..."}` secret value, shared by
- * every credential source (Secrets Manager, environment, file). Errors name the field,
- * never the value.
+ * Parsing of the `{"client_id": "...", "client_secret": "..."}` secret value. The value
+ * rule (trimmed, non-empty, not the stack's placeholder) is the contract's, shared with the
+ * local broker's sources. Errors name the field, never the value.
  */
-import { type CredentialConfig, SECRET_PLACEHOLDER } from '../core/credential-config.js';
+import {
+  CLIENT_CREDENTIALS_FIELDS,
+  checkClientCredentialValue,
+  describeJsonType,
+  type RefresherCredentialSet,
+} from '../../contract/index.js';
 import { SecretInvalid, SecretNotSet } from '../core/errors.js';
 import type { ClientCredentials } from '../core/ports.js';
-import { describeJsonType } from '../core/token-rules.js';
 
 /**
  * Parses a secret string into client credentials.
- * Surrounding whitespace is trimmed: a value pasted into the console often carries a newline.
- * @throws SecretInvalid naming the secret and the faulty field.
+ * @throws SecretInvalid naming the secret and the faulty field; SecretNotSet while a field
+ *   holds the placeholder.
  */
-export function parseClientCredentials(config: CredentialConfig, secretString: string): ClientCredentials {
+export function parseClientCredentials(set: RefresherCredentialSet, secretString: string): ClientCredentials {
   const fail = (problem: string) =>
     new SecretInvalid(
-      config.name,
-      config.secretId,
+      set.name,
+      set.secretId,
       `${problem}; set the secret value to {"client_id": "...", "client_secret": "..."} (plaintext JSON)`,
     );
   let parsed: unknown;
@@ -31,23 +35,15 @@ export function parseClientCredentials(config: CredentialConfig, secretString: s
     throw fail(`is ${describeJsonType(parsed)}, not a JSON object`);
   }
   const fields = parsed as Record<string, unknown>;
-  const clientId = requiredString(fields, 'client_id', fail);
-  const clientSecret = requiredString(fields, 'client_secret', fail);
-  if (clientId === SECRET_PLACEHOLDER || clientSecret === SECRET_PLACEHOLDER) {
-    throw new SecretNotSet(config.name, config.secretId);
+  const clientId = checkClientCredentialValue(fields[CLIENT_CREDENTIALS_FIELDS.clientId]);
+  if (clientId.kind === 'invalid')
+    throw fail(`field ${CLIENT_CREDENTIALS_FIELDS.clientId} ${clientId.problem}`);
+  const clientSecret = checkClientCredentialValue(fields[CLIENT_CREDENTIALS_FIELDS.clientSecret]);
+  if (clientSecret.kind === 'invalid') {
+    throw fail(`field ${CLIENT_CREDENTIALS_FIELDS.clientSecret} ${clientSecret.problem}`);
   }
-  return { clientId, clientSecret };
-}
-
-function requiredString(
-  fields: Record<string, unknown>,
-  field: 'client_id' | 'client_secret',
-  fail: (problem: string) => SecretInvalid,
-): string {
-  const value = fields[field];
-  if (typeof value !== 'string')
-    throw fail(`field ${field} is ${describeJsonType(value)}, expected a string`);
-  const trimmed = value.trim();
-  if (trimmed.length === 0) throw fail(`field ${field} is empty`);
-  return trimmed;
+  if (clientId.kind === 'placeholder' || clientSecret.kind === 'placeholder') {
+    throw new SecretNotSet(set.name, set.secretId);
+  }
+  return { clientId: clientId.value, clientSecret: clientSecret.value };
 }

@@ -10,9 +10,10 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { stateKey, TABLE_PARTITION_KEY } from '../../contract/index.js';
 import { TokenStoreError } from '../core/errors.js';
-import type { CredentialState, RefreshFailure, StateStore } from '../core/ports.js';
-import { stateKey } from '../core/telemetry.js';
+import type { CredentialState, RecordedFailure, StateStore } from '../core/ports.js';
+import { classifySdkError, sdkErrorName } from './sdk-errors.js';
 
 /** A {@link StateStore} on the broker's DynamoDB table. */
 export class DynamoDbStateStore implements StateStore {
@@ -33,7 +34,7 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   /** @inheritdoc */
-  async recordFailure(credential: string, failure: RefreshFailure): Promise<void> {
+  async recordFailure(credential: string, failure: RecordedFailure): Promise<void> {
     const values: Record<string, AttributeValue> = {
       ':name': { S: failure.name },
       ':message': { S: failure.message.slice(0, 1_000) },
@@ -93,13 +94,13 @@ export class DynamoDbStateStore implements StateStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+      if (sdkErrorName(error) === 'ConditionalCheckFailedException') return false;
       throw this.#translate(credential, 'UpdateItem', error);
     }
   }
 
   #key(credential: string): Record<string, AttributeValue> {
-    return { credential: { S: stateKey(credential) } };
+    return { [TABLE_PARTITION_KEY]: { S: stateKey(credential) } };
   }
 
   async #guard<T>(credential: string, action: string, call: () => Promise<T>): Promise<T> {
@@ -112,10 +113,11 @@ export class DynamoDbStateStore implements StateStore {
 
   /** Only the SDK error's name is passed on: these items hold no secrets, but its text is not ours. */
   #translate(credential: string, action: string, error: unknown): TokenStoreError {
-    const name = error instanceof Error ? error.name : 'UnknownError';
+    const { name, retryable } = classifySdkError(error);
     return new TokenStoreError(
       credential,
       `${action} of the state item on table ${this.#tableName} failed with ${name}; check the role's dynamodb:${action} permission on state items (*#state)`,
+      { retryable },
     );
   }
 }

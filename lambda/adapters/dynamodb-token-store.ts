@@ -1,5 +1,5 @@
 /**
- * The token store on DynamoDB: one item per credential set (DESIGN.md, Stored item).
+ * The token store on DynamoDB: one item per credential set (docs/design.md, Stored item).
  * Uses the low-level client and marshals the six attributes by hand: no lib-dynamodb
  * in the bundle, and every attribute type is explicit.
  */
@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { TokenStoreError } from '../core/errors.js';
 import type { PutResult, StoredToken, TokenStore } from '../core/ports.js';
+import { classifySdkError, DESCRIPTIVE_SDK_ERRORS, sdkErrorName } from './sdk-errors.js';
 
 /** Options of {@link DynamoDbTokenStore}. */
 export interface DynamoDbTokenStoreOptions {
@@ -48,19 +49,6 @@ export interface DynamoDbTokenStoreOptions {
  */
 export const PUT_CONDITION =
   'attribute_not_exists(credential) OR NOT attribute_type(fetchedAt, :numberType) OR fetchedAt < :fetchedAt';
-
-/** SDK error names after which the same call may succeed later. The SDK has already retried these a few times (3 attempts by default). */
-const RETRYABLE_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  // Network-level failures: no answer from DynamoDB at all.
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
 
 /** A {@link TokenStore} backed by one DynamoDB table with partition key `credential` (S). */
 export class DynamoDbTokenStore implements TokenStore {
@@ -145,7 +133,7 @@ export class DynamoDbTokenStore implements TokenStore {
       );
       return 'written';
     } catch (error) {
-      if (errorName(error) === 'ConditionalCheckFailedException') return 'superseded';
+      if (sdkErrorName(error) === 'ConditionalCheckFailedException') return 'superseded';
       throw this.#translate(credential, 'PutItem', error, token.accessToken);
     }
   }
@@ -174,10 +162,9 @@ export class DynamoDbTokenStore implements TokenStore {
     error: unknown,
     accessToken: string | undefined,
   ): TokenStoreError {
-    const name = errorName(error);
+    const { name, retryable } = classifySdkError(error);
     const table = this.#tableName;
     const { message: sdkMessage, cause } = describeSafely(error, accessToken);
-    const retryable = RETRYABLE_ERRORS.has(name) || isTransientFault(error);
     const role = action === 'PutItem' ? 'the refresher role' : "this function's role";
     // The table is encrypted with a customer-managed key: DynamoDB calls KMS as the caller.
     const kms = action === 'PutItem' ? 'kms:Encrypt, kms:GenerateDataKey* and kms:Decrypt' : 'kms:Decrypt';
@@ -209,14 +196,6 @@ export class DynamoDbTokenStore implements TokenStore {
   }
 }
 
-/** SDK errors whose messages name principals, actions and resources, never item values. */
-const MESSAGE_SAFE_ERRORS = new Set([
-  'AccessDeniedException',
-  'ResourceNotFoundException',
-  'UnrecognizedClientException',
-  ...RETRYABLE_ERRORS,
-]);
-
 /**
  * The SDK error's message and a copy of it fit to travel as `cause`. SDK errors hold no
  * request input, but two things could still carry a token: a deserialization error keeps
@@ -236,7 +215,7 @@ function describeSafely(error: unknown, accessToken: string | undefined): { mess
   let message = original.message;
   if (details.$responseBodyText !== undefined || /deserialization error/i.test(message)) {
     message = 'the response could not be parsed (body omitted)';
-  } else if (!MESSAGE_SAFE_ERRORS.has(original.name)) {
+  } else if (!DESCRIPTIVE_SDK_ERRORS.has(original.name)) {
     // Validation and unknown errors may quote the request or item values (the token);
     // only the errors whose text AWS builds from names and ARNs are passed on.
     message = 'message omitted';
@@ -280,34 +259,4 @@ function readNumber(value: AttributeValue | undefined): number | undefined {
   if (value?.N === undefined) return undefined;
   const number = Number(value.N);
   return Number.isFinite(number) ? number : undefined;
-}
-
-function errorName(error: unknown): string {
-  // Compare names, not classes: a second copy of the SDK in a bundle breaks instanceof.
-  return error instanceof Error ? error.name : 'UnknownError';
-}
-
-/** Socket-level error codes: DynamoDB was not reached, so a later attempt may well succeed. */
-const NETWORK_ERROR_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-
-/** 5xx answers the SDK did not name, and network failures, are worth another attempt too. */
-function isTransientFault(error: unknown): boolean {
-  const details = error as {
-    $fault?: unknown;
-    $metadata?: { httpStatusCode?: unknown };
-    code?: unknown;
-  } | null;
-  const status = details?.$metadata?.httpStatusCode;
-  return (
-    details?.$fault === 'server' ||
-    (typeof status === 'number' && status >= 500) ||
-    (typeof details?.code === 'string' && NETWORK_ERROR_CODES.has(details.code))
-  );
 }

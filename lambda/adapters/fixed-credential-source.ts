@@ -1,24 +1,22 @@
 /**
  * Client credentials given to the local broker up front, from the environment or a
- * credentials file, instead of Secrets Manager. The values follow the rules of a
- * secret's fields (a non-empty string after trimming, not the stack's placeholder); the
- * local broker checks them when it starts, so a bad value is a one-line error then
- * rather than a failed refresh later.
+ * credentials file, instead of Secrets Manager. The values follow the contract's rule for
+ * a secret's fields (a non-empty string after trimming, not the stack's placeholder); the
+ * local broker checks them when it starts, so a bad value is a one-line error then rather
+ * than a failed refresh later.
  */
-import { type CredentialConfig, SECRET_PLACEHOLDER } from '../core/credential-config.js';
+import { checkClientCredentialValue, type RefresherCredentialSet } from '../../contract/index.js';
 import { SecretUnavailable } from '../core/errors.js';
 import type { ClientCredentials, CredentialSource } from '../core/ports.js';
-import { describeJsonType } from '../core/token-rules.js';
 
 /**
- * What is wrong with a client_id or client_secret value, or undefined when it is usable.
- * The phrase never quotes the value.
+ * What is wrong with a client_id or client_secret value, or undefined when it is usable;
+ * the contract's rule in the local broker's words. The phrase never quotes the value.
  */
-export function clientCredentialProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string') return `is ${describeJsonType(value)}, expected a string`;
-  const trimmed = value.trim();
-  if (trimmed.length === 0) return 'is empty';
-  if (trimmed === SECRET_PLACEHOLDER) return 'still holds the placeholder; put the real value in';
+export function fixedValueProblem(value: unknown): string | undefined {
+  const checked = checkClientCredentialValue(value);
+  if (checked.kind === 'invalid') return checked.problem;
+  if (checked.kind === 'placeholder') return 'still holds the placeholder; put the real value in';
   return undefined;
 }
 
@@ -28,15 +26,15 @@ export function clientCredentialProblem(value: unknown): string | undefined {
  *
  * @example
  * ```ts
- * const source = new StaticCredentialSource(new Map([['default', { clientId, clientSecret }]]));
+ * const source = new FixedCredentialSource(new Map([['default', { clientId, clientSecret }]]));
  * ```
  */
-export class StaticCredentialSource implements CredentialSource {
+export class FixedCredentialSource implements CredentialSource {
   readonly #byName: ReadonlyMap<string, ClientCredentials>;
 
   /**
-   * @throws RangeError when a value breaks {@link clientCredentialProblem}'s rules; the
-   *   message names the set and the field, never the value.
+   * @throws RangeError when a value breaks the contract's rule; the message names the set
+   *   and the field, never the value.
    */
   constructor(byName: ReadonlyMap<string, ClientCredentials>) {
     const copy = new Map<string, ClientCredentials>();
@@ -45,7 +43,7 @@ export class StaticCredentialSource implements CredentialSource {
         ['clientId', clientId],
         ['clientSecret', clientSecret],
       ] as const) {
-        const problem = clientCredentialProblem(value);
+        const problem = fixedValueProblem(value);
         if (problem) throw new RangeError(`credential '${name}': ${field} ${problem}`);
       }
       // Trimmed, as the secret parser does: a value pasted into a shell or file often carries a newline.
@@ -55,12 +53,12 @@ export class StaticCredentialSource implements CredentialSource {
   }
 
   /** @inheritdoc */
-  async getCredentials(config: CredentialConfig): Promise<ClientCredentials> {
-    const found = this.#byName.get(config.name);
+  async getCredentials(set: RefresherCredentialSet): Promise<ClientCredentials> {
+    const found = this.#byName.get(set.name);
     if (!found) {
       throw new SecretUnavailable(
-        config.name,
-        config.secretId,
+        set.name,
+        set.secretId,
         'was not given to the local broker; add the set to the credentials file',
       );
     }

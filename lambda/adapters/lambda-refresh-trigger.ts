@@ -4,7 +4,10 @@
  * on-failure destination cover its failures.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { type RefreshReason, refreshEvent } from '../../contract/index.js';
+import { RefreshTriggerError } from '../core/errors.js';
 import type { RefreshTrigger } from '../core/ports.js';
+import { classifySdkError } from './sdk-errors.js';
 
 /** A {@link RefreshTrigger} that invokes the refresher function asynchronously. */
 export class LambdaRefreshTrigger implements RefreshTrigger {
@@ -16,14 +19,35 @@ export class LambdaRefreshTrigger implements RefreshTrigger {
     this.#functionName = options.functionName;
   }
 
-  /** @inheritdoc */
-  async trigger(credential: string, reason: string): Promise<void> {
-    await this.#client.send(
-      new InvokeCommand({
-        FunctionName: this.#functionName,
-        InvocationType: 'Event',
-        Payload: new TextEncoder().encode(JSON.stringify({ credential, reason })),
-      }),
-    );
+  /**
+   * @inheritdoc
+   * @throws RefreshTriggerError saying what to check; only the SDK error's name is passed on.
+   */
+  async trigger(credential: string, reason: RefreshReason): Promise<void> {
+    try {
+      await this.#client.send(
+        new InvokeCommand({
+          FunctionName: this.#functionName,
+          InvocationType: 'Event',
+          Payload: new TextEncoder().encode(JSON.stringify(refreshEvent(credential, reason))),
+        }),
+      );
+    } catch (error) {
+      const { name, kind, retryable } = classifySdkError(error);
+      const advice =
+        kind === 'access-denied'
+          ? `the reader role needs lambda:InvokeFunction on ${this.#functionName}`
+          : kind === 'not-found'
+            ? `function ${this.#functionName} does not exist: redeploy the stack`
+            : 'the next read that finds no token asks again';
+      throw new RefreshTriggerError(
+        credential,
+        `Invoke of ${this.#functionName} failed with ${name}; ${advice}`,
+        {
+          cause: error,
+          retryable,
+        },
+      );
+    }
   }
 }

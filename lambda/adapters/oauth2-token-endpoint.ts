@@ -3,9 +3,10 @@
  * one attempt per call, with a timeout and a cap on the response size. Failures are
  * classified for the core's retry rules; no message ever holds the secret or the token.
  */
+
+import { parseRetryAfter } from '../../contract/index.js';
 import { TokenEndpointUnavailable, TokenRequestRejected, TokenResponseInvalid } from '../core/errors.js';
 import type { RawTokenResponse, TokenEndpoint, TokenRequest } from '../core/ports.js';
-import { parseRetryAfter } from '../core/retry.js';
 import { adviceFor, readOAuthError } from './oauth2-errors.js';
 
 /** Options of {@link FetchTokenEndpoint}. */

@@ -2,8 +2,10 @@
  * One error hierarchy for the broker. Every message names the credential set and says
  * what to do; none ever contains a token, a client secret or an Authorization header.
  * `name` is the stable, machine-readable identifier (the Lambda `errorType`, the HTTP
- * `error` field); messages are for people.
+ * `error` field); messages are for people. No class knows a transport status: the reader
+ * face maps names to HTTP statuses with the contract's READER_ERROR_STATUS.
  */
+import { TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../contract/index.js';
 
 /** Options shared by every broker error. */
 export interface BrokerErrorOptions {
@@ -18,8 +20,6 @@ export interface BrokerErrorOptions {
  * `name` out: bundles are minified, so the class name itself does not survive.
  */
 export abstract class BrokerError extends Error {
-  /** HTTP status the reader's URL face answers with for this error. */
-  abstract readonly status: number;
   /** Whether a refresh failing with this error may succeed when retried. */
   readonly retryable: boolean;
 
@@ -32,7 +32,6 @@ export abstract class BrokerError extends Error {
 /** The request to the reader is malformed (wrong type, bad name, out of range). */
 export class BadRequest extends BrokerError {
   override readonly name = 'BadRequest';
-  readonly status = 400;
   constructor(message: string) {
     super(message);
   }
@@ -41,7 +40,6 @@ export class BadRequest extends BrokerError {
 /** The named credential set is not configured in this broker. */
 export class UnknownCredential extends BrokerError {
   override readonly name = 'UnknownCredential';
-  readonly status = 404;
   constructor(
     readonly credential: string,
     known: readonly string[],
@@ -50,27 +48,39 @@ export class UnknownCredential extends BrokerError {
   }
 }
 
+/**
+ * What a reader did about a miss (self-healing): asked the refresher, found another reader
+ * had just asked, has no refresher to ask, or failed to ask (the read still answers).
+ */
+export type RefreshClaim =
+  | { readonly outcome: 'requested' | 'already-requested' | 'off' }
+  | { readonly outcome: 'failed'; readonly error: unknown };
+
 /** No token is stored for the set, or the stored one has too little validity left. */
 export class TokenUnavailable extends BrokerError {
   override readonly name = 'TokenUnavailable';
-  readonly status = 503;
+  /** Seconds a caller should wait before asking again: about how long a refresh takes. */
+  readonly retryAfterSeconds: number;
+  /** What the reader did about the miss; `off` when it was not asked to. */
+  readonly refreshClaim: RefreshClaim;
+
   constructor(
     readonly credential: string,
     reason: string,
-    /** Seconds a caller should wait before asking again: about how long a refresh takes. */
-    readonly retryAfterSeconds = 2,
+    options: { readonly retryAfterSeconds?: number; readonly refreshClaim?: RefreshClaim } = {},
   ) {
     super(
       `no usable token for credential '${credential}': ${reason}; ` +
         'the refresher may not have run yet or may be failing (check its logs and the RefreshFailed metric)',
     );
+    this.retryAfterSeconds = options.retryAfterSeconds ?? TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS;
+    this.refreshClaim = options.refreshClaim ?? { outcome: 'off' };
   }
 }
 
 /** The reader's URL face was called with a method other than GET. */
 export class MethodNotAllowed extends BrokerError {
   override readonly name = 'MethodNotAllowed';
-  readonly status = 405;
   constructor(method: string) {
     super(`method ${method} is not allowed: use GET`);
   }
@@ -79,7 +89,6 @@ export class MethodNotAllowed extends BrokerError {
 /** The reader's URL face was called on a path it does not serve. */
 export class NotFound extends BrokerError {
   override readonly name = 'NotFound';
-  readonly status = 404;
   constructor(path: string) {
     super(`no such path '${path.slice(0, 100)}': use GET /token?credential=NAME or GET /status`);
   }
@@ -87,7 +96,6 @@ export class NotFound extends BrokerError {
 
 /** Base of the errors about a credential set's client credentials secret. */
 export abstract class SecretError extends BrokerError {
-  readonly status = 500;
   constructor(
     readonly credential: string,
     readonly secretId: string,
@@ -126,7 +134,6 @@ export class SecretNotSet extends SecretError {
 /** The token endpoint refused the request (HTTP 400/401/403...): retrying will not help. */
 export class TokenRequestRejected extends BrokerError {
   override readonly name = 'TokenRequestRejected';
-  readonly status = 502;
   constructor(
     readonly credential: string,
     /** HTTP status from the token endpoint. */
@@ -145,7 +152,6 @@ export class TokenRequestRejected extends BrokerError {
 /** The token endpoint could not be reached or kept failing (429, 5xx, timeout, network). */
 export class TokenEndpointUnavailable extends BrokerError {
   override readonly name = 'TokenEndpointUnavailable';
-  readonly status = 502;
   constructor(
     readonly credential: string,
     detail: string,
@@ -163,7 +169,6 @@ export class TokenEndpointUnavailable extends BrokerError {
 /** The token endpoint answered 2xx with something that is not a valid Bearer token response. */
 export class TokenResponseInvalid extends BrokerError {
   override readonly name = 'TokenResponseInvalid';
-  readonly status = 502;
   constructor(
     readonly credential: string,
     problem: string,
@@ -175,10 +180,21 @@ export class TokenResponseInvalid extends BrokerError {
   }
 }
 
+/** The reader could not ask the refresher for a refresh (self-healing); the read still answers. */
+export class RefreshTriggerError extends BrokerError {
+  override readonly name = 'RefreshTriggerError';
+  constructor(
+    readonly credential: string,
+    detail: string,
+    options?: BrokerErrorOptions,
+  ) {
+    super(`credential '${credential}': could not ask the refresher for a token: ${detail}`, options);
+  }
+}
+
 /** The token store could not be read or written. */
 export class TokenStoreError extends BrokerError {
   override readonly name = 'TokenStoreError';
-  readonly status = 500;
   constructor(
     readonly credential: string,
     detail: string,
@@ -186,4 +202,10 @@ export class TokenStoreError extends BrokerError {
   ) {
     super(`credential '${credential}': token store failed: ${detail}`, options);
   }
+}
+
+/** The loggable part of an error: its name and message, which never hold secrets by construction. */
+export function errorFields(error: unknown): { errorName: string; errorMessage: string } {
+  if (error instanceof Error) return { errorName: error.name, errorMessage: error.message };
+  return { errorName: 'UnknownError', errorMessage: 'a non-error value was thrown' };
 }

@@ -3,7 +3,7 @@
  * (Secrets Manager, fetch, DynamoDB; environment and files for the local broker);
  * tests implement them in memory.
  */
-import type { ClientAuthMethod, CredentialConfig } from './credential-config.js';
+import type { ClientAuthMethod, RefresherCredentialSet, RefreshReason } from '../../contract/index.js';
 
 /** A client_id/client_secret pair, as read from the credential's secret. */
 export interface ClientCredentials {
@@ -13,8 +13,11 @@ export interface ClientCredentials {
 
 /** Reads the current client credentials of a set. Never caches: rotation must take effect at once. */
 export interface CredentialSource {
-  /** Throws {@link SecretInvalid} when the secret cannot be read or is malformed. */
-  getCredentials(credential: CredentialConfig): Promise<ClientCredentials>;
+  /**
+   * Throws {@link SecretUnavailable} when the secret cannot be read, {@link SecretInvalid}
+   * when it is malformed and {@link SecretNotSet} while it holds the placeholder.
+   */
+  getCredentials(set: RefresherCredentialSet): Promise<ClientCredentials>;
 }
 
 /** One client-credentials token request. */
@@ -46,7 +49,7 @@ export interface TokenEndpoint {
   requestToken(request: TokenRequest): Promise<RawTokenResponse>;
 }
 
-/** The stored item, one per credential set (see DESIGN.md, Stored item). */
+/** The stored item, one per credential set (see docs/design.md, Stored item). */
 export interface StoredToken {
   readonly credential: string;
   readonly accessToken: string;
@@ -74,7 +77,7 @@ export interface TokenStore {
 }
 
 /** The last failed refresh of a credential set, as recorded for the status answer. */
-export interface RefreshFailure {
+export interface RecordedFailure {
   /** Error name (`TokenRequestRejected`, `SecretInvalid`, ...). */
   readonly name: string;
   /** OAuth error code or HTTP status (`invalid_client`, `http_503`), when the endpoint gave one. */
@@ -87,7 +90,7 @@ export interface RefreshFailure {
 
 /** What is recorded about a credential set besides its token (a separate item: never touches the token). */
 export interface CredentialState {
-  readonly lastFailure?: RefreshFailure;
+  readonly lastFailure?: RecordedFailure;
   /** Epoch seconds of the last successful refresh. */
   readonly lastSuccessAt?: number;
   /** Epoch seconds when a reader last asked the refresher for a refresh. */
@@ -98,7 +101,7 @@ export interface CredentialState {
 export interface StateStore {
   /** The recorded state; an empty object when nothing was recorded. */
   get(credential: string): Promise<CredentialState>;
-  recordFailure(credential: string, failure: RefreshFailure): Promise<void>;
+  recordFailure(credential: string, failure: RecordedFailure): Promise<void>;
   recordSuccess(credential: string, atSeconds: number): Promise<void>;
   /**
    * Claims the right to ask for a refresh: true when no request was recorded since
@@ -108,9 +111,12 @@ export interface StateStore {
   claimRefreshRequest(credential: string, atSeconds: number, notBeforeSeconds: number): Promise<boolean>;
 }
 
-/** Asks the refresher, asynchronously, to refresh a credential set. */
+/**
+ * Asks the refresher, asynchronously, to refresh a credential set: the reader's
+ * self-healing, once it has won the refresh claim ({@link StateStore.claimRefreshRequest}).
+ */
 export interface RefreshTrigger {
-  trigger(credential: string, reason: string): Promise<void>;
+  trigger(credential: string, reason: RefreshReason): Promise<void>;
 }
 
 /** Time source, injected so expiry rules are tested without sleeping. */
@@ -121,3 +127,10 @@ export interface Clock {
 
 /** The system clock. */
 export const systemClock: Clock = { now: () => Date.now() };
+
+/** Time and chance as the runtime gives them: the clock, a real sleep, Math.random. */
+export const systemRuntime = {
+  clock: systemClock,
+  sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+} as const;

@@ -1,19 +1,24 @@
 /**
- * Which credential set a refresher event asks for, and why. Schedules and direct invokes
- * send `{"credential": "NAME"}`; the secret rotation rule, the deploy-time custom
- * resource and self-healing readers add a `reason`. With a single configured set the
- * name may be left out.
+ * Which credential set a refresher event asks for, and why: `{"credential": NAME,
+ * "reason"?: REASON}` (contract/refresh-event.ts). Every trigger the construct wires sends
+ * a reason; an event without one is an operator's invoke, taken as `manual`. With a single
+ * configured set the name may be left out.
  */
-import { type CredentialConfig, isCredentialName } from './credential-config.js';
+import {
+  CREDENTIAL_NAME_RULE,
+  describeJsonType,
+  isCredentialName,
+  isRefreshReason,
+  REFRESH_REASONS,
+  type RefresherCredentialSet,
+  type RefreshReason,
+} from '../../contract/index.js';
 import { BadRequest, UnknownCredential } from './errors.js';
-import { REFRESH_REASONS, type RefreshReason } from './telemetry.js';
-import { describeJsonType } from './token-rules.js';
 
-/** A validated refresher event. */
+/** The refresher's parsed input: the configured set to refresh, and why. */
 export interface RefreshRequest {
-  readonly config: CredentialConfig;
-  /** Undefined for schedules and plain invokes, which send none. */
-  readonly reason?: RefreshReason;
+  readonly set: RefresherCredentialSet;
+  readonly reason: RefreshReason;
 }
 
 /**
@@ -21,27 +26,23 @@ export interface RefreshRequest {
  * @throws BadRequest when the event is not `{"credential": NAME, "reason"?: REASON}` (or `{}` with one set).
  * @throws UnknownCredential when NAME is not configured.
  */
-export function parseRefreshRequest(event: unknown, configs: readonly CredentialConfig[]): RefreshRequest {
-  const names = configs.map((config) => config.name);
+export function parseRefreshRequest(event: unknown, sets: readonly RefresherCredentialSet[]): RefreshRequest {
+  const names = sets.map((set) => set.name);
   const fields = typeof event === 'object' && event !== null && !Array.isArray(event) ? event : undefined;
   if (!fields)
     throw new BadRequest(`refresh event must be {"credential": NAME}, got ${describeJsonType(event)}`);
-  const { credential: requested, reason } = fields as Record<string, unknown>;
-  if (reason !== undefined && !(REFRESH_REASONS as readonly unknown[]).includes(reason)) {
+  const { credential: requested, reason = 'manual' } = fields as Record<string, unknown>;
+  if (!isRefreshReason(reason)) {
     throw new BadRequest(`refresh event reason must be one of ${REFRESH_REASONS.join(', ')}`);
   }
-  const withReason = (config: CredentialConfig): RefreshRequest => ({
-    config,
-    ...(reason === undefined ? {} : { reason: reason as RefreshReason }),
-  });
   if (requested === undefined) {
-    if (configs.length === 1 && configs[0]) return withReason(configs[0]);
+    if (sets.length === 1 && sets[0]) return { set: sets[0], reason };
     throw new BadRequest(`refresh event must name a credential: one of ${names.join(', ')}`);
   }
   if (!isCredentialName(requested)) {
-    throw new BadRequest('refresh event credential must be 1-64 characters of a-z, 0-9 and -');
+    throw new BadRequest(`refresh event credential ${CREDENTIAL_NAME_RULE}`);
   }
-  const config = configs.find((candidate) => candidate.name === requested);
-  if (!config) throw new UnknownCredential(requested, names);
-  return withReason(config);
+  const set = sets.find((candidate) => candidate.name === requested);
+  if (!set) throw new UnknownCredential(requested, names);
+  return { set, reason };
 }

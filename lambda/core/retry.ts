@@ -42,21 +42,6 @@ export function backoffDelay(retry: number, policy: RetryPolicy, random: () => n
   return Math.floor(random() * ceiling);
 }
 
-/**
- * Parses a `Retry-After` header (delta seconds or an HTTP date) into seconds from `nowMs`.
- * Returns undefined when absent or unparseable; never negative.
- */
-export function parseRetryAfter(header: string | null | undefined, nowMs: number): number | undefined {
-  if (header === null || header === undefined) return undefined;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value);
-  // Only an HTTP date (it names a day or month); Date.parse alone reads '-5' as a year.
-  if (!/^[A-Za-z]{3}/.test(value)) return undefined;
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - nowMs) / 1000));
-}
-
 /** Reports each retry, for logs and metrics. */
 export type RetryListener = (info: { attempt: number; delayMs: number; error: BrokerError }) => void;
 

@@ -2,6 +2,7 @@
  * Rules for what counts as a usable token response and when a token expires.
  * Pure functions: the clock value comes in as an argument.
  */
+import { describeJsonType } from '../../contract/index.js';
 import { TokenResponseInvalid } from './errors.js';
 
 /** The validated, normalised token response. */
@@ -112,17 +113,4 @@ export function hasValidityLeft(
   minSeconds: number,
 ): boolean {
   return token.expiresAt - nowMs / 1000 > minSeconds;
-}
-
-/**
- * A JSON value's kind for error messages: never the value itself, which may be a
- * token or a secret.
- */
-export function describeJsonType(value: unknown): string {
-  if (value === undefined) return 'missing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return value.length === 0 ? 'an empty string' : 'a string';
-  if (typeof value === 'object') return 'an object';
-  return `a ${typeof value}`;
 }

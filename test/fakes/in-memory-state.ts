@@ -2,7 +2,8 @@
  * In-memory {@link StateStore} and {@link RefreshTrigger}, following the ports'
  * contracts (the refresh-request claim is atomic and rate-limited).
  */
-import type { CredentialState, RefreshFailure, RefreshTrigger, StateStore } from '../../lambda/core/ports.js';
+import type { RefreshReason } from '../../contract/index.js';
+import type { CredentialState, RecordedFailure, RefreshTrigger, StateStore } from '../../lambda/core/ports.js';
 
 /** A state store on a Map. */
 export class InMemoryStateStore implements StateStore {
@@ -13,7 +14,7 @@ export class InMemoryStateStore implements StateStore {
   async get(credential: string): Promise<CredentialState> {
     return this.states.get(credential) ?? {};
   }
-  async recordFailure(credential: string, failure: RefreshFailure): Promise<void> {
+  async recordFailure(credential: string, failure: RecordedFailure): Promise<void> {
     this.#fail();
     this.states.set(credential, { ...this.states.get(credential), lastFailure: failure });
   }
@@ -40,8 +41,8 @@ export class InMemoryStateStore implements StateStore {
 
 /** Records the refreshes it was asked for. */
 export class RecordingRefreshTrigger implements RefreshTrigger {
-  readonly triggered: Array<{ credential: string; reason: string }> = [];
-  async trigger(credential: string, reason: string): Promise<void> {
+  readonly triggered: Array<{ credential: string; reason: RefreshReason }> = [];
+  async trigger(credential: string, reason: RefreshReason): Promise<void> {
     this.triggered.push({ credential, reason });
   }
 }

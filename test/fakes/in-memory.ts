@@ -3,7 +3,7 @@
  * follow the ports' contracts (conditional put on fetchedAt) so the core is tested
  * against the same rules the DynamoDB adapter enforces.
  */
-import type { CredentialConfig } from '../../lambda/core/credential-config.js';
+import type { RefresherCredentialSet } from '../../contract/index.js';
 import type {
   ClientCredentials,
   Clock,
@@ -33,7 +33,7 @@ export class ManualClock implements Clock {
   };
 }
 
-/** A {@link TokenStore} on a Map, with the conditional-write rule of DESIGN.md. */
+/** A {@link TokenStore} on a Map, with the conditional-write rule of docs/design.md. */
 export class InMemoryTokenStore implements TokenStore {
   readonly items = new Map<string, StoredToken>();
   puts = 0;
@@ -57,12 +57,12 @@ export class InMemoryTokenStore implements TokenStore {
   }
 }
 
-/** A {@link CredentialSource} returning fixed credentials, or a queued error. */
-export class StaticCredentialSource implements CredentialSource {
+/** A {@link CredentialSource} returning settable credentials, or a queued error; counts reads. */
+export class FakeCredentialSource implements CredentialSource {
   reads = 0;
   readonly failures: Error[] = [];
   constructor(public credentials: ClientCredentials = { clientId: 'client-1', clientSecret: 'secret-1' }) {}
-  async getCredentials(_config: CredentialConfig): Promise<ClientCredentials> {
+  async getCredentials(_set: RefresherCredentialSet): Promise<ClientCredentials> {
     this.reads++;
     const failure = this.failures.shift();
     if (failure) throw failure;
@@ -84,7 +84,7 @@ export class ScriptedTokenEndpoint implements TokenEndpoint {
 }
 
 /** A credential set for tests. */
-export function testCredential(overrides: Partial<CredentialConfig> = {}): CredentialConfig {
+export function testCredential(overrides: Partial<RefresherCredentialSet> = {}): RefresherCredentialSet {
   return {
     name: 'default',
     tokenUrl: 'https://auth.example.test/oauth2/token',

@@ -4,13 +4,14 @@
  * a sleep that records instead of waiting, and canary values that must never leak.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RefresherCredentialSet } from '../../contract/index.js';
 import { DynamoDbTokenStore } from '../../lambda/adapters/dynamodb-token-store.js';
 import { FetchTokenEndpoint } from '../../lambda/adapters/oauth2-token-endpoint.js';
-import type { CredentialConfig } from '../../lambda/core/credential-config.js';
 import type { CredentialSource, StoredToken } from '../../lambda/core/ports.js';
 import { systemClock } from '../../lambda/core/ports.js';
-import { TokenReader, type TokenView } from '../../lambda/core/read.js';
-import { type RefreshResult, refreshToken } from '../../lambda/core/refresh.js';
+import { Reader, type TokenView } from '../../lambda/core/reader.js';
+import { RefreshFailure, type RefreshReport, refresh } from '../../lambda/core/refresh.js';
+import { InMemoryStateStore } from '../fakes/in-memory-state.js';
 
 /** A client secret that must never appear in any output. */
 export const CANARY_SECRET = 'canary-secret-Zq8v3Lk';
@@ -48,7 +49,7 @@ function safeJson(value: unknown): string {
 
 /** Result of one refresh under fault. */
 export interface FaultOutcome {
-  readonly result?: RefreshResult;
+  readonly result?: RefreshReport;
   readonly error?: Error;
   /** Waits the retry loop asked for, in order. */
   readonly sleeps: number[];
@@ -84,7 +85,7 @@ export class FaultHarness {
 
   /** Runs one refresh of `config` as the refresher would, recording retries instead of sleeping. */
   async refresh(
-    config: CredentialConfig,
+    config: RefresherCredentialSet,
     options: { credentials?: CredentialSource; requestTimeoutMs?: number; deadlineMs?: number } = {},
   ): Promise<FaultOutcome> {
     const sleeps: number[] = [];
@@ -96,15 +97,16 @@ export class FaultHarness {
         return endpoint.requestToken(request);
       },
     };
-    let result: RefreshResult | undefined;
+    let result: RefreshReport | undefined;
     let error: Error | undefined;
     try {
-      result = await refreshToken(
-        config,
+      result = await refresh(
+        { set: config, reason: 'manual' },
         {
           credentials: options.credentials ?? canaryCredentials(),
           endpoint: counting,
           store: this.store,
+          state: new InMemoryStateStore(),
           clock: systemClock,
           sleep: async (ms) => {
             sleeps.push(ms);
@@ -115,13 +117,20 @@ export class FaultHarness {
         { deadlineMs: options.deadlineMs ?? Date.now() + 57_000 },
       );
     } catch (caught) {
-      error = caught as Error;
+      // The error that ended the refresh, as the refresher Lambda rethrows it.
+      error = (caught instanceof RefreshFailure ? caught.cause : caught) as Error;
     }
     const stored = await this.store.get(config.name);
-    const reader = new TokenReader({ store: this.store, clock: systemClock, cacheSeconds: 0 });
-    const served = await reader
-      .read({ credential: config.name, minValiditySeconds: 0 })
-      .catch((e: Error) => e);
+    const reader = new Reader({
+      store: this.store,
+      state: new InMemoryStateStore(),
+      clock: systemClock,
+      credentialNames: [config.name],
+      cacheSeconds: 0,
+    });
+    const served = await (
+      reader.serve({ credential: config.name, minValiditySeconds: 0 }) as Promise<TokenView>
+    ).catch((e: Error) => e);
     return { ...(result ? { result } : {}), ...(error ? { error } : {}), sleeps, attempts, stored, served };
   }
 }

@@ -5,13 +5,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RefresherCredentialSet } from '../../contract/index.js';
 import { DynamoDbTokenStore } from '../../lambda/adapters/dynamodb-token-store.js';
 import { FetchTokenEndpoint } from '../../lambda/adapters/oauth2-token-endpoint.js';
-import type { CredentialConfig } from '../../lambda/core/credential-config.js';
 import { TokenUnavailable } from '../../lambda/core/errors.js';
 import { systemClock } from '../../lambda/core/ports.js';
-import { TokenReader, type TokenView } from '../../lambda/core/read.js';
-import { type RefreshResult, refreshToken } from '../../lambda/core/refresh.js';
+import { Reader, type TokenView } from '../../lambda/core/reader.js';
+import { type RefreshReport, refresh as runRefresh } from '../../lambda/core/refresh.js';
+import { InMemoryStateStore } from '../fakes/in-memory-state.js';
 import { useDynamoDbLocal } from '../support/dynamodb-local.js';
 import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
 import { canaryCredentials } from './harness.js';
@@ -31,19 +32,20 @@ describe('Faults: races', () => {
     await oauth?.stop();
   });
 
-  const config = (name: string): CredentialConfig => ({
+  const config = (name: string): RefresherCredentialSet => ({
     name,
     tokenUrl: oauth.tokenUrl,
     clientAuth: 'client_secret_post',
     secretId: 'local',
   });
   const refresh = (name: string) =>
-    refreshToken(
-      config(name),
+    runRefresh(
+      { set: config(name), reason: 'manual' },
       {
         credentials: canaryCredentials(oauth.clients[0]?.clientId, oauth.clients[0]?.clientSecret),
         endpoint: new FetchTokenEndpoint(),
         store,
+        state: new InMemoryStateStore(),
         clock: systemClock,
         sleep: (ms) => sleep(ms),
         random: Math.random,
@@ -65,7 +67,7 @@ describe('Faults: races', () => {
     })();
 
     // Act
-    const results: RefreshResult[] = await Promise.all(
+    const results: RefreshReport[] = await Promise.all(
       Array.from({ length: 20 }, async () => {
         await sleep(Math.floor(Math.random() * 100));
         return refresh('race');
@@ -93,7 +95,14 @@ describe('Faults: races', () => {
     const minValiditySeconds = 300;
     const readers = Array.from(
       { length: 10 },
-      () => new TokenReader({ store, clock: systemClock, cacheSeconds: 30 }),
+      () =>
+        new Reader({
+          store,
+          state: new InMemoryStateStore(),
+          clock: systemClock,
+          credentialNames: ['busy'],
+          cacheSeconds: 30,
+        }),
     );
     let refreshing = true;
     const refresher = (async () => {
@@ -107,9 +116,9 @@ describe('Faults: races', () => {
     const outcomes = await Promise.all(
       Array.from({ length: 1_000 }, async (_, index) => {
         await sleep(Math.floor(Math.random() * 3_000));
-        const reader = readers[index % readers.length] as TokenReader;
+        const reader = readers[index % readers.length] as Reader;
         const view = await reader
-          .read({ credential: 'busy', minValiditySeconds })
+          .serve({ credential: 'busy', minValiditySeconds })
           .catch((error: unknown) => error);
         return { view, at: Date.now() };
       }),

@@ -6,8 +6,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RefresherCredentialSet } from '../../contract/index.js';
 import { SecretsManagerCredentialSource } from '../../lambda/adapters/secrets-manager-credential-source.js';
-import type { CredentialConfig } from '../../lambda/core/credential-config.js';
 import { json, type ScriptedHttpServer, startScriptedHttpServer } from '../fakes/scripted-http-server.js';
 import { useDynamoDbLocal } from '../support/dynamodb-local.js';
 import { CANARY_SECRET, exposedText, FaultHarness } from './harness.js';
@@ -145,7 +145,7 @@ describe('Faults: client credentials secret', () => {
 
   it.each(ROWS.map((row, index) => [row.name, row, index] as const))('%s', async (_name, row, index) => {
     // Prepare
-    const config: CredentialConfig = {
+    const config: RefresherCredentialSet = {
       name: `secret-${index}`,
       tokenUrl: endpoint.url,
       clientAuth: 'client_secret_post',

@@ -7,8 +7,9 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbTokenStore } from '../../lambda/adapters/dynamodb-token-store.js';
-import { refreshToken } from '../../lambda/core/refresh.js';
+import { type RefreshFailure, refresh } from '../../lambda/core/refresh.js';
 import { ManualClock, ScriptedTokenEndpoint, testCredential } from '../fakes/in-memory.js';
+import { InMemoryStateStore } from '../fakes/in-memory-state.js';
 import { CANARY_TOKEN, canaryCredentials, exposedText } from './harness.js';
 
 function sdkError(name: string, fault: 'client' | 'server' = 'client'): Error {
@@ -28,13 +29,23 @@ describe('Faults: token store', () => {
     const endpoint = new ScriptedTokenEndpoint([
       { access_token: CANARY_TOKEN, token_type: 'Bearer', expires_in: 3600 },
     ]);
-    const outcome = await refreshToken(
-      testCredential(),
-      { credentials: canaryCredentials(), endpoint, store, clock, sleep: clock.sleep, random: () => 0.5 },
+    const state = new InMemoryStateStore();
+    const outcome = await refresh(
+      { set: testCredential(), reason: 'manual' },
+      {
+        credentials: canaryCredentials(),
+        endpoint,
+        store,
+        state,
+        clock,
+        sleep: clock.sleep,
+        random: () => 0.5,
+      },
       { deadlineMs: clock.now() + 57_000 },
     ).then(
       (result) => ({ result, error: undefined }),
-      (error: Error) => ({ result: undefined, error }),
+      // The error that ended the refresh, as the refresher Lambda rethrows it.
+      (failure: RefreshFailure) => ({ result: undefined, error: failure.cause as Error }),
     );
     return { ...outcome, endpoint, clock };
   }

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CredentialConfig } from '../../lambda/core/credential-config.js';
+import type { RefresherCredentialSet } from '../../contract/index.js';
 import { fakeJwt } from '../fakes/in-memory.js';
 import {
   json,
@@ -434,7 +434,7 @@ describe('Faults: token endpoint', () => {
     await Promise.all([server?.stop(), oauth?.stop()]);
   });
 
-  const config = (name: string, tokenUrl: string): CredentialConfig => ({
+  const config = (name: string, tokenUrl: string): RefresherCredentialSet => ({
     name,
     tokenUrl,
     clientAuth: 'client_secret_post',
@@ -489,7 +489,7 @@ describe('Faults: token endpoint', () => {
   });
 
   describe('against a real OAuth 2.0 server (oidc-provider)', () => {
-    const scoped = (scope?: string): CredentialConfig => ({
+    const scoped = (scope?: string): RefresherCredentialSet => ({
       ...config('oidc', oauth.tokenUrl),
       ...(scope ? { scope } : {}),
     });

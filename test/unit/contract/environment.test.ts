@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadReaderEnvironment, loadRefresherEnvironment } from '../../../lambda/handlers/environment.js';
+import { parseReaderEnvironment, parseRefresherEnvironment } from '../../../contract/environment.js';
 
 const credential = {
   name: 'sandbox',
@@ -8,10 +8,10 @@ const credential = {
   secretId: 'arn:secret',
 };
 
-describe('Function: loadRefresherEnvironment', () => {
+describe('Function: parseRefresherEnvironment', () => {
   it('reads the table and the credential sets', () => {
     const env = { TABLE_NAME: 't', CREDENTIALS: JSON.stringify([{ ...credential, scope: 'a b' }]) };
-    expect(loadRefresherEnvironment(env)).toEqual({
+    expect(parseRefresherEnvironment(env)).toEqual({
       tableName: 't',
       credentials: [{ ...credential, scope: 'a b' }],
     });
@@ -25,7 +25,7 @@ describe('Function: loadRefresherEnvironment', () => {
     [{ TABLE_NAME: 't', CREDENTIALS: JSON.stringify([{ ...credential, name: 'A' }]) }, 'CREDENTIALS[0].name'],
     [
       { TABLE_NAME: 't', CREDENTIALS: JSON.stringify([{ ...credential, tokenUrl: 'http://evil.test/' }]) },
-      'CREDENTIALS[0].tokenUrl must use https',
+      "CREDENTIALS[0].tokenUrl: 'http://evil.test/' must use https",
     ],
     [{ TABLE_NAME: 't', CREDENTIALS: JSON.stringify([{ ...credential, clientAuth: 'jwt' }]) }, 'clientAuth'],
     [
@@ -33,14 +33,14 @@ describe('Function: loadRefresherEnvironment', () => {
       'secretId is missing',
     ],
   ])('fails the cold start with a message naming the variable (%#)', (env, message) => {
-    expect(() => loadRefresherEnvironment(env)).toThrow(message);
+    expect(() => parseRefresherEnvironment(env)).toThrow(message);
   });
 });
 
-describe('Function: loadReaderEnvironment', () => {
+describe('Function: parseReaderEnvironment', () => {
   it('reads names in order and the cache time', () => {
     expect(
-      loadReaderEnvironment({
+      parseReaderEnvironment({
         TABLE_NAME: 't',
         CREDENTIAL_NAMES: 'sandbox, production',
         READ_CACHE_SECONDS: '5',
@@ -49,7 +49,7 @@ describe('Function: loadReaderEnvironment', () => {
   });
 
   it('defaults the cache time to 30 s', () => {
-    expect(loadReaderEnvironment({ TABLE_NAME: 't', CREDENTIAL_NAMES: 'a' }).cacheSeconds).toBe(30);
+    expect(parseReaderEnvironment({ TABLE_NAME: 't', CREDENTIAL_NAMES: 'a' }).cacheSeconds).toBe(30);
   });
 
   it.each([
@@ -57,6 +57,6 @@ describe('Function: loadReaderEnvironment', () => {
     [{ TABLE_NAME: 't', CREDENTIAL_NAMES: 'a', READ_CACHE_SECONDS: '999' }, "READ_CACHE_SECONDS is '999'"],
     [{ CREDENTIAL_NAMES: 'a' }, 'TABLE_NAME is not set'],
   ])('rejects a bad environment (%#)', (env, message) => {
-    expect(() => loadReaderEnvironment(env)).toThrow(message);
+    expect(() => parseReaderEnvironment(env)).toThrow(message);
   });
 });

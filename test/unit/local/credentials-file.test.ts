@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { A55_TOKEN_URL } from '../../../lambda/core/credential-config.js';
+import { A55_TOKEN_URL } from '../../../contract/index.js';
 import {
   credentialsFromEnvironment,
   isReadableByOthers,
@@ -32,7 +32,7 @@ describe('Function: parseCredentialsFile', () => {
       'creds.json',
     );
     expect(sets.origin).toBe('file creds.json');
-    expect(sets.configs).toEqual([
+    expect(sets.sets).toEqual([
       {
         name: 'sandbox',
         tokenUrl: A55_TOKEN_URL,
@@ -54,10 +54,10 @@ describe('Function: parseCredentialsFile', () => {
     ['{"credentials": [', 'is not valid JSON'],
     ['[]', 'must be a JSON object {"credentials": ['],
     ['{"credentials": []}', 'must be a JSON object'],
-    ['{"credentials": [1]}', 'credentials[0] must be an object'],
+    ['{"credentials": [1]}', 'credentials[0]: 1 must be an object'],
     [
       `{"credentials": [{"name": "a", "clientId": "i", "client_secret": "${SECRET}"}]}`,
-      "credentials[0] has an unknown field 'client_secret'",
+      "credentials[0]: unknown key 'client_secret' (allowed: name, tokenUrl, scope, clientAuth, clientId, clientSecret)",
     ],
     [
       `{"credentials": [{"name": "Prod", "clientId": "i", "clientSecret": "${SECRET}"}]}`,
@@ -86,7 +86,7 @@ describe('Function: parseCredentialsFile', () => {
     ],
     [
       `{"credentials": [{"name": "a", "clientId": "i", "clientSecret": "${SECRET}"}, {"name": "a", "clientId": "i", "clientSecret": "s"}]}`,
-      "credentials[1].name: 'a' is given twice",
+      "credentials[1].name: 'a' duplicates credentials[0].name",
     ],
   ])('refuses %s naming the problem, never the secret', (text, message) => {
     const act = () => parseCredentialsFile(text, 'creds.json');
@@ -114,7 +114,7 @@ describe('Function: credentialsFromEnvironment', () => {
 
   it('reads one set, with A55 as the default endpoint', () => {
     const sets = credentialsFromEnvironment({ CLIENT_ID: 'id', CLIENT_SECRET: SECRET, SCOPE: ' a ' });
-    expect(sets?.configs).toEqual([
+    expect(sets?.sets).toEqual([
       {
         name: 'default',
         tokenUrl: A55_TOKEN_URL,

@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TokenRequestRejected } from '../../../lambda/core/errors.js';
-import { RefresherService } from '../../../lambda/core/refresher-service.js';
+import { RefreshFailure, refresh } from '../../../lambda/core/refresh.js';
+import { parseRefreshRequest } from '../../../lambda/core/refresh-request.js';
 import { RefreshLoop } from '../../../local/refresh-loop.js';
 import {
+  FakeCredentialSource,
   InMemoryTokenStore,
   ScriptedTokenEndpoint,
-  StaticCredentialSource,
   testCredential,
 } from '../../fakes/in-memory.js';
 import { InMemoryStateStore } from '../../fakes/in-memory-state.js';
@@ -15,26 +16,32 @@ const TOKEN = { access_token: 'tok', token_type: 'Bearer', expires_in: 3600 };
 function setUp(script: unknown[]) {
   const endpoint = new ScriptedTokenEndpoint(script);
   const outcomes: string[] = [];
-  const refresher = new RefresherService({
-    configs: [testCredential({ name: 'sandbox' }), testCredential({ name: 'production' })],
-    dependencies: {
-      credentials: new StaticCredentialSource(),
-      endpoint,
-      store: new InMemoryTokenStore(),
-      clock: { now: () => Date.now() },
-      sleep: async () => undefined,
-      random: () => 0,
-    },
+  const sets = [testCredential({ name: 'sandbox' }), testCredential({ name: 'production' })];
+  const deps = {
+    credentials: new FakeCredentialSource(),
+    endpoint,
+    store: new InMemoryTokenStore(),
     state: new InMemoryStateStore(),
-    observer: {
-      succeeded: ({ config, reason }) => outcomes.push(`${config.name} ${reason} ok`),
-      failed: ({ config, reason }, error) =>
-        outcomes.push(`${config.name} ${reason} ${(error as Error).name}`),
-      recordFailed: () => undefined,
-      remainingUnknown: () => undefined,
+    clock: { now: () => Date.now() },
+    sleep: async () => undefined,
+    random: () => 0,
+  };
+  const loop = new RefreshLoop({
+    credentials: sets.map((set) => set.name),
+    // What the local broker does: the refresh use case, its outcome told by the runner.
+    refresh: async (event) => {
+      try {
+        await refresh(parseRefreshRequest(event, sets), deps, { deadlineMs: Date.now() + 60_000 });
+        outcomes.push(`${event.credential} ${event.reason} ok`);
+      } catch (failure) {
+        outcomes.push(
+          `${event.credential} ${event.reason} ${((failure as RefreshFailure).cause as Error).name}`,
+        );
+      }
     },
+    intervalMs: 60_000,
   });
-  return { endpoint, outcomes, loop: new RefreshLoop({ refresher, intervalMs: 60_000 }) };
+  return { endpoint, outcomes, loop };
 }
 
 describe('Class: RefreshLoop', () => {
@@ -64,7 +71,7 @@ describe('Class: RefreshLoop', () => {
     await loop.stop();
   });
 
-  it('never rejects: a failed refresh is told to the observer only', async () => {
+  it('never rejects: a failed refresh is told by the runner only', async () => {
     const { outcomes, loop } = setUp([
       new TokenRequestRejected('sandbox', 401, 'invalid_client', 'x'),
       TOKEN,
@@ -88,6 +95,22 @@ describe('Class: RefreshLoop', () => {
     await loop.trigger('production', 'read-miss');
     expect(outcomes).toEqual([]);
     await vi.waitFor(() => expect(outcomes).toEqual(['production read-miss ok']));
+  });
+
+  it('ignores a runner that rejects', async () => {
+    const loop = new RefreshLoop({
+      credentials: ['sandbox'],
+      refresh: () =>
+        Promise.reject(
+          new RefreshFailure({ set: testCredential(), reason: 'manual' }, new Error('x'), {
+            attempts: 0,
+            secondsLeft: 0,
+            notes: [],
+          }),
+        ),
+      intervalMs: 60_000,
+    });
+    await expect(loop.refresh('sandbox', 'manual')).resolves.toBeUndefined();
   });
 
   it('does nothing once stopped, and aborts its signal', async () => {

@@ -10,9 +10,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { DynamoDbTokenStore, PUT_CONDITION } from '../../../lambda/adapters/dynamodb-token-store.js';
-import { TokenStoreError } from '../../../lambda/core/errors.js';
-import type { StoredToken } from '../../../lambda/core/ports.js';
+import { DynamoDbTokenStore, PUT_CONDITION } from '../../../../lambda/adapters/dynamodb-token-store.js';
+import { TokenStoreError } from '../../../../lambda/core/errors.js';
+import type { StoredToken } from '../../../../lambda/core/ports.js';
 
 const TABLE = 'broker-tokens';
 const ACCESS_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.secret-token-value.signature';

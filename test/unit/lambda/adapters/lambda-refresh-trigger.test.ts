@@ -1,7 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LambdaRefreshTrigger } from '../../../lambda/adapters/lambda-refresh-trigger.js';
+import { LambdaRefreshTrigger } from '../../../../lambda/adapters/lambda-refresh-trigger.js';
 
 describe('Class: LambdaRefreshTrigger', () => {
   const lambda = mockClient(LambdaClient);
@@ -25,5 +25,20 @@ describe('Class: LambdaRefreshTrigger', () => {
       credential: 'sandbox',
       reason: 'read-miss',
     });
+  });
+
+  it.each([
+    ['AccessDeniedException', 'lambda:InvokeFunction on refresher-fn', false],
+    ['ResourceNotFoundException', 'function refresher-fn does not exist', false],
+    ['TooManyRequestsException', 'the next read that finds no token asks again', true],
+  ])('turns %s into a RefreshTriggerError that says what to check', async (name, advice, retryable) => {
+    lambda
+      .on(InvokeCommand)
+      .rejects(Object.assign(new Error('User: arn:aws:sts::1:assumed-role/x'), { name }));
+    const trigger = new LambdaRefreshTrigger({ client: new LambdaClient({}), functionName: 'refresher-fn' });
+    const error = await trigger.trigger('sandbox', 'read-miss').catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: 'RefreshTriggerError', credential: 'sandbox', retryable });
+    expect((error as Error).message).toContain(`failed with ${name}`);
+    expect((error as Error).message).toContain(advice);
   });
 });

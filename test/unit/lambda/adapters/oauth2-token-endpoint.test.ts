@@ -1,18 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FetchTokenEndpoint } from '../../../lambda/adapters/oauth2-token-endpoint.js';
+import { FetchTokenEndpoint } from '../../../../lambda/adapters/oauth2-token-endpoint.js';
 import {
   TokenEndpointUnavailable,
   TokenRequestRejected,
   TokenResponseInvalid,
-} from '../../../lambda/core/errors.js';
-import type { TokenRequest } from '../../../lambda/core/ports.js';
+} from '../../../../lambda/core/errors.js';
+import type { TokenRequest } from '../../../../lambda/core/ports.js';
 import {
   json,
   raw,
   type ScriptedHttpServer,
   startScriptedHttpServer,
-} from '../../fakes/scripted-http-server.js';
+} from '../../../fakes/scripted-http-server.js';
 
 const CANARY_SECRET = 'canary-secret+/=&%';
 const ok = json(200, { access_token: 'tok-1', token_type: 'Bearer', expires_in: 3600 });

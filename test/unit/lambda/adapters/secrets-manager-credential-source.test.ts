@@ -1,9 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SecretsManagerCredentialSource } from '../../../lambda/adapters/secrets-manager-credential-source.js';
-import { SecretInvalid, SecretNotSet, SecretUnavailable } from '../../../lambda/core/errors.js';
-import { testCredential } from '../../fakes/in-memory.js';
+import { SecretsManagerCredentialSource } from '../../../../lambda/adapters/secrets-manager-credential-source.js';
+import { SecretInvalid, SecretNotSet, SecretUnavailable } from '../../../../lambda/core/errors.js';
+import { testCredential } from '../../../fakes/in-memory.js';
 
 const CANARY = 'canary-client-secret-7f3a';
 const config = testCredential({

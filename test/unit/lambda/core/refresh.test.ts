@@ -6,15 +6,25 @@ import {
   TokenRequestRejected,
   TokenResponseInvalid,
   TokenStoreError,
-} from '../../../lambda/core/errors.js';
-import { type RefreshDependencies, refreshToken } from '../../../lambda/core/refresh.js';
+} from '../../../../lambda/core/errors.js';
 import {
+  describeFailure,
+  failureCode,
+  isSecretRejected,
+  type RefreshDependencies,
+  RefreshFailure,
+  type RefreshReport,
+  refresh,
+} from '../../../../lambda/core/refresh.js';
+import type { RefreshRequest } from '../../../../lambda/core/refresh-request.js';
+import {
+  FakeCredentialSource,
   InMemoryTokenStore,
   ManualClock,
   ScriptedTokenEndpoint,
-  StaticCredentialSource,
   testCredential,
-} from '../../fakes/in-memory.js';
+} from '../../../fakes/in-memory.js';
+import { InMemoryStateStore } from '../../../fakes/in-memory-state.js';
 
 const okBody = (token = 'token-1', expiresIn = 3600) => ({
   access_token: token,
@@ -25,18 +35,33 @@ const okBody = (token = 'token-1', expiresIn = 3600) => ({
 function setup(script: Array<unknown | Error>) {
   const clock = new ManualClock();
   const store = new InMemoryTokenStore();
-  const credentials = new StaticCredentialSource();
+  const state = new InMemoryStateStore();
+  const credentials = new FakeCredentialSource();
   const endpoint = new ScriptedTokenEndpoint(script);
   const deps: RefreshDependencies = {
     credentials,
     endpoint,
     store,
+    state,
     clock,
     sleep: clock.sleep,
     random: () => 0.5,
   };
   const deadlineMs = clock.now() + 57_000;
-  return { clock, store, credentials, endpoint, deps, deadlineMs };
+  return { clock, store, state, credentials, endpoint, deps, deadlineMs };
+}
+
+/** A request for `set`, as an operator's invoke sends it. */
+const manual = (set = testCredential()): RefreshRequest => ({ set, reason: 'manual' });
+
+/** Runs a refresh that must fail; resolves with the failure. */
+async function failureOf(report: Promise<RefreshReport>): Promise<RefreshFailure> {
+  const outcome = await report.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(outcome).toBeInstanceOf(RefreshFailure);
+  return outcome as RefreshFailure;
 }
 
 /** A token already stored, which every failure must leave exactly as it is. */
@@ -48,22 +73,25 @@ const previous = {
   fetchedAt: 1_700_000_000,
 };
 
-describe('Function: refreshToken', () => {
+describe('Function: refresh', () => {
   it('stores a token fetched with the current secret, expiry counted from the send time', async () => {
     // Prepare
     const { clock, store, endpoint, deps, deadlineMs } = setup([okBody()]);
     const sentAt = clock.now();
 
     // Act
-    const result = await refreshToken(testCredential({ scope: 'wallets/read' }), deps, { deadlineMs });
+    const result = await refresh(manual(testCredential({ scope: 'wallets/read' })), deps, { deadlineMs });
 
     // Assess
     expect(result).toEqual({
       credential: 'default',
+      reason: 'manual',
       outcome: 'written',
       expiresAt: Math.floor(sentAt / 1000) + 3600,
       fetchedAt: sentAt / 1000,
       attempts: 1,
+      secondsLeft: 3600,
+      notes: [],
     });
     expect(store.items.get('default')).toMatchObject({ accessToken: 'token-1', tokenType: 'Bearer' });
     expect(endpoint.requests[0]).toMatchObject({
@@ -81,9 +109,9 @@ describe('Function: refreshToken', () => {
     const { credentials, endpoint, deps, deadlineMs } = setup([okBody('t1'), okBody('t2')]);
 
     // Act
-    await refreshToken(testCredential(), deps, { deadlineMs });
+    await refresh(manual(), deps, { deadlineMs });
     credentials.credentials = { clientId: 'client-1', clientSecret: 'rotated' };
-    await refreshToken(testCredential(), deps, { deadlineMs });
+    await refresh(manual(), deps, { deadlineMs });
 
     // Assess
     expect(credentials.reads).toBe(2);
@@ -96,7 +124,7 @@ describe('Function: refreshToken', () => {
       new TokenEndpointUnavailable('default', 'no answer within 10000 ms (timeout)'),
       okBody('after-retries'),
     ]);
-    const result = await refreshToken(testCredential(), deps, { deadlineMs });
+    const result = await refresh(manual(), deps, { deadlineMs });
     expect(result.attempts).toBe(3);
     expect(clock.sleeps).toHaveLength(2);
     expect(store.items.get('default')?.accessToken).toBe('after-retries');
@@ -104,14 +132,14 @@ describe('Function: refreshToken', () => {
 
   it('does not let a request time out past the deadline', async () => {
     const { endpoint, deps, clock } = setup([okBody()]);
-    await refreshToken(testCredential(), deps, { deadlineMs: clock.now() + 4_000 });
+    await refresh(manual(), deps, { deadlineMs: clock.now() + 4_000 });
     expect(endpoint.requests[0]?.timeoutMs).toBe(4_000);
   });
 
   it('retries store throttling', async () => {
     const { store, deps, deadlineMs } = setup([okBody()]);
     store.putFailures.push(new TokenStoreError('default', 'throttled', { retryable: true }));
-    const result = await refreshToken(testCredential(), deps, { deadlineMs });
+    const result = await refresh(manual(), deps, { deadlineMs });
     expect(result.outcome).toBe('written');
     expect(store.puts).toBe(2);
   });
@@ -120,7 +148,7 @@ describe('Function: refreshToken', () => {
     const { store, deps, deadlineMs, clock } = setup([okBody('older')]);
     const newer = { ...previous, fetchedAt: clock.now() / 1000 + 5 };
     store.items.set('default', newer);
-    const result = await refreshToken(testCredential(), deps, { deadlineMs });
+    const result = await refresh(manual(), deps, { deadlineMs });
     expect(result.outcome).toBe('superseded');
     expect(store.items.get('default')).toBe(newer);
   });
@@ -136,7 +164,7 @@ describe('Function: refreshToken', () => {
     store.items.set('default', previous);
 
     // Act
-    const act = refreshToken(testCredential(), deps, { deadlineMs });
+    const act = refresh(manual(), deps, { deadlineMs });
 
     // Assess
     await expect(act).rejects.toThrow(/credential 'default'/);
@@ -147,18 +175,17 @@ describe('Function: refreshToken', () => {
 
   it('surfaces a malformed response as TokenResponseInvalid', async () => {
     const { deps, deadlineMs } = setup([{ access_token: 'x', token_type: 'Bearer' }]);
-    await expect(refreshToken(testCredential(), deps, { deadlineMs })).rejects.toBeInstanceOf(
-      TokenResponseInvalid,
-    );
+    const failure = await failureOf(refresh(manual(), deps, { deadlineMs }));
+    expect(failure.cause).toBeInstanceOf(TokenResponseInvalid);
   });
 
   it('does not call the endpoint when the secret is malformed, and writes nothing', async () => {
     const { credentials, store, endpoint, deps, deadlineMs } = setup([okBody()]);
     credentials.failures.push(new SecretInvalid('default', 'arn:secret', 'field client_id is missing'));
     store.items.set('default', previous);
-    await expect(refreshToken(testCredential(), deps, { deadlineMs })).rejects.toThrow(
-      'field client_id is missing',
-    );
+    const failure = await failureOf(refresh(manual(), deps, { deadlineMs }));
+    expect((failure.cause as Error).message).toContain('field client_id is missing');
+    expect(failure.attempts).toBe(0);
     expect(endpoint.requests).toHaveLength(0);
     expect(store.items.get('default')).toBe(previous);
   });
@@ -170,15 +197,110 @@ describe('Function: refreshToken', () => {
         retryable: true,
       }),
     );
-    await refreshToken(testCredential(), deps, { deadlineMs });
+    await refresh(manual(), deps, { deadlineMs });
     expect(credentials.reads).toBe(2);
   });
 
   it('fails with the store error, not a token, when the store refuses the write', async () => {
     const { store, deps, deadlineMs } = setup([okBody('canary-token')]);
     store.putFailures.push(new TokenStoreError('default', 'AccessDeniedException on table t'));
-    const act = refreshToken(testCredential(), deps, { deadlineMs });
-    await expect(act).rejects.toBeInstanceOf(TokenStoreError);
-    await expect(act).rejects.not.toThrow('canary-token');
+    const failure = await failureOf(refresh(manual(), deps, { deadlineMs }));
+    expect(failure.cause).toBeInstanceOf(TokenStoreError);
+    expect(failure.message).not.toContain('canary-token');
+    expect((failure.cause as Error).message).not.toContain('canary-token');
+  });
+
+  describe('Recording the outcome', () => {
+    it('records the success in the state item and reports the validity the token has', async () => {
+      // Prepare
+      const { clock, state, deps, deadlineMs } = setup([okBody()]);
+
+      // Act
+      const report = await refresh({ set: testCredential(), reason: 'schedule' }, deps, { deadlineMs });
+
+      // Assess
+      expect(report).toMatchObject({ credential: 'default', reason: 'schedule', secondsLeft: 3600 });
+      expect(state.states.get('default')).toEqual({ lastSuccessAt: Math.floor(clock.now() / 1000) });
+    });
+
+    it('records a failure with its code, reports the validity left, and carries the error unchanged', async () => {
+      const refused = new TokenRequestRejected('default', 401, 'invalid_client', 'check the secret');
+      const { clock, store, state, deps, deadlineMs } = setup([refused]);
+      await store.put({
+        ...previous,
+        expiresAt: clock.now() / 1000 + 600,
+        fetchedAt: clock.now() / 1000 - 3000,
+      });
+
+      const failure = await failureOf(refresh(manual(), deps, { deadlineMs }));
+
+      expect(failure.cause).toBe(refused);
+      expect(failure).toMatchObject({
+        credential: 'default',
+        reason: 'manual',
+        secondsLeft: 600,
+        attempts: 1,
+      });
+      expect(failure.code).toBe('invalid_client');
+      expect(failure.secretRejected).toBe(true);
+      expect(state.states.get('default')?.lastFailure).toEqual({
+        name: 'TokenRequestRejected',
+        code: 'invalid_client',
+        message: refused.message,
+        at: Math.floor(clock.now() / 1000),
+      });
+      expect(store.items.get('default')?.accessToken).toBe('previous-token');
+    });
+
+    it('reports 0 s left when no token is stored, and unknown when the store cannot be read', async () => {
+      const refused = new TokenRequestRejected('default', 400, 'invalid_scope', 'x');
+      const first = setup([refused]);
+      expect((await failureOf(refresh(manual(), first.deps, first))).secondsLeft).toBe(0);
+
+      const second = setup([refused]);
+      second.store.get = async () => {
+        throw new TokenStoreError('default', 'GetItem failed');
+      };
+      const failure = await failureOf(refresh(manual(), second.deps, second));
+      expect(failure.secondsLeft).toBeUndefined();
+      expect(failure.notes).toEqual([{ kind: 'remaining-unknown', error: expect.any(TokenStoreError) }]);
+    });
+
+    it('keeps a success when its outcome cannot be recorded, and notes it', async () => {
+      const { state, deps, deadlineMs } = setup([okBody()]);
+      state.failures.push(new TokenStoreError('default', 'UpdateItem failed'));
+      const report = await refresh(manual(), deps, { deadlineMs });
+      expect(report.outcome).toBe('written');
+      expect(report.notes).toEqual([{ kind: 'record-failed', error: expect.any(TokenStoreError) }]);
+    });
+
+    it('notes each retry with its wait, in order', async () => {
+      const { deps, deadlineMs } = setup([new TokenEndpointUnavailable('default', 'HTTP 503'), okBody()]);
+      const report = await refresh(manual(), deps, { deadlineMs });
+      expect(report.notes).toEqual([
+        { kind: 'retry', attempt: 1, delayMs: 250, error: expect.any(TokenEndpointUnavailable) },
+      ]);
+    });
+  });
+});
+
+describe('Function: failureCode / isSecretRejected', () => {
+  it.each([
+    [new TokenRequestRejected('a', 401, 'invalid_client', 'x'), 'invalid_client', true],
+    [new TokenRequestRejected('a', 401, undefined, 'x'), 'http_401', true],
+    [new TokenRequestRejected('a', 400, 'invalid_scope', 'x'), 'invalid_scope', false],
+    [new TokenEndpointUnavailable('a', 'HTTP 503'), undefined, false],
+    [new SecretInvalid('a', 's', 'is empty'), undefined, false],
+  ])('%o -> code %s, secret rejected %s', (error, code, rejected) => {
+    expect(failureCode(error)).toBe(code);
+    expect(isSecretRejected(error)).toBe(rejected);
+  });
+
+  it('describes an unexpected error without its message', () => {
+    expect(describeFailure(new TypeError('internal detail'), 5_000)).toEqual({
+      name: 'InternalError',
+      message: 'unexpected error; see the refresher logs',
+      at: 5,
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TokenEndpointUnavailable, TokenRequestRejected } from '../../../lambda/core/errors.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY, withRetry } from '../../../lambda/core/retry.js';
-import { ManualClock } from '../../fakes/in-memory.js';
+import { TokenEndpointUnavailable, TokenRequestRejected } from '../../../../lambda/core/errors.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, withRetry } from '../../../../lambda/core/retry.js';
+import { ManualClock } from '../../../fakes/in-memory.js';
 
 const policy = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 3_000, maxRetryAfterMs: 20_000 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TokenResponseInvalid } from '../../../lambda/core/errors.js';
-import { jwtExpiry, secondsRemaining, validateTokenResponse } from '../../../lambda/core/token-rules.js';
-import { fakeJwt } from '../../fakes/in-memory.js';
+import { TokenResponseInvalid } from '../../../../lambda/core/errors.js';
+import { jwtExpiry, secondsRemaining, validateTokenResponse } from '../../../../lambda/core/token-rules.js';
+import { fakeJwt } from '../../../fakes/in-memory.js';
 
 const SENT_AT_MS = Date.UTC(2026, 10, 27, 12, 0, 0, 750);
 const SENT_AT_S = Math.floor(SENT_AT_MS / 1000);

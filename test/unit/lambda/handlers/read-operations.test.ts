@@ -2,7 +2,7 @@ import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/clie
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { captureOutput, lambdaContext, functionUrlEvent as urlEvent } from '../../fakes/lambda-context.js';
+import { captureOutput, lambdaContext, functionUrlEvent as urlEvent } from '../../../fakes/lambda-context.js';
 
 const CANARY_TOKEN = 'canary-token-op5';
 // biome-ignore lint/suspicious/noExplicitAny: the reader answers untyped JSON; the assertions check its shape.
@@ -21,7 +21,7 @@ describe('Handler: read (operations)', () => {
     vi.stubEnv('READ_CACHE_SECONDS', '0');
     vi.stubEnv('REFRESHER_FUNCTION_NAME', 'refresher-fn');
     // Test files are isolated: this import initialises with this file's environment.
-    ({ handler } = (await import('../../../lambda/handlers/read.js')) as unknown as {
+    ({ handler } = (await import('../../../../lambda/handlers/read.js')) as unknown as {
       handler: Handler;
     });
   });

@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { captureOutput, functionUrlEvent, lambdaContext } from '../../fakes/lambda-context.js';
+import { captureOutput, functionUrlEvent, lambdaContext } from '../../../fakes/lambda-context.js';
 
 const urlEvent = (method: string, path: string, query = '') =>
   functionUrlEvent(method, path, query, { authorization: 'AWS4-HMAC-SHA256 Credential=canary-authz-header' });
@@ -31,7 +31,7 @@ describe('Handler: read', () => {
     vi.stubEnv('CREDENTIAL_NAMES', 'sandbox,production');
     vi.stubEnv('READ_CACHE_SECONDS', '0');
     vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'TokenBroker');
-    ({ handler } = (await import('../../../lambda/handlers/read.js')) as unknown as {
+    ({ handler } = (await import('../../../../lambda/handlers/read.js')) as unknown as {
       handler: typeof handler;
     });
   });

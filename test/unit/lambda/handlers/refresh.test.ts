@@ -2,8 +2,12 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } fro
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { captureOutput, lambdaContext } from '../../fakes/lambda-context.js';
-import { json, type ScriptedHttpServer, startScriptedHttpServer } from '../../fakes/scripted-http-server.js';
+import { captureOutput, lambdaContext } from '../../../fakes/lambda-context.js';
+import {
+  json,
+  type ScriptedHttpServer,
+  startScriptedHttpServer,
+} from '../../../fakes/scripted-http-server.js';
 
 const CANARY_SECRET = 'canary-secret-91b2';
 const CANARY_TOKEN = 'canary-token-44ac';
@@ -26,7 +30,7 @@ describe('Handler: refresh', () => {
         { name: 'production', tokenUrl: server.url, clientAuth: 'client_secret_basic', secretId: 'prod-arn' },
       ]),
     );
-    ({ handler } = (await import('../../../lambda/handlers/refresh.js')) as unknown as {
+    ({ handler } = (await import('../../../../lambda/handlers/refresh.js')) as unknown as {
       handler: typeof handler;
     });
   });

@@ -1,0 +1,118 @@
+/**
+ * Turns what the refresh use case returned into the refresher's log lines, metrics and
+ * answer. A report is logged as `token refreshed` and counted `RefreshSucceeded`; a
+ * failure is counted `RefreshFailed` (plus `SecretRejected` and `TokenEndpointRejected` by
+ * OAuth error code) and rethrown as the error that ended it, so Lambda's retries,
+ * on-failure destination and alarms see it by name. A secret still holding the
+ * placeholder is a state, not an incident: answered `secret-not-set`, not thrown (README,
+ * Operating). The token never reaches a log, a metric or the answer.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type middy from '@middy/core';
+import { DIMENSION, METRIC } from '../../contract/index.js';
+import { errorFields } from '../core/errors.js';
+import { RefreshFailure, type RefreshNote, type RefreshReport } from '../core/refresh.js';
+import { countSingle } from './observability.js';
+
+/** The refresher's answer: what happened, never the token. */
+export type RefreshAnswer =
+  | {
+      readonly credential: string;
+      readonly outcome: 'written' | 'superseded';
+      /** ISO-8601. */
+      readonly expiresAt: string;
+      readonly attempts: number;
+    }
+  | { readonly credential: string; readonly outcome: 'secret-not-set'; readonly message: string };
+
+/** Options of {@link refreshOutcome}. */
+export interface RefreshOutcomeOptions {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** The refresh outcome middleware; the handler returns the {@link RefreshReport} of `refresh`. */
+export function refreshOutcome({ logger, metrics }: RefreshOutcomeOptions): middy.MiddlewareObj {
+  /** Logs with the set and the reason on every line, and counts per set. */
+  const describe = (about: { credential: string; reason: string }, notes: readonly RefreshNote[]) => {
+    logger.appendKeys({ credential: about.credential, reason: about.reason });
+    metrics.addDimension(DIMENSION.credential, about.credential);
+    for (const note of notes) logNote(logger, note);
+  };
+
+  const refreshOutcomeMiddlewareAfter = (request: middy.Request): void => {
+    const report = request.response as RefreshReport;
+    describe(report, report.notes);
+    metrics.addMetric(METRIC.refreshSucceeded, MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.tokenSecondsRemaining, MetricUnit.Seconds, report.secondsLeft);
+    const expiresAt = new Date(report.expiresAt * 1000).toISOString();
+    logger.info('token refreshed', { outcome: report.outcome, expiresAt, attempts: report.attempts });
+    logger.removeKeys(['credential', 'reason']);
+    const answer: RefreshAnswer = {
+      credential: report.credential,
+      outcome: report.outcome,
+      expiresAt,
+      attempts: report.attempts,
+    };
+    request.response = answer;
+  };
+
+  const refreshOutcomeMiddlewareOnError = (request: middy.Request): void => {
+    const failure = request.error;
+    // An event the refresher refused (BadRequest, UnknownCredential) never started a refresh.
+    if (!(failure instanceof RefreshFailure)) return;
+    describe(failure, failure.notes);
+    const cause = failure.cause;
+    if (failure.secretNotSet) {
+      logger.warn('the secret still holds the placeholder; no token was requested', errorFields(cause));
+      logger.removeKeys(['credential', 'reason']);
+      const answer: RefreshAnswer = {
+        credential: failure.credential,
+        outcome: 'secret-not-set',
+        message: (cause as Error).message,
+      };
+      request.response = answer;
+      return;
+    }
+    metrics.addMetric(METRIC.refreshFailed, MetricUnit.Count, 1);
+    if (failure.secretRejected) metrics.addMetric(METRIC.secretRejected, MetricUnit.Count, 1);
+    // Refusals by OAuth error code, for the dashboard (their own dimension set).
+    const code = failure.code;
+    if (code !== undefined) {
+      countSingle(metrics, METRIC.tokenEndpointRejected, {
+        [DIMENSION.credential]: failure.credential,
+        [DIMENSION.errorCode]: code,
+      });
+    }
+    // What the "token nearing expiry" alarm watches; unknown when the store could not be read.
+    if (failure.secondsLeft !== undefined) {
+      metrics.addMetric(METRIC.tokenSecondsRemaining, MetricUnit.Seconds, failure.secondsLeft);
+    }
+    logger.error('token refresh failed; the stored token was left as it was', errorFields(cause));
+    logger.removeKeys(['credential', 'reason']);
+    if (cause instanceof Error) request.error = cause;
+  };
+
+  return { after: refreshOutcomeMiddlewareAfter, onError: refreshOutcomeMiddlewareOnError };
+}
+
+function logNote(logger: Logger, note: RefreshNote): void {
+  switch (note.kind) {
+    case 'retry':
+      logger.warn('token refresh attempt failed, retrying', {
+        attempt: note.attempt,
+        delayMs: note.delayMs,
+        ...errorFields(note.error),
+      });
+      return;
+    case 'record-failed':
+      logger.warn('could not record the refresh outcome', errorFields(note.error));
+      return;
+    case 'remaining-unknown':
+      logger.warn(
+        'could not read the stored token to report its remaining validity',
+        errorFields(note.error),
+      );
+  }
+}
