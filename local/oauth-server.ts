@@ -24,7 +24,7 @@ import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import type { ClientAuthMethod } from '../lambda/core/credential-config.js';
+import type { ClientAuthMethod } from '../contract/index.js';
 import { createOidcMemoryAdapter } from './oidc-memory-adapter.js';
 import { loadOidcProvider } from './oidc-provider-loader.js';
 

@@ -3,7 +3,12 @@
  * contracts (the refresh-request claim is atomic and rate-limited).
  */
 import type { RefreshReason } from '../../contract/index.js';
-import type { CredentialState, RecordedFailure, RefreshTrigger, StateStore } from '../../lambda/core/ports.js';
+import type {
+  CredentialState,
+  RecordedFailure,
+  RefreshTrigger,
+  StateStore,
+} from '../../lambda/core/ports.js';
 
 /** A state store on a Map. */
 export class InMemoryStateStore implements StateStore {
