@@ -10,7 +10,6 @@ import {
   asObject,
   assertKnownKeys,
   assertUniqueNames,
-  type CredentialSet as CredentialSetSpec,
   DEFAULT_CREDENTIAL_NAME,
   invalid,
   parseCredentialSet,
@@ -27,8 +26,19 @@ import {
 /** The context key the configuration lives under. */
 export const CONFIG_CONTEXT_KEY = 'tokenBroker';
 
-/** One credential set, with defaults applied, and where its secret lives. */
-export interface CredentialSetConfig extends CredentialSetSpec {
+/**
+ * One credential set, with defaults applied (the contract's parser applies them), and where
+ * its secret lives. Plain strings, so the shape stays usable from every CDK language.
+ */
+export interface CredentialSetConfig {
+  /** Name of the set (`[a-z0-9-]{1,64}`), unique in the broker. */
+  readonly name: string;
+  /** OAuth 2.0 token endpoint. */
+  readonly tokenUrl: string;
+  /** Scopes to request; none when undefined. */
+  readonly scope?: string;
+  /** How the client authenticates: `client_secret_post` or `client_secret_basic`. */
+  readonly clientAuth: string;
   /** An existing Secrets Manager secret to use; the stack creates one when undefined. */
   readonly secretName?: string;
 }
