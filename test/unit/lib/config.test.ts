@@ -175,15 +175,22 @@ describe('Function: loadBrokerConfig', () => {
     });
 
     it.each([
-      ['plain http on another host', 'http://example.com/oauth2/token', 'must use https'],
-      ['not a URL', 'example.com/token', 'is not a valid URL'],
-      ['user information', 'https://user:pw@example.com/token', 'must not embed user information'],
-    ])('rejects a tokenUrl with %s', (_label, tokenUrl, problem) => {
+      ['plain http on another host', 'http://example.com/oauth2/token', undefined, 'must use https'],
+      ['not a URL', 'example.com/token', undefined, 'is not a valid URL'],
+      // Quoted without the user information: it may carry a password
+      [
+        'user information',
+        'https://user:pw@example.com/token',
+        'https://***@example.com/token',
+        'must not embed user information',
+      ],
+    ])('rejects a tokenUrl with %s', (_label, tokenUrl, shown, problem) => {
       // Act
       const message = errorOf({ credentials: [{ name: 'sandbox', tokenUrl }] });
 
       // Assess
-      expect(message).toContain(`tokenBroker.credentials[0].tokenUrl: '${tokenUrl}' ${problem}`);
+      expect(message).toContain(`tokenBroker.credentials[0].tokenUrl: '${shown ?? tokenUrl}' ${problem}`);
+      expect(message).not.toContain('user:pw');
     });
 
     it('rejects a tokenUrl that is not a string', () => {
