@@ -145,7 +145,7 @@ export function renderMarkdown(results: BenchResults): string {
       `${model.fleet.lifetimeMeanMs / 3_600_000} h ± ${model.fleet.lifetimeJitterMs / 60_000} min; tokens live ` +
       `${model.rules.tokenLifetimeSeconds} s, refreshed ${model.rules.refreshMarginSeconds} s before expiry; ` +
       `token endpoint latency ${model.rules.tokenLatencyMinMs}–${model.rules.tokenLatencyMaxMs} ms; refresher every ` +
-      `${model.rules.refreshIntervalMs / 60_000} min. (c) runs the real refresh use case, TokenReader and TokenBrokerClient on the fake clock.`,
+      `${model.rules.refreshIntervalMs / 60_000} min. (c) runs the real refresh use case, Reader and TokenBrokerClient on the fake clock.`,
     '',
     '| Containers | Strategy | Token requests/day | Peak token req/s | Reader invocations/day | DynamoDB reads/day | Expired-token calls | Failed calls |',
     '|---:|---|---:|---:|---:|---:|---:|---:|',
