@@ -11,6 +11,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { FunctionUrlAuthType, type IFunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
   BROKER_FUNCTION_ENV,
@@ -20,7 +21,6 @@ import {
   STATE_KEY_SUFFIX,
 } from '../contract/index.js';
 import { createBrokerFunction } from './broker-function.js';
-import type { CredentialSet } from './credential-set.js';
 
 /** What {@link createBrokerLambdas} builds the functions from. */
 export interface BrokerLambdasOptions {
@@ -146,7 +146,13 @@ function grantStateUpdates(role: iam.IRole, table: dynamodb.ITable): void {
 }
 
 /** A set as the refresher's CREDENTIALS variable carries it. */
-export function refresherEntry(set: CredentialSet): RefresherCredentialSet {
+export function refresherEntry(set: {
+  readonly name: string;
+  readonly tokenUrl: string;
+  readonly scope?: string;
+  readonly clientAuth: string;
+  readonly secret: secretsmanager.ISecret;
+}): RefresherCredentialSet {
   return {
     name: set.name,
     tokenUrl: set.tokenUrl,

@@ -16,7 +16,7 @@ import {
   credentialAlarmList,
   notifyOnAlarmAndOk,
 } from './monitoring/alarms.js';
-import type { TokenBroker } from './token-broker.js';
+import type { ITokenBroker } from './token-broker-parts.js';
 import { resolveCredential, type TokenBrokerCredential } from './token-broker-props.js';
 import { createDeployRefresh } from './triggers/deploy-refresh.js';
 import { createRefreshSchedule } from './triggers/refresh-schedule.js';
@@ -30,7 +30,7 @@ export interface CredentialSetProps {
    * queue takes undeliverable rotation events, its interval paces the schedule and its
    * alarm topic (if any) is notified.
    */
-  readonly broker: TokenBroker;
+  readonly broker: ITokenBroker;
   /** The set as configured; validated again here with the broker's rules. */
   readonly credential: TokenBrokerCredential;
 }

@@ -15,6 +15,7 @@ export { CredentialSet, type CredentialSetProps } from './credential-set.js';
 export type { CredentialAlarms, TokenBrokerAlarms } from './monitoring/alarms.js';
 export type { ConnectConsumerOptions } from './reader-access.js';
 export { TokenBroker } from './token-broker.js';
+export type { ITokenBroker } from './token-broker-parts.js';
 export type { TokenBrokerCredential, TokenBrokerProps } from './token-broker-props.js';
 export { TokenBrokerStack, type TokenBrokerStackProps } from './token-broker-stack.js';
 export { TokenBrokerConfigError } from './validation.js';

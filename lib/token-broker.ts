@@ -43,6 +43,7 @@ import {
   grantReaderAccess,
   servedCredential,
 } from './reader-access.js';
+import type { ITokenBroker } from './token-broker-parts.js';
 import { type TokenBrokerProps, validateTokenBrokerProps } from './token-broker-props.js';
 import { createDeployRefreshProvider } from './triggers/deploy-refresh.js';
 import { createSchedulerRole } from './triggers/refresh-schedule.js';
@@ -58,7 +59,7 @@ import { atConstructPath } from './validation.js';
  * });
  * broker.connectLambda(consumerFunction, { credential: 'sandbox' });
  */
-export class TokenBroker extends Construct {
+export class TokenBroker extends Construct implements ITokenBroker {
   /** The token cache, one item per credential set (partition key `credential`). */
   readonly table: dynamodb.Table;
   /** Customer-managed key encrypting {@link table}, rotated yearly. */

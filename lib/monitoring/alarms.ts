@@ -11,7 +11,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { TokenBroker } from '../token-broker.js';
+import type { ITokenBroker } from '../token-broker-parts.js';
 
 /** Seconds of validity under which the stored token alarms (the issue's "under 10 minutes"). */
 export const TOKEN_EXPIRY_ALARM_SECONDS = 600;
@@ -55,7 +55,7 @@ const fiveMinutes = Duration.minutes(5);
 /** The four alarms of credential set `name`, under a new `Alarms` construct in `scope`. */
 export function createCredentialAlarms(
   scope: Construct,
-  broker: TokenBroker,
+  broker: ITokenBroker,
   name: string,
 ): CredentialAlarms {
   const root = new Construct(scope, 'Alarms');
@@ -107,7 +107,7 @@ export function credentialAlarmList(alarms: CredentialAlarms): cloudwatch.Alarm[
 /** The broker-wide alarms, under a new `Alarms` construct in `scope` (the broker). */
 export function createBrokerAlarms(
   scope: Construct,
-  broker: TokenBroker,
+  broker: ITokenBroker,
   failureQueue: sqs.IQueue,
 ): Pick<TokenBrokerAlarms, 'readerErrors' | 'failureQueueNotEmpty'> {
   const root = new Construct(scope, 'Alarms');

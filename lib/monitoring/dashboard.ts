@@ -8,7 +8,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { METRIC } from '../../contract/index.js';
-import type { TokenBroker } from '../token-broker.js';
+import type { ITokenBroker } from '../token-broker-parts.js';
 import { TOKEN_EXPIRY_ALARM_SECONDS } from './alarms.js';
 import type { BrokerMetricName } from './metrics.js';
 import { tokenEndpointRejectionsSearch } from './metrics.js';
@@ -22,7 +22,7 @@ const HEIGHT = 6;
 /** Creates `Dashboard` in `scope`, showing `broker`'s metrics and `alarms`. */
 export function createDashboard(
   scope: Construct,
-  broker: TokenBroker,
+  broker: ITokenBroker,
   alarms: readonly cloudwatch.IAlarm[],
 ): cloudwatch.Dashboard {
   const names = broker.credentialNames;

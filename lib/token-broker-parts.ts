@@ -1,0 +1,51 @@
+/**
+ * What a {@link TokenBroker} offers the constructs and helpers built on it (its
+ * CredentialSets, its alarms and its dashboard), as an interface: they depend on this,
+ * not on the class, so no file imports the construct that imports it.
+ */
+import type { Duration } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { IConstruct } from 'constructs';
+
+/** A token broker: its shared resources and its metrics (implemented by TokenBroker). */
+export interface ITokenBroker extends IConstruct {
+  /** Set names in configuration order; the first is the reader's default. */
+  readonly credentialNames: string[];
+  /** The function every trigger invokes. */
+  readonly refresher: lambda.IFunction;
+  /** The function callers invoke. */
+  readonly reader: lambda.IFunction;
+  /** Time between two scheduled refreshes of each set. */
+  readonly refreshInterval: Duration;
+  /** The role the schedules invoke the refresher with. */
+  readonly schedulerRole: iam.Role;
+  /** The deploy-time refresh provider's role. */
+  readonly deployRefreshRole: iam.Role;
+  /** The deploy-time refresh provider's log group. */
+  readonly deployRefreshLogGroup: logs.LogGroup;
+  /** Failed refreshes and undeliverable rotation events. */
+  readonly failureQueue: sqs.IQueue;
+  /** The topic every alarm notifies, when one was given. */
+  readonly alarmTopic?: sns.ITopic;
+  /** RefreshSucceeded of a set. */
+  metricRefreshSucceeded(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** RefreshFailed of a set. */
+  metricRefreshFailed(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** SecretRejected of a set. */
+  metricSecretRejected(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** TokenSecondsRemaining of a set. */
+  metricTokenSecondsRemaining(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** ReadServed of a set. */
+  metricReadServed(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** ReadUnavailable of a set. */
+  metricReadUnavailable(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** RefreshRequested of a set. */
+  metricRefreshRequested(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** ReadFailed of the reader. */
+  metricReadFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
