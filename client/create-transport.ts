@@ -1,6 +1,6 @@
 /**
  * Picks the transport a {@link TokenBrokerClient} talks through, from its options or, when
- * they name no broker, from the environment `connectConsumer` sets.
+ * they name no broker, from the environment `broker.connectLambda` / `broker.connectContainer` set.
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { TOKEN_BROKER_ENV } from '../contract/index.js';
@@ -88,6 +88,6 @@ export function createTransport(
   throw new ClientConfigError(
     `no token broker given: pass functionName or url, or set ${TOKEN_BROKER_ENV.functionName} ` +
       `(Lambda consumers) or ${TOKEN_BROKER_ENV.url} (ECS/EC2, local broker); ` +
-      'connectConsumer(broker, fn) in CDK sets them',
+      'broker.connectLambda(fn, { credential }) in CDK sets them',
   );
 }

@@ -52,7 +52,7 @@ const BACKOFF = { baseMs: 200, maxMs: 1_000 } as const;
  * Gets A55 Bearer tokens from the token broker.
  *
  * @example
- * // In a consumer Lambda wired with connectConsumer(broker, fn): no options needed.
+ * // In a consumer Lambda wired with broker.connectLambda(fn, { credential }): no options needed.
  * const broker = new TokenBrokerClient();
  * export async function handler() {
  *   const token = await broker.getToken();

@@ -25,6 +25,7 @@ import {
   ListTablesCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../contract/index.js';
 import { findOnPath, type ManagedProcess, startManagedProcess } from './managed-process.js';
 
 /** A running DynamoDB Local. */
@@ -95,7 +96,7 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
 }
 
 /**
- * Creates the token table exactly as the CDK stack does (DESIGN.md, Stored item):
+ * Creates the token table exactly as the CDK stack does (docs/design.md, Stored item):
  * partition key `credential` (S), on-demand billing, TTL on `ttl`. The customer-managed
  * KMS key is left out: encryption at rest changes nothing a local test can observe.
  */
@@ -103,8 +104,8 @@ export async function createTokenTable(client: DynamoDBClient, tableName: string
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'credential', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'credential', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: TABLE_PARTITION_KEY, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: TABLE_PARTITION_KEY, KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
@@ -112,7 +113,7 @@ export async function createTokenTable(client: DynamoDBClient, tableName: string
   await client.send(
     new UpdateTimeToLiveCommand({
       TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      TimeToLiveSpecification: { AttributeName: TABLE_TTL_ATTRIBUTE, Enabled: true },
     }),
   );
 }

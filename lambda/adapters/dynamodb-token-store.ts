@@ -9,6 +9,7 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { TABLE_TTL_ATTRIBUTE } from '../../contract/index.js';
 import { TokenStoreError } from '../core/errors.js';
 import type { PutResult, StoredToken, TokenStore } from '../core/ports.js';
 import { classifySdkError, DESCRIPTIVE_SDK_ERRORS, sdkErrorName } from './sdk-errors.js';
@@ -145,7 +146,7 @@ export class DynamoDbTokenStore implements TokenStore {
       tokenType: { S: token.tokenType },
       expiresAt: { N: String(token.expiresAt) },
       fetchedAt: { N: String(token.fetchedAt) },
-      ttl: { N: String(token.expiresAt + this.#ttlGraceSeconds) },
+      [TABLE_TTL_ATTRIBUTE]: { N: String(token.expiresAt + this.#ttlGraceSeconds) },
     };
     // DynamoDB has no undefined; an absent attribute is how "no scope" is stored.
     if (token.scope !== undefined) item.scope = { S: token.scope };

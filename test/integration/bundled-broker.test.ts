@@ -2,7 +2,7 @@
  * The deployable artefact end to end: synthesize the app, take the refresher and reader
  * bundles out of the cloud assembly, run them with the environment the template gives
  * them against Amazon's DynamoDB Local and a real OAuth 2.0 server (oidc-provider), and
- * check the failure rules of DESIGN.md. Secrets Manager has no local server: its SDK
+ * check the failure rules of docs/design.md. Secrets Manager has no local server: its SDK
  * client is mocked (the bundles leave the SDK external, so they share the test's copy).
  */
 import { mkdtempSync, rmSync } from 'node:fs';

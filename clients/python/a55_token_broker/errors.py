@@ -126,7 +126,7 @@ class BrokerResponseInvalid(TokenBrokerError):
     """The broker answered success with a body that is not a token view; the body is never quoted."""
 
 
-#: The reader's error names (DESIGN.md, Read Lambda), mapped to their classes.
+#: The reader's error names (docs/design.md, Read Lambda), mapped to their classes.
 READER_ERRORS = {
     cls.__name__: cls
     for cls in (BadRequest, UnknownCredential, NotFound, MethodNotAllowed, TokenUnavailable, InternalError)

@@ -88,7 +88,7 @@ describe('Class: TokenBrokerClient', () => {
 
       // Assess
       expect(act).toThrow(ClientConfigError);
-      expect(act).toThrow(/TOKEN_BROKER_FUNCTION.*TOKEN_BROKER_URL.*connectConsumer/);
+      expect(act).toThrow(/TOKEN_BROKER_FUNCTION.*TOKEN_BROKER_URL.*broker\.connectLambda/);
     });
 
     it.each([
