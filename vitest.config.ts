@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
+    // Builds the prebuilt Lambda assets the construct deploys and the integration tests run.
+    globalSetup: ['test/global-setup.ts'],
     // Integration and infra suites synthesize the CDK app and start local servers once per file.
     hookTimeout: 120_000,
     testTimeout: 30_000,

@@ -1,0 +1,74 @@
+/**
+ * Bundles each broker handler once into `dist/lambda-assets/<name>/` (lib/lambda-assets.ts):
+ * esbuild, ESM, minified, with linked source maps, and with every dependency inside,
+ * the AWS SDK v3 included, at the version in package-lock.json. The Lambda runtime's own
+ * SDK changes month by month; bundling it means the deployed code is the tested code,
+ * and it loads faster (bench: reader module init). Run by `npm run build` and by the
+ * test setup, so tests and bench always use the files that deploy.
+ *
+ * Usage: `tsx tools/build-lambda-assets.ts [outDir]`.
+ */
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BuildOptions, build } from 'esbuild';
+import { LAMBDA_ASSETS, LAMBDA_ASSETS_DIR, type LambdaAssetName, packageRoot } from '../lib/lambda-assets.js';
+
+/**
+ * esbuild settings shared by the assets and the bench's variants. ESM for top-level
+ * await; the banner gives bundled CommonJS dependencies a `require`.
+ */
+export const LAMBDA_BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  minify: true,
+  sourcemap: 'linked',
+  mainFields: ['module', 'main'],
+  banner: {
+    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  },
+  legalComments: 'none',
+  logLevel: 'warning',
+} as const satisfies BuildOptions;
+
+/** What one asset build wrote. */
+export interface BuiltAsset {
+  readonly name: LambdaAssetName;
+  readonly file: string;
+  readonly bytes: number;
+}
+
+/** Builds every asset into `outDir` (default: the package's dist/lambda-assets). */
+export async function buildLambdaAssets(
+  outDir = join(packageRoot(), LAMBDA_ASSETS_DIR),
+): Promise<BuiltAsset[]> {
+  const root = packageRoot();
+  const built: BuiltAsset[] = [];
+  for (const [name, asset] of Object.entries(LAMBDA_ASSETS) as [
+    LambdaAssetName,
+    (typeof LAMBDA_ASSETS)[LambdaAssetName],
+  ][]) {
+    const dir = join(outDir, asset.folder);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, 'index.mjs');
+    await build({
+      ...LAMBDA_BUNDLE_OPTIONS,
+      entryPoints: [join(root, asset.entry)],
+      outfile: file,
+      absWorkingDir: root,
+    });
+    // Lambda reads `type` from the nearest package.json; .mjs is ESM regardless, this keeps tools agreeing.
+    await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
+    built.push({ name, file, bytes: (await stat(file)).size });
+  }
+  return built;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const built = await buildLambdaAssets(process.argv[2]);
+  for (const { name, file, bytes } of built)
+    console.log(`lambda asset ${name}: ${file} (${(bytes / 1024).toFixed(1)} KiB)`);
+}
