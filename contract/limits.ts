@@ -15,12 +15,42 @@ export const CREDENTIAL_NAME_RULE = 'must match [a-z0-9-]{1,64}';
  */
 export const MIN_VALIDITY_SECONDS = { min: 0, max: 3600, default: 300 } as const;
 
+/** Lifetime of an A55 access token (`expires_in` of A55's Cognito token endpoint), in seconds. */
+export const A55_TOKEN_LIFETIME_SECONDS = 3600;
+
 /**
- * Refresh interval bounds in minutes. A55 tokens live one hour: refreshing more often
- * than every 5 minutes only costs Cognito requests, and after 55 minutes a token would be
- * too close to expiry for callers asking for the default validity.
+ * The largest refresh interval, in whole minutes, at which the token fetched at run k still
+ * has MORE than the default validity left when run k+1 fires:
+ * `A55_TOKEN_LIFETIME_SECONDS - 60 * interval > MIN_VALIDITY_SECONDS.default`, i.e.
+ * `interval < (3600 - 300) / 60 = 55`, so 54. At 55 the token would have exactly 300 s
+ * left, which the reader no longer serves to a caller asking for the default (it serves
+ * only strictly more), so every such caller would get TokenUnavailable until the run lands.
  */
-export const REFRESH_INTERVAL_MINUTES = { min: 5, max: 55, default: 50 } as const;
+const MAX_REFRESH_INTERVAL_MINUTES =
+  Math.ceil((A55_TOKEN_LIFETIME_SECONDS - MIN_VALIDITY_SECONDS.default) / 60) - 1;
+
+/**
+ * Refresh interval bounds in minutes. Refreshing more often than every 5 minutes only
+ * costs Cognito requests; the maximum is derived from the A55 token lifetime and the
+ * default validity (see {@link MAX_REFRESH_INTERVAL_MINUTES}: 54).
+ */
+export const REFRESH_INTERVAL_MINUTES = { min: 5, max: MAX_REFRESH_INTERVAL_MINUTES, default: 50 } as const;
+
+/**
+ * Problem with a refresh interval in minutes, if any, phrased alike by the construct and the
+ * cdk.json configuration; above the maximum it says why the maximum is what it is.
+ * @param unit appended to the range (`minutes` where the value is shown as a Duration).
+ */
+export function refreshIntervalProblem(minutes: unknown, unit?: string): string | undefined {
+  const { min, max } = REFRESH_INTERVAL_MINUTES;
+  if (integerRangeProblem(minutes, min, max) === undefined) return undefined;
+  const range = `must be an integer from ${min} to ${max}${unit === undefined ? '' : ` ${unit}`}`;
+  if (typeof minutes !== 'number' || !(minutes > max)) return range;
+  return (
+    `${range} (an A55 token lives ${A55_TOKEN_LIFETIME_SECONDS} s: at the next run it must still have ` +
+    `more than the default minValiditySeconds, ${MIN_VALIDITY_SECONDS.default} s, left)`
+  );
+}
 
 /**
  * Problem with a whole number that must lie in `[min, max]`, if any, phrased alike by the

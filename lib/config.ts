@@ -14,10 +14,10 @@ import {
   invalid,
   parseCredentialSet,
   REFRESH_INTERVAL_MINUTES,
+  refreshIntervalProblem,
 } from '../contract/index.js';
 import {
   emailProblem,
-  integerRangeProblem,
   organizationIdProblem,
   secretNameProblem,
   TokenBrokerConfigError,
@@ -47,7 +47,7 @@ export interface CredentialSetConfig {
 export interface BrokerConfig {
   /** At least one set; the first is the reader's default. */
   readonly credentials: readonly CredentialSetConfig[];
-  /** Minutes between scheduled refreshes of each set. */
+  /** Minutes between scheduled refreshes of each set: 5 to 54 (`REFRESH_INTERVAL_MINUTES`). */
   readonly refreshIntervalMinutes: number;
   /** AWS Organization whose principals may call the reader, when set. */
   readonly allowedOrganizationId?: string;
@@ -104,11 +104,7 @@ export function loadBrokerConfig(raw: unknown): BrokerConfig {
   const credentials = readCredentials(fields.credentials, `${root}.credentials`);
 
   const interval = fields.refreshIntervalMinutes ?? REFRESH_INTERVAL_MINUTES.default;
-  const intervalProblem = integerRangeProblem(
-    interval,
-    REFRESH_INTERVAL_MINUTES.min,
-    REFRESH_INTERVAL_MINUTES.max,
-  );
+  const intervalProblem = refreshIntervalProblem(interval);
   if (intervalProblem) throw invalid(`${root}.refreshIntervalMinutes`, interval, intervalProblem);
 
   const orgId = fields.allowedOrganizationId;

@@ -15,6 +15,7 @@ import {
   parseCredentialSet,
   READER_CACHE_SECONDS,
   REFRESH_INTERVAL_MINUTES,
+  refreshIntervalProblem,
 } from '../contract/index.js';
 import {
   integerRangeProblem,
@@ -69,8 +70,10 @@ export interface TokenBrokerProps {
   /** The credential sets, at least one. The first is the reader's default. */
   readonly credentials: readonly TokenBrokerCredential[];
   /**
-   * Time between scheduled refreshes of each set: whole minutes from 5 to 55 (A55 tokens
-   * live one hour).
+   * Time between scheduled refreshes of each set: whole minutes from 5 to 54
+   * (`REFRESH_INTERVAL_MINUTES`). A55 tokens live one hour, and the token fetched at one run
+   * must still have more than the default `minValiditySeconds` (300 s) left at the next:
+   * 3600 - 60 * 55 is exactly 300, so 55 is refused.
    * @default Duration.minutes(50)
    */
   readonly refreshInterval?: Duration;
@@ -185,10 +188,9 @@ function checkInterval(value: Duration): Duration {
   if (!(value instanceof Duration)) {
     throw invalid('refreshInterval', value, 'must be a Duration of whole minutes, e.g. Duration.minutes(50)');
   }
-  const { min, max } = REFRESH_INTERVAL_MINUTES;
   const minutes = Token.isUnresolved(value.toSeconds()) ? Number.NaN : value.toSeconds() / 60;
-  const problem = integerRangeProblem(minutes, min, max);
-  if (problem) throw new TokenBrokerConfigError(`refreshInterval: ${value.toString()} ${problem} minutes`);
+  const problem = refreshIntervalProblem(minutes, 'minutes');
+  if (problem) throw new TokenBrokerConfigError(`refreshInterval: ${value.toString()} ${problem}`);
   // Whole minutes, whatever unit it was given in: the schedule rate reads `rate(N minutes)`.
   return Duration.minutes(minutes);
 }

@@ -595,7 +595,7 @@ describe('Construct: TokenBroker', () => {
       [
         'a 4-minute interval',
         { ...valid, refreshInterval: Duration.minutes(4) },
-        'refreshInterval: Duration.minutes(4) must be an integer from 5 to 55 minutes',
+        'refreshInterval: Duration.minutes(4) must be an integer from 5 to 54 minutes',
       ],
       [
         'a number of minutes instead of a Duration',
@@ -605,12 +605,19 @@ describe('Construct: TokenBroker', () => {
       [
         'a 56-minute Duration',
         { ...valid, refreshInterval: Duration.minutes(56) },
-        'refreshInterval: Duration.minutes(56) must be an integer from 5 to 55 minutes',
+        'refreshInterval: Duration.minutes(56) must be an integer from 5 to 54 minutes',
+      ],
+      [
+        // The token fetched at one run has 3600 - 55 * 60 = 300 s left at the next: not MORE than the default.
+        'a 55-minute Duration',
+        { ...valid, refreshInterval: Duration.minutes(55) },
+        'refreshInterval: Duration.minutes(55) must be an integer from 5 to 54 minutes (an A55 token lives ' +
+          '3600 s: at the next run it must still have more than the default minValiditySeconds, 300 s, left)',
       ],
       [
         'a Duration of 5.5 minutes',
         { ...valid, refreshInterval: Duration.seconds(330) },
-        'refreshInterval: Duration.seconds(330) must be an integer from 5 to 55 minutes',
+        'refreshInterval: Duration.seconds(330) must be an integer from 5 to 54 minutes',
       ],
       [
         'a negative cache',
@@ -647,7 +654,7 @@ describe('Construct: TokenBroker', () => {
       // THEN
       expect(() => create(Duration.minutes(5))).not.toThrow();
       expect(() => create(Duration.hours(0.5))).not.toThrow();
-      expect(() => create(Duration.minutes(55))).not.toThrow();
+      expect(() => create(Duration.minutes(54))).not.toThrow();
     });
   });
 });

@@ -109,7 +109,7 @@ describe('Function: loadBrokerConfig', () => {
       },
     );
 
-    it.each([5, 55])('accepts the interval bound %i', (minutes) => {
+    it.each([5, 54])('accepts the interval bound %i', (minutes) => {
       // Act & Assess
       expect(loadBrokerConfig({ refreshIntervalMinutes: minutes }).refreshIntervalMinutes).toBe(minutes);
     });
@@ -210,12 +210,23 @@ describe('Function: loadBrokerConfig', () => {
       );
     });
 
-    it.each([4, 56, 50.5, '50', 0])('rejects refreshIntervalMinutes %j', (minutes) => {
+    it.each([4, 50.5, '50', 0])('rejects refreshIntervalMinutes %j', (minutes) => {
       // Act & Assess
       expect(errorOf({ refreshIntervalMinutes: minutes })).toBe(
-        `tokenBroker.refreshIntervalMinutes: ${typeof minutes === 'string' ? `'${minutes}'` : minutes} must be an integer from 5 to 55`,
+        `tokenBroker.refreshIntervalMinutes: ${typeof minutes === 'string' ? `'${minutes}'` : minutes} must be an integer from 5 to 54`,
       );
     });
+
+    it.each([55, 56])(
+      'rejects refreshIntervalMinutes %i: the token fetched at one run would not keep more than 300 s at the next',
+      (minutes) => {
+        // Act & Assess
+        expect(errorOf({ refreshIntervalMinutes: minutes })).toBe(
+          `tokenBroker.refreshIntervalMinutes: ${minutes} must be an integer from 5 to 54 (an A55 token lives ` +
+            '3600 s: at the next run it must still have more than the default minValiditySeconds, 300 s, left)',
+        );
+      },
+    );
 
     it('rejects an unknown top-level key and lists the allowed ones', () => {
       // Act
