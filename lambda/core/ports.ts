@@ -86,6 +86,13 @@ export interface RecordedFailure {
   readonly message: string;
   /** Epoch seconds. */
   readonly at: number;
+  /**
+   * Whether the same refresh may succeed when retried (throttling, an outage) or not (a
+   * refused secret, a malformed response, missing permissions): readers do not ask for a
+   * refresh while the last failure is not retryable. Absent on failures recorded before
+   * the field existed; treat those as retryable, as they were treated then.
+   */
+  readonly retryable?: boolean;
 }
 
 /** What is recorded about a credential set besides its token (a separate item: never touches the token). */
