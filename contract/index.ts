@@ -10,6 +10,7 @@ export * from './environment.js';
 export * from './limits.js';
 export * from './reader-errors.js';
 export * from './refresh-event.js';
+export * from './rejected-token.js';
 export * from './retry-after.js';
 export * from './telemetry.js';
 export * from './token-view.js';

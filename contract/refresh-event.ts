@@ -4,8 +4,20 @@
  * operator: `{"credential": NAME, "reason": REASON}`.
  */
 
-/** Why the refresher was invoked; sent as `reason` next to `credential`. */
-export const REFRESH_REASONS = ['schedule', 'secret-rotated', 'deploy', 'read-miss', 'manual'] as const;
+/**
+ * Why the refresher was invoked; sent as `reason` next to `credential`. The reader sends
+ * `read-miss` when it has no usable token and `rejected-token` when a caller reported that
+ * the A55 API rejected the stored one (`rejectedTokenHash`); every reason but `manual` comes
+ * with an asynchronous invoke.
+ */
+export const REFRESH_REASONS = [
+  'schedule',
+  'secret-rotated',
+  'deploy',
+  'read-miss',
+  'rejected-token',
+  'manual',
+] as const;
 
 /** One of {@link REFRESH_REASONS}. */
 export type RefreshReason = (typeof REFRESH_REASONS)[number];

@@ -3,7 +3,14 @@ import { isRefreshReason, REFRESH_REASONS, refreshEvent } from '../../../contrac
 
 describe('Constant: REFRESH_REASONS', () => {
   it('lists every trigger of the refresher', () => {
-    expect(REFRESH_REASONS).toStrictEqual(['schedule', 'secret-rotated', 'deploy', 'read-miss', 'manual']);
+    expect(REFRESH_REASONS).toStrictEqual([
+      'schedule',
+      'secret-rotated',
+      'deploy',
+      'read-miss',
+      'rejected-token',
+      'manual',
+    ]);
   });
 });
 
