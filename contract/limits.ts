@@ -10,10 +10,14 @@ export const CREDENTIAL_NAME_PATTERN = /^[a-z0-9-]{1,64}$/;
 export const CREDENTIAL_NAME_RULE = 'must match [a-z0-9-]{1,64}';
 
 /**
- * Seconds of validity a caller may ask the reader for (`minValiditySeconds`). A55 tokens
- * live one hour, and the default leaves a caller five minutes to use what it gets.
+ * Seconds of validity a caller may ask the reader for (`minValiditySeconds`). The default
+ * leaves a caller five minutes to use what it gets. The maximum is half an A55 token's
+ * lifetime (3600 s): a caller asking for it gets a token for the first half of each token's
+ * life and makes the reader ask for a fresh one at most every 30 minutes, so one caller's
+ * demand adds at most 48 token requests a day. A larger value could only be met by tokens
+ * refreshed ever more often; a value no token can satisfy would ask for one every minute.
  */
-export const MIN_VALIDITY_SECONDS = { min: 0, max: 3600, default: 300 } as const;
+export const MIN_VALIDITY_SECONDS = { min: 0, max: 1800, default: 300 } as const;
 
 /** Lifetime of an A55 access token (`expires_in` of A55's Cognito token endpoint), in seconds. */
 export const A55_TOKEN_LIFETIME_SECONDS = 3600;

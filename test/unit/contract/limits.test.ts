@@ -46,12 +46,20 @@ describe('Limits', () => {
   });
 
   it.each([
-    ['MIN_VALIDITY_SECONDS', MIN_VALIDITY_SECONDS, { min: 0, max: 3600, default: 300 }],
+    ['MIN_VALIDITY_SECONDS', MIN_VALIDITY_SECONDS, { min: 0, max: 1800, default: 300 }],
     ['REFRESH_INTERVAL_MINUTES', REFRESH_INTERVAL_MINUTES, { min: 5, max: 54, default: 50 }],
     ['READER_CACHE_SECONDS', READER_CACHE_SECONDS, { min: 0, max: 300, default: 30 }],
   ])('%s has its documented bounds, the default within them', (_name, bounds, expected) => {
     expect(bounds).toStrictEqual(expected);
     expect(integerRangeProblem(bounds.default, bounds.min, bounds.max)).toBeUndefined();
+  });
+
+  it('accepts no minValiditySeconds a fresh A55 token could not serve for half its life', () => {
+    // Decision D2: a caller's demand can then add at most one refresh per 30 minutes (48 a day).
+    expect(MIN_VALIDITY_SECONDS.max).toBe(A55_TOKEN_LIFETIME_SECONDS / 2);
+    expect(integerRangeProblem(1801, MIN_VALIDITY_SECONDS.min, MIN_VALIDITY_SECONDS.max)).toBe(
+      'must be an integer from 0 to 1800',
+    );
   });
 
   it('keeps the reader cache no longer than the shortest refresh interval', () => {
