@@ -9,7 +9,7 @@ import {
   parseCredentialSet,
   TokenBrokerConfigError,
 } from './credential-set.js';
-import { READER_CACHE_SECONDS } from './limits.js';
+import { READER_CACHE_SECONDS, REFRESH_INTERVAL_MINUTES } from './limits.js';
 
 /** Variables a consumer's client reads; the construct's consumer wiring sets them. */
 export const TOKEN_BROKER_ENV = {
@@ -33,6 +33,12 @@ export const BROKER_FUNCTION_ENV = {
   readerCacheSeconds: 'READ_CACHE_SECONDS',
   /** The refresher the reader asks for a token (self-healing); unset turns it off. */
   refresherFunctionName: 'REFRESHER_FUNCTION_NAME',
+  /**
+   * The schedule's interval in seconds (refresher): a stored token must outlive the next
+   * scheduled run by the default validity, else TokenLifetimeTooShort is counted. Unset
+   * turns the check off.
+   */
+  refreshIntervalSeconds: 'REFRESH_INTERVAL_SECONDS',
 } as const;
 
 /** A credential set as the refresher receives it: where its secret lives, too. */
@@ -46,6 +52,8 @@ export interface RefresherEnvironment {
   readonly tableName: string;
   /** In configuration order. */
   readonly credentials: readonly RefresherCredentialSet[];
+  /** The schedule's interval, when the construct set it. */
+  readonly refreshIntervalSeconds?: number;
 }
 
 /** The reader's configuration. */
@@ -88,7 +96,20 @@ export function parseRefresherEnvironment(env: Environment): RefresherEnvironmen
     }
     return { ...set, secretId: extra.secretId };
   });
-  return { tableName: requireEnv(env, BROKER_FUNCTION_ENV.tableName), credentials };
+  const interval = BROKER_FUNCTION_ENV.refreshIntervalSeconds;
+  const refreshIntervalSeconds =
+    env[interval] === undefined || env[interval] === ''
+      ? undefined
+      : integerEnv(env, interval, {
+          min: REFRESH_INTERVAL_MINUTES.min * 60,
+          max: REFRESH_INTERVAL_MINUTES.max * 60,
+          default: 0,
+        });
+  return {
+    tableName: requireEnv(env, BROKER_FUNCTION_ENV.tableName),
+    credentials,
+    ...(refreshIntervalSeconds === undefined ? {} : { refreshIntervalSeconds }),
+  };
 }
 
 /**

@@ -74,6 +74,15 @@ export const REFRESH_REQUEST_INTERVAL_SECONDS = 60;
 /** `Retry-After` the reader sends with TokenUnavailable: about how long a refresh takes. */
 export const TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 
+/**
+ * How far ahead of the writer's clock a stored token's `fetchedAt` (or `secretReadAt`) may
+ * lie before the item counts as future-dated: clock skew between refreshers, with room.
+ * A future-dated item cannot be right (a clock that jumped, a hand edit) and would win
+ * every write-order comparison forever, so a refresh replaces it, as it replaces an
+ * expired item.
+ */
+export const STORED_ITEM_CLOCK_SKEW_SECONDS = 300;
+
 /** Partition key attribute of the token table (token items and state items alike). */
 export const TABLE_PARTITION_KEY = 'credential';
 

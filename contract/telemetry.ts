@@ -27,6 +27,13 @@ export const METRIC = {
   tokenEndpointRejected: 'TokenEndpointRejected',
   /** Seconds of validity the stored token has, measured after every refresh attempt. Seconds. */
   tokenSecondsRemaining: 'TokenSecondsRemaining',
+  /**
+   * A token was stored whose lifetime is too short for the schedule: at the next scheduled
+   * run it would have no more than the default validity left (the endpoint shortened its
+   * tokens). Readers' self-healing replaces it when it runs low; alarm on it so the
+   * interval gets shortened. Only when the refresher knows the interval. Count.
+   */
+  tokenLifetimeTooShort: 'TokenLifetimeTooShort',
   /** A read was answered with a token. Count. */
   readServed: 'ReadServed',
   /** A read was answered TokenUnavailable. Count. */

@@ -17,6 +17,30 @@ describe('Function: parseRefresherEnvironment', () => {
     });
   });
 
+  it('reads the refresh interval when the construct sets it (the refresher checks tokens outlive it)', () => {
+    const env = {
+      TABLE_NAME: 't',
+      CREDENTIALS: JSON.stringify([credential]),
+      REFRESH_INTERVAL_SECONDS: '3000',
+    };
+    expect(parseRefresherEnvironment(env)).toMatchObject({ refreshIntervalSeconds: 3000 });
+    expect(parseRefresherEnvironment({ ...env, REFRESH_INTERVAL_SECONDS: '' })).not.toHaveProperty(
+      'refreshIntervalSeconds',
+    );
+  });
+
+  it.each([['0'], ['59'], ['fifty'], ['3000.5'], ['86401']])(
+    'refuses a refresh interval of %j seconds, naming the variable',
+    (value) => {
+      const env = {
+        TABLE_NAME: 't',
+        CREDENTIALS: JSON.stringify([credential]),
+        REFRESH_INTERVAL_SECONDS: value,
+      };
+      expect(() => parseRefresherEnvironment(env)).toThrow('REFRESH_INTERVAL_SECONDS');
+    },
+  );
+
   it.each([
     [{ CREDENTIALS: JSON.stringify([credential]) }, 'TABLE_NAME is not set'],
     [{ TABLE_NAME: 't' }, 'CREDENTIALS is not set'],
