@@ -10,7 +10,7 @@ import { ClientConfigError } from './errors.js';
 /** Where tokens come from: a {@link TokenBrokerClient}, or anything shaped like one. */
 export interface TokenSource {
   getToken(options?: { signal?: AbortSignal }): Promise<string>;
-  /** Drops `token` if it is the cached one. */
+  /** Drops `token` if it is the cached one; the next token asked for must be another. */
   invalidate(token: string): unknown;
 }
 
@@ -84,7 +84,8 @@ export class A55Client {
 
   /**
    * Sends `method path` and returns the parsed JSON answer (undefined for an empty body).
-   * On 401 it drops the token, gets a fresh one from the broker and tries once more.
+   * On 401 it drops the token, gets another from the broker (saying which one was
+   * rejected) and tries once more; never with the same token.
    *
    * @param path below the base URL, e.g. `/wallets` or `wallets/123`
    * @throws A55ApiError for a status outside 2xx (or a 2xx body that is not JSON),
@@ -98,18 +99,27 @@ export class A55Client {
     const shownPath = url.pathname;
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
 
-    let token = await this.#broker.getToken({ signal: options.signal });
-    let answer = await this.#attempt(method, url, token, body, options);
+    const tried = [await this.#broker.getToken({ signal: options.signal })];
+    let answer = await this.#attempt(method, url, tried[0] as string, body, options);
     if (answer.status === 401) {
-      this.#broker.invalidate(token);
-      token = await this.#broker.getToken({ signal: options.signal });
-      answer = await this.#attempt(method, url, token, body, options);
+      // The broker is told which token was refused (a hash of it) and answers with another,
+      // or TokenUnavailable while it fetches one. The same token again would only be refused again.
+      this.#broker.invalidate(tried[0] as string);
+      const next = await this.#broker.getToken({ signal: options.signal });
+      if (!tried.includes(next)) {
+        tried.push(next);
+        answer = await this.#attempt(method, url, next, body, options);
+      }
     }
 
-    const text = redact(answer.text, token);
+    const text = tried.reduce(redact, answer.text);
     if (answer.status < 200 || answer.status > 299) {
       const advice =
-        answer.status === 401 ? ' (a fresh token was rejected too: check the credential set)' : '';
+        answer.status !== 401
+          ? ''
+          : tried.length > 1
+            ? ' (a fresh token was rejected too: check the credential set)'
+            : ' (the broker had no other token: check the credential set and the refresher)';
       throw new A55ApiError(
         `A55 API ${method} ${shownPath} answered HTTP ${answer.status}${advice}: ${text.slice(0, 200)}`,
         { method, path: shownPath, status: answer.status, body: text.slice(0, MAX_ERROR_BODY) },

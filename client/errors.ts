@@ -66,7 +66,10 @@ export class MethodNotAllowed extends TokenBrokerError {
  */
 export class TokenUnavailable extends TokenBrokerError {
   override readonly name = 'TokenUnavailable';
-  /** What the reader's `Retry-After` asked for (URL transports only). */
+  /**
+   * Seconds to wait before asking again: the reader's `Retry-After` over a URL; over Invoke
+   * (no headers) the reader's contract value, `TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS`.
+   */
   readonly retryAfterSeconds: number | undefined;
   constructor(message: string, options: TokenBrokerErrorOptions & { readonly retryAfterSeconds?: number }) {
     super(message, options);

@@ -31,6 +31,7 @@ export {
   TokenUnavailable,
   UnknownCredential,
 } from './errors.js';
+export { rejectedTokenHash } from './rejected-token.js';
 export {
   type GetTokenOptions,
   TokenBrokerClient,

@@ -75,7 +75,9 @@ export interface LocalBroker {
  */
 export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
   // The port first: a taken port fails before two seconds go into starting java.
-  const http = await listenReader(options.port);
+  const http = await listenReader(options.port, {
+    onRefused: (message) => options.reporter.warn(`refused a request: ${message}`),
+  });
   let services: StartedServices;
   try {
     services = await startServices(options);
@@ -177,9 +179,9 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
 }
 
 /**
- * A client with an access key id made up for this run. DynamoDB Local cannot be told to
- * listen on 127.0.0.1 only, but it keeps one database per access key id and region: a
- * client on another host, not knowing the id, sees no table and no token.
+ * A client with an access key id made up for this run. DynamoDB Local listens on
+ * 127.0.0.1 only (local/dynamodb-local.ts) and keeps one database per access key id and
+ * region: another program on this machine, not knowing the id, sees no table and no token.
  */
 function createPrivateDynamoDbClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({

@@ -19,6 +19,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -61,6 +62,18 @@ export const LOCAL_DYNAMODB_REGION = 'us-east-1';
 /** Credentials of the readiness probe: ListTables answers whatever the access key, so any will do. */
 const PROBE_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
 
+/** The only address DynamoDB Local listens on: it holds the tokens, which must not leave this machine. */
+export const DYNAMODB_LOCAL_HOST = '127.0.0.1';
+
+/**
+ * Starts DynamoDB Local bound to {@link DYNAMODB_LOCAL_HOST}: its own options have no
+ * address (it would listen on every interface); see the file for how.
+ */
+const LOOPBACK_LAUNCHER = fileURLToPath(new URL('./dynamodb-local-loopback.java', import.meta.url));
+
+/** What java prints when it cannot run a source file: a runtime without the jdk.compiler module. */
+const NO_COMPILER = /jdk\.compiler|Could not find or load main class .*\.java|unable to find .*compiler/i;
+
 /** Printed (stack trace on stderr, then exit 1) when the port was taken between our probe and java's bind. */
 const PORT_TAKEN = /BindException|Address already in use/;
 /** Attempts when the free port we picked was taken by someone else before java bound it. */
@@ -69,12 +82,15 @@ const PORT_ATTEMPTS = 3;
  * Starts DynamoDB Local in memory on a free port of 127.0.0.1 and waits until it answers
  * ListTables.
  *
- * DynamoDB Local 3.x has no option to choose the listening address: it listens on every
- * interface. We only ever talk to it through 127.0.0.1, and the local broker keeps its
- * table under an access key id made up for each run (local/broker.ts).
+ * It listens on 127.0.0.1 only (DynamoDB Local 3.x itself has no such option: it is
+ * started through local/dynamodb-local-loopback.java, which needs a Java with the
+ * jdk.compiler module, as every JDK and Debian's JRE have). CORS is off, so no web page
+ * can read its answers; the local broker also keeps its table under an access key id
+ * made up for each run (local/broker.ts), which a page cannot guess.
  *
- * @throws Error when java is missing, when the process exits early, or when it is not
- *   ready within `startTimeoutMs` (the message quotes the end of java's output).
+ * @throws Error when java is missing or cannot run the launcher (no jdk.compiler), when
+ *   the process exits early, or when it is not ready within `startTimeoutMs` (the message
+ *   quotes the end of java's output).
  */
 export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const java = findJava(options.java);
@@ -127,20 +143,34 @@ async function launch(java: string, jarDir: string, port: number, timeoutMs: num
     // A short-lived test server: the C1 compiler and the serial GC start faster and use less memory.
     '-XX:TieredStopAtLevel=1',
     '-XX:+UseSerialGC',
-    '-jar',
+    `-Ddynamodb.local.host=${DYNAMODB_LOCAL_HOST}`,
+    // The jar's manifest puts DynamoDBLocal_lib/*.jar (Jetty included) on the class path.
+    '-cp',
     join(jarDir, 'DynamoDBLocal.jar'),
+    LOOPBACK_LAUNCHER,
     '-inMemory',
     '-port',
     String(port),
     // Keeps it offline: without this flag DynamoDB Local 3.x sends usage telemetry.
     '-disableTelemetry',
+    // CORS allows only this origin, which no page can have (an Origin is scheme://host or
+    // "null"): a browser never lets a page read an answer. The default is '*'.
+    '-cors',
+    'none',
   ];
   const child = await startManagedProcess(java, javaArgs);
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${DYNAMODB_LOCAL_HOST}:${port}`;
   try {
     await waitUntilReady(child, endpoint, timeoutMs);
   } catch (error) {
     await child.stop();
+    if (NO_COMPILER.test(child.output())) {
+      throw new Error(
+        `${java} cannot run DynamoDB Local bound to ${DYNAMODB_LOCAL_HOST}: it has no jdk.compiler module ` +
+          '(a JRE without it); use a JDK 17+, e.g. apt-get install openjdk-17-jdk-headless, or set JAVA_HOME to one',
+        { cause: error },
+      );
+    }
     if (PORT_TAKEN.test(child.output())) {
       throw new PortTaken(`DynamoDB Local could not listen on port ${port}: it is already in use`, {
         cause: error,

@@ -1,8 +1,9 @@
 /**
  * The reader's Function URL face on 127.0.0.1 with plain HTTP: each request becomes the
  * payload v2 event Lambda would deliver, so the reader face middleware parses it and
- * shapes the answer (same paths, statuses, headers and JSON bodies). No SigV4: anything
- * that can reach 127.0.0.1 on this machine may read tokens.
+ * shapes the answer (same paths, statuses, headers and JSON bodies). No SigV4: any
+ * program that can reach 127.0.0.1 on this machine may read tokens; web pages may not
+ * (local/request-guard.ts refuses them before the reader sees the request).
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -10,6 +11,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { LocalBrokerError } from './errors.js';
+import { browserRefusal } from './request-guard.js';
 
 /** Answers one Function URL event. Must not throw: failures are answers too. */
 export type FunctionUrlHandler = (
@@ -30,19 +32,36 @@ export interface ReaderHttpServer {
 /** The only address the local broker listens on: tokens must not leave this machine. */
 export const LOOPBACK = '127.0.0.1';
 
+/** Options of {@link listenReader}. */
+export interface ListenReaderOptions {
+  /** Told the message of every request refused as a web page's (wrong Host, foreign Origin). */
+  readonly onRefused?: (message: string) => void;
+}
+
 /**
  * Listens on 127.0.0.1:`port` (0: a free one) before anything else starts, so a taken
  * port fails in milliseconds rather than after DynamoDB Local has started.
  * @throws LocalBrokerError when the port is taken or not allowed.
  */
-export async function listenReader(port: number): Promise<ReaderHttpServer> {
+export async function listenReader(
+  port: number,
+  options: ListenReaderOptions = {},
+): Promise<ReaderHttpServer> {
   let ready: (handler: FunctionUrlHandler) => void = () => undefined;
   const handlerReady = new Promise<FunctionUrlHandler>((resolve) => {
     ready = resolve;
   });
+  let listeningPort = port;
   const server = createServer((request, response) => {
     // Function URLs ignore a GET body; drain it so the connection is not held up.
     request.resume();
+    const refusal = browserRefusal(request.headers, listeningPort);
+    if (refusal) {
+      options.onRefused?.(refusal.message);
+      response.writeHead(refusal.status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.end(JSON.stringify({ error: refusal.error, message: refusal.message }));
+      return;
+    }
     void handlerReady
       .then((handler) => handler(toFunctionUrlEvent(request)))
       .then((result) => {
@@ -57,6 +76,7 @@ export async function listenReader(port: number): Promise<ReaderHttpServer> {
   });
   await bind(server, port);
   const actual = (server.address() as AddressInfo).port;
+  listeningPort = actual;
   let stopping: Promise<void> | undefined;
   return {
     url: `http://${LOOPBACK}:${actual}`,

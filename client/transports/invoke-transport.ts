@@ -4,6 +4,7 @@
  * payload `{errorType, errorMessage, trace}`, which becomes the typed error of that name.
  */
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import { TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../contract/index.js';
 import {
   BrokerAccessDenied,
   BrokerResponseInvalid,
@@ -58,10 +59,11 @@ export class InvokeTransport implements TokenTransport {
   }
 
   async fetchToken(request: TokenRequest): Promise<BrokerToken> {
-    const payload =
-      request.credential === undefined
-        ? { minValiditySeconds: request.minValiditySeconds }
-        : { credential: request.credential, minValiditySeconds: request.minValiditySeconds };
+    const payload = {
+      ...(request.credential === undefined ? {} : { credential: request.credential }),
+      minValiditySeconds: request.minValiditySeconds,
+      ...(request.rejectedTokenHash === undefined ? {} : { rejectedTokenHash: request.rejectedTokenHash }),
+    };
     let output: InvokeCommandOutput;
     try {
       output = await this.#lambda.send(
@@ -98,6 +100,10 @@ export class InvokeTransport implements TokenTransport {
     }
     return readerError(errorType, typeof errorMessage === 'string' ? errorMessage : '', {
       broker: this.description,
+      // An invoke carries no Retry-After header; the reader's contract says how long to wait.
+      ...(errorType === 'TokenUnavailable'
+        ? { retryAfterSeconds: TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS }
+        : {}),
     });
   }
 

@@ -14,6 +14,12 @@ export interface TokenRequest {
   readonly credential?: string;
   /** The token must have more than this many seconds left. */
   readonly minValiditySeconds: number;
+  /**
+   * "Not this token": `rejectedTokenHash(token)` of a token the A55 API refused. The reader
+   * then skips its cache and never answers with that token again (it asks for a refresh
+   * and answers TokenUnavailable while the stored token is that one).
+   */
+  readonly rejectedTokenHash?: string;
 }
 
 /**

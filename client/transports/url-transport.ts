@@ -94,6 +94,9 @@ export class UrlTransport implements TokenTransport {
     url.search = [
       ...(request.credential === undefined ? [] : [`credential=${encodeRfc3986(request.credential)}`]),
       `minValiditySeconds=${request.minValiditySeconds}`,
+      ...(request.rejectedTokenHash === undefined
+        ? []
+        : [`rejectedTokenHash=${encodeRfc3986(request.rejectedTokenHash)}`]),
     ].join('&');
     const headers = { accept: 'application/json', ...(await this.#sign(url)) };
 

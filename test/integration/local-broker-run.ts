@@ -6,6 +6,8 @@
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { expect } from 'vitest';
 
 /** `npm start`'s command line, e.g. `node --import tsx bin/local-broker.ts`. */
@@ -157,4 +159,43 @@ export async function stopAndCheck(
   expect(await refusesConnections(`${ready.readerUrl}/status`)).toBe(true);
   expect(await refusesConnections(dynamoDb.endpoint)).toBe(true);
   return stopping;
+}
+
+/** One answer as {@link rawGet} got it. */
+export interface RawAnswer {
+  readonly status: number | undefined;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/**
+ * `GET path` to the broker at `url` with exactly `headers` (node:http: fetch cannot set
+ * Host, and sends no request without one), as a browser or a crafted client would.
+ */
+export async function rawGet(url: string, path: string, headers: Record<string, string>): Promise<RawAnswer> {
+  const { hostname, port } = new URL(url);
+  const request = httpRequest({ host: hostname, port, path, headers, setHost: false });
+  request.end();
+  const [response] = (await once(request, 'response')) as [IncomingMessage];
+  let body = '';
+  for await (const chunk of response) body += String(chunk);
+  return { status: response.statusCode, headers: response.headers, body };
+}
+
+/** `headers` with every `PORT` replaced by the port of `url`. */
+export function withPort(headers: Record<string, string>, url: string): Record<string, string> {
+  const { port } = new URL(url);
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name, value.replaceAll('PORT', port)]),
+  );
+}
+
+/** Sends `text` on a new TCP connection to 127.0.0.1:`port`; resolves with all it got back. */
+export async function rawExchange(port: number, text: string): Promise<string> {
+  const socket = connect({ host: '127.0.0.1', port });
+  await once(socket, 'connect');
+  socket.end(text);
+  let answer = '';
+  for await (const chunk of socket) answer += String(chunk);
+  return answer;
 }

@@ -11,10 +11,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenBrokerClient } from '../../client/index.js';
+import { A55Client, TokenBrokerClient } from '../../client/index.js';
 import { createLocalDynamoDbClient } from '../../tools/dynamodb-local-client.js';
 import { type OAuthClient, type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
-import { type BrokerRun, type Launch, type LogLine, startBroker, stopAndCheck } from './local-broker-run.js';
+import { startA55StandIn, WALLETS } from './client/a55-stand-in.js';
+import {
+  type BrokerRun,
+  type Launch,
+  type LogLine,
+  rawExchange,
+  rawGet,
+  startBroker,
+  stopAndCheck,
+  withPort,
+} from './local-broker-run.js';
 
 describe('Integration: local broker (npm start)', () => {
   const runs: BrokerRun[] = [];
@@ -81,7 +91,8 @@ describe('Integration: local broker (npm start)', () => {
     });
 
     it('keeps its table out of sight of DynamoDB clients that do not know its access key id', async () => {
-      // DynamoDB Local listens on every interface; its databases are keyed by access key id.
+      // A second line of defence behind the loopback bind (local-broker-dynamodb-local.test.ts):
+      // DynamoDB Local keys its databases by access key id, and this one is made up per run.
       const other = createLocalDynamoDbClient((ready.dynamoDb as { endpoint: string }).endpoint);
       try {
         expect((await other.send(new ListTablesCommand({}))).TableNames).toEqual([]);
@@ -99,6 +110,100 @@ describe('Integration: local broker (npm start)', () => {
       const response = await fetch(`${url}${path}`, { method });
       expect(response.status).toBe(status);
       expect(await response.json()).toEqual({ error, message: expect.any(String) });
+    });
+
+    it.each([
+      [
+        'a DNS-rebinding page (Host attacker.example:PORT)',
+        { host: 'attacker.example:PORT' },
+        421,
+        'MisdirectedRequest',
+      ],
+      ['another port on the same name', { host: '127.0.0.1:1' }, 421, 'MisdirectedRequest'],
+      [
+        'a page of another origin',
+        { host: '127.0.0.1:PORT', origin: 'https://attacker.example' },
+        403,
+        'Forbidden',
+      ],
+      ['a sandboxed page (Origin null)', { host: 'localhost:PORT', origin: 'null' }, 403, 'Forbidden'],
+      ['a cross-site fetch', { host: '127.0.0.1:PORT', 'sec-fetch-site': 'cross-site' }, 403, 'Forbidden'],
+      [
+        'a same-site fetch from another port',
+        { host: 'localhost:PORT', 'sec-fetch-site': 'same-site' },
+        403,
+        'Forbidden',
+      ],
+    ])('refuses %s: %j → %i %s, token or status alike', async (_case, headers, status, error) => {
+      for (const path of ['/token', '/status']) {
+        // Act
+        const answer = await rawGet(url, path, withPort(headers, url));
+
+        // Assess
+        expect(answer.status).toBe(status);
+        expect(answer.headers['cache-control']).toBe('no-store');
+        expect(JSON.parse(answer.body)).toEqual({ error, message: expect.any(String) });
+        expect(answer.body).not.toContain('accessToken');
+      }
+    });
+
+    it('refuses a request without Host: HTTP/1.0 with 421, HTTP/1.1 already by Node (400)', async () => {
+      const { port } = new URL(url);
+      const http10 = await rawExchange(Number(port), 'GET /token HTTP/1.0\r\n\r\n');
+      const http11 = await rawExchange(Number(port), 'GET /token HTTP/1.1\r\nConnection: close\r\n\r\n');
+      expect(http10).toMatch(/^HTTP\/1\.1 421 /);
+      expect(http10).toContain('"error":"MisdirectedRequest"');
+      expect(http11).toMatch(/^HTTP\/1\.1 400 /);
+      expect(`${http10}${http11}`).not.toContain('accessToken');
+    });
+
+    it('answers programs on this machine: Host 127.0.0.1 or localhost, no Origin, or its own', async () => {
+      const programs: Record<string, string>[] = [
+        { host: '127.0.0.1:PORT' },
+        { host: 'localhost:PORT' },
+        { host: '127.0.0.1:PORT', origin: 'http://127.0.0.1:PORT', 'sec-fetch-site': 'same-origin' },
+        { host: 'localhost:PORT', 'sec-fetch-site': 'none' },
+      ];
+      for (const headers of programs) {
+        const answer = await rawGet(url, '/token', withPort(headers, url));
+        expect(answer.status).toBe(200);
+        expect(JSON.parse(answer.body)).toMatchObject({ credential: 'default', tokenType: 'Bearer' });
+      }
+    });
+
+    it('prints one warning per refused request, naming the rule and not the token', async () => {
+      await rawGet(url, '/token', { host: 'rebound.attacker.example' });
+      const warning = await run.waitFor(
+        (line) => line.event === 'warning' && String(line.message).includes('rebound.attacker.example'),
+      );
+      expect(warning.message).toMatch(/^refused a request: the local broker answers only requests for/);
+    });
+
+    it("replaces a token the A55 API rejected: A55Client's retry carries another one (rejectedTokenHash)", async () => {
+      // Prepare: the API refuses the token the broker serves now, and takes any other.
+      const broker = new TokenBrokerClient({ url, credential: 'default', retryDeadlineMs: 15_000 });
+      const rejected = await broker.getToken();
+      const api = await startA55StandIn();
+      api.acceptOthers = true;
+      api.revokedTokens.add(rejected);
+      try {
+        // Act
+        const wallets = await new A55Client({ broker, baseUrl: api.baseUrl }).request('GET', '/wallets');
+
+        // Assess
+        expect(wallets).toEqual(WALLETS);
+        const sent = api.calls.map((call) => call.authorization);
+        expect(sent).toHaveLength(2);
+        expect(sent[0]).toBe(`Bearer ${rejected}`);
+        expect(sent[1]).not.toBe(`Bearer ${rejected}`);
+        // The reader replaced the rejected token for every caller, not just this client.
+        const direct = (await (await fetch(`${url}/token`)).json()) as { accessToken: string };
+        expect(direct.accessToken).not.toBe(rejected);
+        await run.waitFor((line) => line.event === 'refreshed' && line.reason === 'rejected-token');
+        expect(run.stdout()).not.toContain(rejected);
+      } finally {
+        await api.stop();
+      }
     });
 
     it('stops when npm goes away (its shell is killed), leaving no java process and no listener', async () => {

@@ -21,8 +21,12 @@ export interface A55StandIn {
   /** `http://127.0.0.1:PORT/api/v1`, for `A55Client({ baseUrl })`. */
   readonly baseUrl: string;
   readonly calls: A55Call[];
-  /** Tokens the API takes; everything else gets a 401. */
+  /** Tokens the API takes; everything else gets a 401 (unless {@link acceptOthers}). */
   readonly acceptedTokens: Set<string>;
+  /** Tokens the API refuses even when it takes any other. */
+  readonly revokedTokens: Set<string>;
+  /** When true, every token not in {@link revokedTokens} is taken (tokens the test cannot know). */
+  acceptOthers: boolean;
   stop(): Promise<void>;
 }
 
@@ -33,6 +37,10 @@ export const WALLETS = [{ id: 'wallet-1', currency: 'BRL', balance: 1000 }] as c
 export async function startA55StandIn(): Promise<A55StandIn> {
   const calls: A55Call[] = [];
   const acceptedTokens = new Set<string>();
+  const revokedTokens = new Set<string>();
+  const settings = { acceptOthers: false };
+  const accepts = (token: string) =>
+    acceptedTokens.has(token) || (settings.acceptOthers && !revokedTokens.has(token));
   const server = createServer((request, response) => {
     const authorization = request.headers.authorization;
     const token = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;
@@ -48,7 +56,7 @@ export async function startA55StandIn(): Promise<A55StandIn> {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body));
     };
-    if (token === undefined || !acceptedTokens.has(token)) return answer(401, { message: 'Unauthorized' });
+    if (token === undefined || !accepts(token)) return answer(401, { message: 'Unauthorized' });
     if (request.method === 'GET' && path === '/api/v1/wallets') return answer(200, WALLETS);
     return answer(404, { message: 'Not Found' });
   });
@@ -59,6 +67,13 @@ export async function startA55StandIn(): Promise<A55StandIn> {
     baseUrl: `http://127.0.0.1:${port}/api/v1`,
     calls,
     acceptedTokens,
+    revokedTokens,
+    get acceptOthers() {
+      return settings.acceptOthers;
+    },
+    set acceptOthers(value: boolean) {
+      settings.acceptOthers = value;
+    },
     stop: async () => {
       server.closeAllConnections();
       server.close();

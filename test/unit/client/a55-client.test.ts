@@ -7,6 +7,7 @@ import {
   A55RequestError,
   A55TimeoutError,
   ClientConfigError,
+  rejectedTokenHash,
   TokenBrokerClient,
   UnknownCredential,
 } from '../../../client/index.js';
@@ -142,6 +143,41 @@ describe('Class: A55Client', () => {
       expect(error).toMatchObject({ status: 401, method: 'GET', path: '/api/v1/wallets' });
       expect((error as Error).message).toContain('a fresh token was rejected too');
       expect(server.requests).toHaveLength(2);
+    });
+
+    it('says which token was rejected when it asks for another: the SHA-256 prefix, never the token', async () => {
+      // Prepare
+      transport.script(brokerToken('revoked-token'), brokerToken('fresh-token'));
+      server.script(json(401, { message: 'Unauthorized' }), json(200, []));
+      const a55 = new A55Client({ broker, baseUrl });
+
+      // Act
+      await a55.request('GET', '/wallets');
+
+      // Assess
+      expect(transport.requests.map((request) => request.rejectedTokenHash)).toEqual([
+        undefined,
+        rejectedTokenHash('revoked-token'),
+      ]);
+      expect(JSON.stringify(transport.requests)).not.toContain('revoked-token');
+    });
+
+    it('never retries with the same token: when the broker has no other, it throws A55ApiError 401 saying so', async () => {
+      // Prepare: the broker answers with the rejected token again.
+      transport.script(brokerToken(CANARY));
+      server.script(json(401, { message: 'Unauthorized' }), json(200, []));
+      const a55 = new A55Client({ broker, baseUrl });
+
+      // Act
+      const error = await a55.request('GET', '/wallets').catch((caught: unknown) => caught);
+
+      // Assess
+      expect(error).toBeInstanceOf(A55ApiError);
+      expect(error).toMatchObject({ status: 401, path: '/api/v1/wallets' });
+      expect((error as Error).message).toContain('the broker had no other token');
+      expect(server.requests).toHaveLength(1);
+      expect(transport.requests).toHaveLength(2);
+      expect(everythingIn(error)).not.toContain(CANARY);
     });
 
     it('throws A55ApiError with the status and the body cut short, the echoed token redacted', async () => {

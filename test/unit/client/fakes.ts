@@ -32,6 +32,45 @@ export function fakeClock(startMs = Date.parse('2026-11-27T12:00:00Z')): Clock &
   };
 }
 
+/**
+ * A clock on a virtual timeline for tests with many callers at different times: `sleep`
+ * waits until `runFor` moves time past its end, so concurrent waits overlap as they
+ * would on the system clock, and a whole minute runs in milliseconds.
+ */
+export function timelineClock(startMs = Date.parse('2026-11-27T12:00:00Z')): Clock & {
+  /** Moves time forward by `ms`, waking each sleeper at its due time, in order. */
+  runFor(ms: number): Promise<void>;
+  /** Milliseconds since the start. */
+  elapsed(): number;
+} {
+  let now = startMs;
+  const timers: { at: number; wake: () => void }[] = [];
+  // Lets every promise chain that woke up run (and perhaps sleep again) before time moves on.
+  const settle = async () => {
+    for (let round = 0; round < 20; round++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  return {
+    now: () => now,
+    sleep: (ms) => new Promise<void>((wake) => timers.push({ at: now + Math.max(0, ms), wake })),
+    elapsed: () => now - startMs,
+    runFor: async (ms) => {
+      const end = now + ms;
+      await settle();
+      for (;;) {
+        timers.sort((a, b) => a.at - b.at);
+        const next = timers[0];
+        if (next === undefined || next.at > end) break;
+        timers.shift();
+        now = next.at;
+        next.wake();
+        await settle();
+      }
+      now = end;
+      await settle();
+    },
+  };
+}
+
 /** A success view the way the reader makes it. */
 export function brokerToken(accessToken: string, expiresIn = 3000, credential = 'sandbox'): BrokerToken {
   return {
@@ -53,6 +92,10 @@ export type ScriptedAnswer = BrokerToken | Error;
 export class ScriptedTransport implements TokenTransport {
   readonly description = 'scripted broker';
   readonly requests: TokenRequest[] = [];
+  /** When each call came, by `clock` when one is set. */
+  readonly calledAt: number[] = [];
+  /** The clock `calledAt` reads; the system clock when unset. */
+  clock: Clock | undefined;
   #answers: ScriptedAnswer[];
   #gate: Promise<void> | undefined;
   #open: (() => void) | undefined;
@@ -78,6 +121,7 @@ export class ScriptedTransport implements TokenTransport {
 
   async fetchToken(request: TokenRequest): Promise<BrokerToken> {
     this.requests.push(request);
+    this.calledAt.push(this.clock?.now() ?? Date.now());
     await this.#gate;
     const answer = this.#answers.length > 1 ? this.#answers.shift() : this.#answers[0];
     if (answer === undefined) throw new Error('the scripted transport has no answer');

@@ -1,15 +1,21 @@
+import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  BadRequest,
   BrokerResponseInvalid,
+  BrokerUnavailable,
   ClientConfigError,
+  InvokeTransport,
+  rejectedTokenHash,
   TokenBrokerClient,
   TokenUnavailable,
   UnknownCredential,
 } from '../../../client/index.js';
-import { brokerToken, CANARY, fakeClock, lambdaPayload, ScriptedTransport } from './fakes.js';
+import { MIN_VALIDITY_SECONDS } from '../../../contract/index.js';
+import { brokerToken, CANARY, fakeClock, lambdaPayload, ScriptedTransport, timelineClock } from './fakes.js';
 
 const broker = 'scripted broker';
 const unavailable = (retryAfterSeconds?: number) =>
@@ -97,7 +103,10 @@ describe('Class: TokenBrokerClient', () => {
         { functionName: 'reader', credential: 'Production' },
         /^credential 'Production' must match \[a-z0-9-\]\{1,64\}$/,
       ],
-      [{ functionName: 'reader', minValiditySeconds: 3601 }, /from 0 to 3600, got 3601/],
+      [
+        { functionName: 'reader', minValiditySeconds: 3601 },
+        new RegExp(`from 0 to ${MIN_VALIDITY_SECONDS.max}, got 3601`),
+      ],
       [{ functionName: 'reader', minValiditySeconds: 1.5 }, /integer/],
       [{ functionName: 'reader', retryDeadlineMs: -1 }, /retryDeadlineMs/],
       [{ url: 'not a url' }, /not a valid URL/],
@@ -107,6 +116,18 @@ describe('Class: TokenBrokerClient', () => {
     ])('throws a ClientConfigError for %j', (options, message) => {
       expect(() => new TokenBrokerClient(options)).toThrow(ClientConfigError);
       expect(() => new TokenBrokerClient(options)).toThrow(message);
+    });
+
+    it("refuses minValiditySeconds 1801 in the contract's words: no one-hour token can serve more than 1800", () => {
+      // Act
+      const act = () => new TokenBrokerClient({ functionName: 'reader', minValiditySeconds: 1801 });
+
+      // Assess
+      expect(act).toThrow(ClientConfigError);
+      expect(act).toThrow(/^minValiditySeconds must be an integer from 0 to 1800, got 1801$/);
+      expect(
+        new TokenBrokerClient({ functionName: 'reader', minValiditySeconds: 1800 }).minValiditySeconds,
+      ).toBe(1800);
     });
 
     it('throws when the environment names both a function and a URL', () => {
@@ -303,6 +324,148 @@ describe('Class: TokenBrokerClient', () => {
     });
   });
 
+  describe('Outage: the broker answers TokenUnavailable to everyone', () => {
+    /** Consumers that each call getToken again 10 ms after each failure, for `ms` of clock time. */
+    function consumers(
+      count: number,
+      client: TokenBrokerClient,
+      clock: ReturnType<typeof timelineClock>,
+      ms: number,
+    ) {
+      const failures: unknown[] = [];
+      const loops = Array.from({ length: count }, async () => {
+        while (clock.elapsed() < ms) {
+          await client.getToken().catch((error: unknown) => failures.push(error));
+          await clock.sleep(10);
+        }
+      });
+      return { failures, done: Promise.all(loops) };
+    }
+
+    /** Broker calls in the first `ms`, and the shortest gap between two calls. */
+    function spacing(calledAt: readonly number[], start: number, ms: number) {
+      const gaps = calledAt.slice(1).map((at, index) => at - (calledAt[index] as number));
+      return { within: calledAt.filter((at) => at - start < ms).length, shortestGap: Math.min(...gaps) };
+    }
+
+    it('50 callers retrying for 5 s (Retry-After: 2) share one wait: at most ceil(5/2)+1 calls, none within 2 s', async () => {
+      // Prepare
+      const clock = timelineClock();
+      const start = clock.now();
+      const transport = new ScriptedTransport(unavailable(2));
+      transport.clock = clock;
+      const client = new TokenBrokerClient({ transport, clock });
+
+      // Act
+      const run = consumers(50, client, clock, 5_000);
+      await clock.runFor(20_000);
+      await run.done;
+
+      // Assess
+      const { within, shortestGap } = spacing(transport.calledAt, start, 5_000);
+      expect(within).toBeLessThanOrEqual(Math.ceil(5 / 2) + 1);
+      expect(shortestGap).toBeGreaterThanOrEqual(2_000);
+      expect(run.failures.length).toBeGreaterThanOrEqual(50);
+      expect(run.failures.every((error) => error instanceof TokenUnavailable)).toBe(true);
+    });
+
+    it("over Lambda Invoke (no Retry-After header) waits the reader's contract Retry-After, shared by 50 callers", async () => {
+      // Prepare
+      const clock = timelineClock();
+      const start = clock.now();
+      const calledAt: number[] = [];
+      lambda.on(InvokeCommand).callsFake(() => {
+        calledAt.push(clock.now());
+        return {
+          StatusCode: 200,
+          FunctionError: 'Unhandled',
+          Payload: lambdaPayload({ errorType: 'TokenUnavailable', errorMessage: 'no token is stored yet' }),
+        };
+      });
+      const transport = new InvokeTransport({
+        functionName: 'a55-reader',
+        lambdaClient: new LambdaClient({}),
+      });
+      const client = new TokenBrokerClient({ transport, clock });
+
+      // Act
+      const run = consumers(50, client, clock, 5_000);
+      await clock.runFor(20_000);
+      await run.done;
+
+      // Assess
+      const { within, shortestGap } = spacing(calledAt, start, 5_000);
+      expect(within).toBeLessThanOrEqual(Math.ceil(5 / 2) + 1);
+      expect(shortestGap).toBeGreaterThanOrEqual(2_000);
+    });
+
+    it('a container serving requests back to back through a minute of outage invokes the reader at most 31 times, not 112', async () => {
+      // Prepare: one request after another (50 ms apart), each asking for a token.
+      const clock = timelineClock();
+      let invokes = 0;
+      lambda.on(InvokeCommand).callsFake(() => {
+        invokes++;
+        return {
+          StatusCode: 200,
+          FunctionError: 'Unhandled',
+          Payload: lambdaPayload({ errorType: 'TokenUnavailable', errorMessage: 'no token is stored yet' }),
+        };
+      });
+      const transport = new InvokeTransport({
+        functionName: 'a55-reader',
+        lambdaClient: new LambdaClient({}),
+      });
+      const client = new TokenBrokerClient({ transport, clock });
+      const container = (async () => {
+        while (clock.elapsed() < 60_000) {
+          await client.getToken().catch(() => undefined);
+          await clock.sleep(50);
+        }
+      })();
+
+      // Act
+      await clock.runFor(70_000);
+      await container;
+
+      // Assess: one call per Retry-After (2 s) at most, over 60 s plus the last call's deadline.
+      expect(invokes).toBeLessThanOrEqual(Math.ceil(60 / 2) + 1);
+    });
+
+    it("fails at once, without a call, when the shared wait runs past the caller's deadline; asks again after it", async () => {
+      // Prepare
+      const clock = fakeClock();
+      const transport = new ScriptedTransport(unavailable(2), brokerToken(CANARY));
+      const client = new TokenBrokerClient({ transport, clock, retryDeadlineMs: 0 });
+      await expect(client.getToken()).rejects.toBeInstanceOf(TokenUnavailable);
+
+      // Act
+      const during = await client.getToken().catch((error: unknown) => error);
+      clock.advance(2_000);
+      const after = await client.getToken();
+
+      // Assess
+      expect(during).toBeInstanceOf(TokenUnavailable);
+      expect(during).toMatchObject({ retryAfterSeconds: 2 });
+      expect((during as Error).message).toMatch(/Retry-After/);
+      expect(after).toBe(CANARY);
+      expect(transport.requests).toHaveLength(2);
+    });
+
+    it('a failure is not shared with a later caller: it asks the broker again at once', async () => {
+      // Prepare
+      const transport = new ScriptedTransport(new BrokerUnavailable('down', { broker }), brokerToken(CANARY));
+      const client = new TokenBrokerClient({ transport, clock: fakeClock() });
+      await expect(client.getToken()).rejects.toBeInstanceOf(BrokerUnavailable);
+
+      // Act
+      const token = await client.getToken();
+
+      // Assess
+      expect(token).toBe(CANARY);
+      expect(transport.requests).toHaveLength(2);
+    });
+  });
+
   describe('Method: getTokenDetails', () => {
     it('returns the view with expiresIn counted down to now', async () => {
       // Prepare
@@ -338,6 +501,107 @@ describe('Class: TokenBrokerClient', () => {
       expect(transport.requests).toHaveLength(2);
     });
 
+    it('makes the next broker call say "not this token" by a 16-hex SHA-256 prefix, never the token, once', async () => {
+      // Prepare
+      const clock = fakeClock();
+      const transport = new ScriptedTransport(
+        brokerToken(CANARY),
+        brokerToken('fresh'),
+        brokerToken('later'),
+      );
+      const client = new TokenBrokerClient({ transport, clock });
+      const rejected = await client.getToken();
+
+      // Act
+      client.invalidate(rejected);
+      const fresh = await client.getToken();
+      clock.advance(3_000_000); // the fresh token runs out: the next call is an ordinary one
+      await client.getToken();
+
+      // Assess
+      expect(fresh).toBe('fresh');
+      expect(transport.requests[1]).toEqual({
+        minValiditySeconds: 300,
+        rejectedTokenHash: sha256Prefix(CANARY),
+      });
+      expect(transport.requests[2]).not.toHaveProperty('rejectedTokenHash');
+      expect(JSON.stringify(transport.requests)).not.toContain(CANARY);
+      expect(rejectedTokenHash('abc')).toBe('ba7816bf8f01cfea');
+    });
+
+    it('keeps saying it through TokenUnavailable retries and failed calls until another token comes', async () => {
+      // Prepare
+      const transport = new ScriptedTransport(
+        brokerToken(CANARY),
+        unavailable(1),
+        new BrokerUnavailable('down', { broker }),
+        brokerToken('fresh'),
+      );
+      const client = new TokenBrokerClient({ transport, clock: fakeClock() });
+      client.invalidate(await client.getToken());
+
+      // Act
+      const failed = await client.getToken().catch((error: unknown) => error);
+      const fresh = await client.getToken();
+
+      // Assess
+      expect(failed).toBeInstanceOf(BrokerUnavailable);
+      expect(fresh).toBe('fresh');
+      expect(transport.requests.map((request) => request.rejectedTokenHash)).toEqual([
+        undefined,
+        sha256Prefix(CANARY),
+        sha256Prefix(CANARY),
+        sha256Prefix(CANARY),
+      ]);
+    });
+
+    it('stops sending the hash after a BadRequest (a reader older than the field), so later calls work', async () => {
+      // Prepare
+      const refused = new BadRequest("unknown field 'rejectedTokenHash'", { broker, status: 400 });
+      const transport = new ScriptedTransport(brokerToken(CANARY), refused, brokerToken('fresh'));
+      const client = new TokenBrokerClient({ transport, clock: fakeClock() });
+      client.invalidate(await client.getToken());
+
+      // Act
+      const failed = await client.getToken().catch((error: unknown) => error);
+      const fresh = await client.getToken();
+
+      // Assess
+      expect(failed).toBe(refused);
+      expect(fresh).toBe('fresh');
+      expect(transport.requests[2]).not.toHaveProperty('rejectedTokenHash');
+    });
+
+    it('never caches a token invalidated while it was fetched, nor hands it to a caller who came after', async () => {
+      // Prepare: the cached token has run out (200 s left of 400, the client wants 300).
+      const clock = fakeClock();
+      const transport = new ScriptedTransport(
+        brokerToken(CANARY, 400),
+        brokerToken(CANARY, 3000),
+        brokerToken('fresh', 3000),
+      );
+      const client = new TokenBrokerClient({ transport, clock });
+      await client.getToken();
+      clock.advance(200_000);
+      transport.hold();
+      const before = client.getToken(); // asks without a hash: nothing was rejected yet
+
+      // Act: the A55 API rejects the token meanwhile; a caller asks again.
+      expect(client.invalidate(CANARY)).toBe(true);
+      const after = client.getToken();
+      transport.release();
+
+      // Assess
+      expect(await before).toBe(CANARY); // the callers of that call get its answer...
+      expect(await after).toBe('fresh'); // ...but the caller who knew better waited and asked again
+      expect(await client.getToken()).toBe('fresh');
+      expect(transport.requests.map((request) => request.rejectedTokenHash)).toEqual([
+        undefined,
+        undefined,
+        sha256Prefix(CANARY),
+      ]);
+    });
+
     it('keeps the cached token when asked to drop another one (a caller with a stale token)', async () => {
       // Prepare
       const transport = new ScriptedTransport(brokerToken('current'), brokerToken('other'));
@@ -355,3 +619,8 @@ describe('Class: TokenBrokerClient', () => {
     });
   });
 });
+
+/** The first 16 lowercase hex characters of the SHA-256 of `token` (decision D3). */
+function sha256Prefix(token: string): string {
+  return createHash('sha256').update(token).digest('hex').slice(0, 16);
+}

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalBrokerError } from '../../../local/errors.js';
@@ -34,6 +35,28 @@ describe('Function: listenReader', () => {
       headers: { 'x-test': '1' },
       requestContext: { http: { method: 'GET', path: '/token' } },
     });
+  });
+
+  it('refuses a request for another Host before the handler sees it, and says so', async () => {
+    // Prepare
+    const refused: string[] = [];
+    reader = await listenReader(0, { onRefused: (message) => refused.push(message) });
+    const events: unknown[] = [];
+    reader.serve(async (event) => {
+      events.push(event);
+      return { statusCode: 200, body: 'token' };
+    });
+
+    // Act
+    const answer = await get(reader.port, { host: `attacker.example:${reader.port}` });
+
+    // Assess
+    expect(answer.status).toBe(421);
+    expect(answer.headers['content-type']).toBe('application/json');
+    expect(answer.headers['cache-control']).toBe('no-store');
+    expect(JSON.parse(answer.body)).toEqual({ error: 'MisdirectedRequest', message: expect.any(String) });
+    expect(events).toEqual([]);
+    expect(refused).toEqual([expect.stringContaining("Host 'attacker.example:")]);
   });
 
   it('holds requests until a handler is installed', async () => {
@@ -76,3 +99,13 @@ describe('Function: listenReader', () => {
     await expect(fetch(`${reader.url}/status`)).rejects.toThrow();
   });
 });
+
+/** A GET with exactly these headers (node:http, which lets a test set Host). */
+async function get(port: number, headers: Record<string, string>) {
+  const request = httpRequest({ host: '127.0.0.1', port, path: '/token', headers, setHost: false });
+  request.end();
+  const [response] = (await once(request, 'response')) as [import('node:http').IncomingMessage];
+  let body = '';
+  for await (const chunk of response) body += String(chunk);
+  return { status: response.statusCode, headers: response.headers, body };
+}

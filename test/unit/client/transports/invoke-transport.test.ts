@@ -13,6 +13,7 @@ import {
   TokenUnavailable,
   UnknownCredential,
 } from '../../../../client/index.js';
+import { TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../../../contract/index.js';
 import { brokerToken, CANARY, fakeClock, lambdaPayload } from '../fakes.js';
 
 const encode = lambdaPayload;
@@ -62,6 +63,25 @@ describe('Class: InvokeTransport', () => {
         credential: 'production',
         minValiditySeconds: 120,
       });
+    });
+
+    it('sends rejectedTokenHash in the payload when the request says "not this token"', async () => {
+      lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode(brokerToken(CANARY)) });
+      await transport.fetchToken({ minValiditySeconds: 300, rejectedTokenHash: '0123456789abcdef' });
+      const payload = lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload as Uint8Array;
+      expect(JSON.parse(new TextDecoder().decode(payload))).toEqual({
+        minValiditySeconds: 300,
+        rejectedTokenHash: '0123456789abcdef',
+      });
+    });
+
+    it("gives TokenUnavailable the reader's contract Retry-After: an invoke carries no header", async () => {
+      lambda.on(InvokeCommand).resolves(functionError('TokenUnavailable', 'no token is stored yet'));
+      const error = await transport
+        .fetchToken({ minValiditySeconds: 300 })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TokenUnavailable);
+      expect(error).toMatchObject({ retryAfterSeconds: TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS });
     });
 
     it('leaves credential out so the reader serves its default set', async () => {

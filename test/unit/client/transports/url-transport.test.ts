@@ -172,6 +172,18 @@ describe('Class: UrlTransport', () => {
       expect(server.requests[0]?.headers.authorization).toBeUndefined();
     });
 
+    it('sends rejectedTokenHash as a query parameter when the request says "not this token"', async () => {
+      server.script(json(200, brokerToken(CANARY)));
+      await new UrlTransport({ url: origin }).fetchToken({
+        credential: 'production',
+        minValiditySeconds: 60,
+        rejectedTokenHash: '0123456789abcdef',
+      });
+      expect(server.requests[0]?.url).toBe(
+        '/token?credential=production&minValiditySeconds=60&rejectedTokenHash=0123456789abcdef',
+      );
+    });
+
     it.each([
       [400, 'BadRequest', BadRequest],
       [404, 'UnknownCredential', UnknownCredential],
