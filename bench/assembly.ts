@@ -12,8 +12,11 @@ import { build } from 'esbuild';
 import { createBrokerApp } from '../lib/broker-app.js';
 import { BUNDLING } from '../lib/broker-function.js';
 import {
+  readerFunction,
   readTemplate,
+  refresherFunction,
   resolveIntrinsics,
+  type SynthesizedFunction,
   synthesizedFunctions,
   type Template,
 } from '../tools/synthesized-handlers.js';
@@ -70,17 +73,17 @@ export async function buildAssembly(): Promise<BenchAssembly> {
   const template = readTemplate(outdir, stack.stackName);
   const functions = synthesizedFunctions(template);
   const refs = localStandIns(template);
-  const pick = (variable: string, label: string): BenchBundle => {
-    const fn = functions.find((candidate) => variable in candidate.environment);
-    if (!fn) throw new Error(`no synthesized function has ${variable} in its environment`);
+  const bundleOf = (fn: SynthesizedFunction, label: string): BenchBundle => {
     const env = Object.fromEntries(
       Object.entries(fn.environment).map(([name, value]) => [name, resolveIntrinsics(value, refs)]),
     );
     const [file] = fn.handler.split('.');
     return { label, file: join(outdir, fn.assetPath, `${file}.mjs`), env, sdkBundled: false };
   };
-  const refresher = pick('CREDENTIALS', 'refresher (synthesized)');
-  const reader = pick('CREDENTIAL_NAMES', 'reader (synthesized)');
+  const refresher = bundleOf(refresherFunction(functions), 'refresher (synthesized)');
+  // Each set has its own reader; the bench measures the first configured set's.
+  const [firstSet] = stack.broker.credentialNames as [string];
+  const reader = bundleOf(readerFunction(functions, firstSet), 'reader (synthesized)');
 
   const bundles = join(outdir, 'bench-bundles');
   const emptyEntry = join(bundles, 'empty-handler.mjs');

@@ -44,6 +44,11 @@ export interface BrokerFunctionOptions {
   readonly environment: Record<string, string>;
   /** How long the function's logs are kept. */
   readonly logRetention: logs.RetentionDays;
+  /**
+   * Concurrency reserved for the function (and the most it may use).
+   * @default - none: it shares the account's unreserved pool
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /** A broker Lambda with the role and log group made for it. */
@@ -89,6 +94,9 @@ export function createBrokerFunction(
     role,
     logGroup,
     environment: options.environment,
+    ...(options.reservedConcurrentExecutions === undefined
+      ? {}
+      : { reservedConcurrentExecutions: options.reservedConcurrentExecutions }),
     bundling: {
       ...BUNDLING,
       mainFields: [...BUNDLING.mainFields],

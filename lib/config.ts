@@ -17,8 +17,12 @@ import {
   refreshIntervalProblem,
 } from '../contract/index.js';
 import {
+  checkOrganizationSets,
   emailProblem,
+  integerRangeProblem,
+  kmsKeyArnProblem,
   organizationIdProblem,
+  RESERVED_CONCURRENCY,
   secretNameProblem,
   TokenBrokerConfigError,
 } from './validation.js';
@@ -41,6 +45,11 @@ export interface CredentialSetConfig {
   readonly clientAuth: string;
   /** An existing Secrets Manager secret to use; the stack creates one when undefined. */
   readonly secretName?: string;
+  /**
+   * ARN of the customer-managed KMS key encrypting the `secretName` secret: the refresher
+   * may decrypt with it through Secrets Manager only. Only with `secretName`.
+   */
+  readonly secretKmsKeyArn?: string;
 }
 
 /** The whole configuration, with defaults applied. */
@@ -49,8 +58,15 @@ export interface BrokerConfig {
   readonly credentials: readonly CredentialSetConfig[];
   /** Minutes between scheduled refreshes of each set: 5 to 54 (`REFRESH_INTERVAL_MINUTES`). */
   readonly refreshIntervalMinutes: number;
-  /** AWS Organization whose principals may call the reader, when set. */
+  /** AWS Organization whose principals may call the readers of `allowedOrganizationSets`, when set. */
   readonly allowedOrganizationId?: string;
+  /** The sets whose readers the organization may call; every set when undefined. */
+  readonly allowedOrganizationSets?: readonly string[];
+  /**
+   * Concurrency reserved for the refresher (0: none); the construct's default (sets + 1)
+   * when undefined. See `TokenBrokerProps.refresherReservedConcurrency` for the account-limit caveat.
+   */
+  readonly refresherReservedConcurrency?: number;
   /** Where the stack's alarm topic sends e-mail, when set (the stack then creates the topic). */
   readonly alarmEmail?: string;
 }
@@ -59,23 +75,42 @@ const TOP_LEVEL_KEYS = [
   'credentials',
   'refreshIntervalMinutes',
   'allowedOrganizationId',
+  'allowedOrganizationSets',
+  'refresherReservedConcurrency',
   'alarmEmail',
 ] as const;
 
 /**
- * Parses one configured credential set: the contract's fields plus `secretName`.
+ * Parses one configured credential set: the contract's fields plus `secretName` and
+ * `secretKmsKeyArn`.
  * @throws TokenBrokerConfigError naming the field path and the bad value.
  */
 function readCredential(value: unknown, path: string): CredentialSetConfig {
   const { extra, ...set } = parseCredentialSet(value, path, {
-    extraKeys: ['secretName'],
+    extraKeys: ['secretName', 'secretKmsKeyArn'],
     isUnresolved: Token.isUnresolved,
   });
-  const { secretName } = extra;
-  if (secretName === undefined) return set;
-  const problem = secretNameProblem(secretName);
-  if (problem) throw invalid(`${path}.secretName`, secretName, problem);
-  return { ...set, secretName: secretName as string };
+  const { secretName, secretKmsKeyArn } = extra;
+  if (secretName !== undefined) {
+    const problem = secretNameProblem(secretName);
+    if (problem) throw invalid(`${path}.secretName`, secretName, problem);
+  }
+  if (secretKmsKeyArn !== undefined) {
+    const problem = kmsKeyArnProblem(secretKmsKeyArn);
+    if (problem) throw invalid(`${path}.secretKmsKeyArn`, secretKmsKeyArn, problem);
+    if (secretName === undefined) {
+      throw invalid(
+        `${path}.secretKmsKeyArn`,
+        secretKmsKeyArn,
+        'needs secretName: a secret the stack creates uses the AWS managed key aws/secretsmanager',
+      );
+    }
+  }
+  return {
+    ...set,
+    ...(secretName === undefined ? {} : { secretName: secretName as string }),
+    ...(secretKmsKeyArn === undefined ? {} : { secretKmsKeyArn: secretKmsKeyArn as string }),
+  };
 }
 
 /** The configuration used when the context key is absent: one set on A55's endpoint. */
@@ -113,6 +148,22 @@ export function loadBrokerConfig(raw: unknown): BrokerConfig {
     if (problem) throw invalid(`${root}.allowedOrganizationId`, orgId, problem);
   }
 
+  const orgSets =
+    fields.allowedOrganizationSets === undefined
+      ? undefined
+      : checkOrganizationSets(
+          fields.allowedOrganizationSets,
+          credentials.map((credential) => credential.name),
+          orgId,
+          `${root}.allowedOrganizationSets`,
+        );
+
+  const reserved = fields.refresherReservedConcurrency;
+  if (reserved !== undefined) {
+    const problem = integerRangeProblem(reserved, RESERVED_CONCURRENCY.min, RESERVED_CONCURRENCY.max);
+    if (problem) throw invalid(`${root}.refresherReservedConcurrency`, reserved, problem);
+  }
+
   const alarmEmail = fields.alarmEmail;
   if (alarmEmail !== undefined) {
     const problem = emailProblem(alarmEmail);
@@ -123,6 +174,8 @@ export function loadBrokerConfig(raw: unknown): BrokerConfig {
     credentials,
     refreshIntervalMinutes: interval as number,
     ...(orgId === undefined ? {} : { allowedOrganizationId: orgId as string }),
+    ...(orgSets === undefined ? {} : { allowedOrganizationSets: orgSets }),
+    ...(reserved === undefined ? {} : { refresherReservedConcurrency: reserved as number }),
     ...(alarmEmail === undefined ? {} : { alarmEmail: alarmEmail as string }),
   };
 }

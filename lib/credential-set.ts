@@ -1,21 +1,27 @@
 /**
  * The CredentialSet construct: everything the broker has once per credential set, in
- * one place: its client credentials secret, its refresh schedule, its rotation rule, its
- * deploy-time refresh and its four alarms. The TokenBroker creates one per configured
- * set, under its `CredentialSets` child, with the set's name as construct id.
+ * one place: its reader (function, role, log group, Function URL), its client credentials
+ * secret, its refresh schedule, its rotation rule, its deploy-time refresh and its four
+ * alarms. The TokenBroker creates one per configured set, under its `CredentialSets`
+ * child, with the set's name as construct id.
  */
 import type * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { credentialSecret } from './credential-secret.js';
+import { allowOrganizationRead, createCredentialReader } from './credential-reader.js';
+import { credentialSecret, grantSecretValue } from './credential-secret.js';
 import {
   type CredentialAlarms,
   createCredentialAlarms,
   credentialAlarmList,
   notifyOnAlarmAndOk,
 } from './monitoring/alarms.js';
+import { grantReaderAccess } from './reader-access.js';
 import type { ITokenBroker } from './token-broker-parts.js';
 import { resolveCredential, type TokenBrokerCredential } from './token-broker-props.js';
 import { createDeployRefresh } from './triggers/deploy-refresh.js';
@@ -33,15 +39,23 @@ export interface CredentialSetProps {
   readonly broker: ITokenBroker;
   /** The set as configured; validated again here with the broker's rules. */
   readonly credential: TokenBrokerCredential;
+  /**
+   * AWS Organization (`o-...`) whose principals may call this set's reader (invoke and
+   * Function URL), through its resource policy conditioned on `aws:PrincipalOrgID`; they
+   * still need an identity policy allowing it.
+   * @default - only principals given access with `grantRead` may call the reader
+   */
+  readonly allowedOrganizationId?: string;
 }
 
 /**
  * One credential set of a {@link TokenBroker} and the resources it owns. Created by the
  * broker (reach it with `broker.credentialSet(name)`), not on its own: the broker's
- * refresher and reader are configured with every set it creates.
+ * refresher is configured with every set it creates.
  *
  * @example
  * const production = broker.credentialSet('production');
+ * production.grantRead(paymentsRole);
  * production.secret.grantWrite(operatorsRole);
  * production.alarms.secretRejected.addAlarmAction(new SnsAction(pager));
  */
@@ -54,6 +68,15 @@ export class CredentialSet extends Construct {
   readonly scope?: string;
   /** How client_id/client_secret are sent: `client_secret_post` or `client_secret_basic`. */
   readonly clientAuth: string;
+  /**
+   * Serves this set's token, and only this set's (`CREDENTIAL_NAMES` is its name; another
+   * name is UnknownCredential). Its role reads this set's two items and nothing else.
+   */
+  readonly reader: lambda.Function;
+  /** The reader's Function URL (`AuthType: AWS_IAM`, `GET <url>token?credential=NAME`). */
+  readonly readerUrl: lambda.IFunctionUrl;
+  /** Where the reader logs. */
+  readonly readerLogGroup: logs.LogGroup;
   /** The client credentials secret: the one given, one imported by name, or one created (retained). */
   readonly secret: secretsmanager.ISecret;
   /** Invokes the refresher every refresh interval with `{"credential": NAME, "reason": "schedule"}`. */
@@ -77,8 +100,23 @@ export class CredentialSet extends Construct {
     if (credential.scope !== undefined) this.scope = credential.scope;
 
     const { refresher } = broker;
+    const reader = createCredentialReader(this, {
+      credential: this.name,
+      table: broker.table,
+      tableKey: broker.tableKey,
+      refresher,
+      cacheSeconds: broker.readerCacheSeconds,
+      logRetention: broker.logRetention,
+    });
+    this.reader = reader.fn;
+    this.readerUrl = reader.url;
+    this.readerLogGroup = reader.logGroup;
+    if (props.allowedOrganizationId !== undefined) {
+      allowOrganizationRead(this.reader, props.allowedOrganizationId);
+    }
+
     this.secret = credentialSecret(this, credential);
-    this.secret.grantRead(refresher);
+    grantSecretValue(refresher, this.secret, credential.secretEncryptionKey ?? this.secret.encryptionKey);
     this.schedule = createRefreshSchedule(this, {
       credential: this.name,
       refresher,
@@ -102,5 +140,17 @@ export class CredentialSet extends Construct {
     });
     this.alarms = createCredentialAlarms(this, broker, this.name);
     notifyOnAlarmAndOk(credentialAlarmList(this.alarms), broker.alarmTopic);
+  }
+
+  /**
+   * Lets `grantee` call this set's reader both ways: `lambda:InvokeFunction` (direct invoke)
+   * and `lambda:InvokeFunctionUrl` (the Function URL needs both), on this reader's ARN only.
+   * No other set's reader, and nothing else.
+   *
+   * @example
+   * broker.credentialSet('production').grantRead(paymentsRole);
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return grantReaderAccess(this.reader, grantee);
   }
 }

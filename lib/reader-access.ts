@@ -1,7 +1,7 @@
 /**
- * Who may call the reader: the grant behind `grantRead` and the `connectXxx` methods, their
- * options, and the check every per-credential method of the broker makes on the name it
- * is given (`credentialSet`, `grantRead`, `connectXxx`, `metricXxx`).
+ * Who may call a set's reader: the grant behind `grantRead` and the `connectXxx` methods,
+ * their options, and the check every per-credential method of the broker makes on the name
+ * it is given (`credentialSet`, `grantRead`, `connectXxx`, `metricXxx`).
  */
 import { Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,9 +11,9 @@ import type { IConstruct } from 'constructs';
 /** Options of the broker's `connectXxx` methods. */
 export interface ConnectConsumerOptions {
   /**
-   * The credential set the consumer's client asks for (TOKEN_BROKER_CREDENTIAL). Required
-   * when the broker serves more than one set, so no consumer ends up on production (or
-   * sandbox) by the order of a list.
+   * The credential set the consumer reads: its reader is the one the client is pointed at
+   * and granted, and its name is TOKEN_BROKER_CREDENTIAL. Required when the broker serves
+   * more than one set, so no consumer ends up on production (or sandbox) by the order of a list.
    * @default the broker's only set
    */
   readonly credential?: string;
@@ -42,8 +42,8 @@ export function servedCredential(
 }
 
 /**
- * Lets `grantee` call `reader` both ways: `lambda:InvokeFunction` (direct invoke) and
- * `lambda:InvokeFunctionUrl` (the Function URL needs both). Nothing else.
+ * Lets `grantee` call `reader` (one set's) both ways: `lambda:InvokeFunction` (direct
+ * invoke) and `lambda:InvokeFunctionUrl` (the Function URL needs both). Nothing else.
  */
 export function grantReaderAccess(reader: lambda.IFunction, grantee: iam.IGrantable): iam.Grant {
   const principalAccount = grantee.grantPrincipal.principalAccount;
@@ -66,18 +66,21 @@ export function grantReaderAccess(reader: lambda.IFunction, grantee: iam.IGranta
 }
 
 /**
- * The set a consumer is wired to: the one asked for (checked), or the broker's only one.
+ * The set a grant or a consumer is for: the one asked for (checked), or the broker's only one.
+ * @param missing what the caller leaves out, as the message names it.
  * @throws Error naming the broker's construct path when none is asked for and it has several.
  */
 export function consumerCredential(
   broker: IConstruct & { readonly credentialNames: readonly string[] },
   method: string,
   wanted: string | undefined,
+  missing = 'options.credential',
 ): string {
   if (wanted !== undefined) return servedCredential(broker, method, wanted);
   const [only] = broker.credentialNames;
   if (broker.credentialNames.length === 1 && only !== undefined) return only;
   throw new Error(
-    `${broker.node.path}: ${method} needs options.credential: this broker serves ${listed(broker.credentialNames)}`,
+    `${broker.node.path}: ${method} needs ${missing}: this broker serves ${listed(broker.credentialNames)}, ` +
+      'and a grant covers one set',
   );
 }

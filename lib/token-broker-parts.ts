@@ -5,7 +5,9 @@
  */
 import type { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -14,12 +16,18 @@ import type { IConstruct } from 'constructs';
 
 /** A token broker: its shared resources and its metrics (implemented by TokenBroker). */
 export interface ITokenBroker extends IConstruct {
-  /** Set names in configuration order; the first is the reader's default. */
+  /** Set names in configuration order. */
   readonly credentialNames: string[];
+  /** The token cache every set's items live in. */
+  readonly table: dynamodb.ITable;
+  /** The key encrypting {@link table}. */
+  readonly tableKey: kms.IKey;
   /** The function every trigger invokes. */
   readonly refresher: lambda.IFunction;
-  /** The function callers invoke. */
-  readonly reader: lambda.IFunction;
+  /** Seconds each set's reader keeps its item in memory. */
+  readonly readerCacheSeconds: number;
+  /** How long the broker's function logs are kept. */
+  readonly logRetention: logs.RetentionDays;
   /** Time between two scheduled refreshes of each set. */
   readonly refreshInterval: Duration;
   /** The role the schedules invoke the refresher with. */
@@ -46,6 +54,6 @@ export interface ITokenBroker extends IConstruct {
   metricReadUnavailable(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   /** RefreshRequested of a set. */
   metricRefreshRequested(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
-  /** ReadFailed of the reader. */
+  /** ReadFailed of every reader of the broker. */
   metricReadFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
 }

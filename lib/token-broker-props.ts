@@ -5,6 +5,7 @@
  * the organization.
  */
 import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -18,8 +19,10 @@ import {
   refreshIntervalProblem,
 } from '../contract/index.js';
 import {
+  checkOrganizationSets,
   integerRangeProblem,
   organizationIdProblem,
+  RESERVED_CONCURRENCY,
   secretNameProblem,
   TokenBrokerConfigError,
 } from './validation.js';
@@ -63,6 +66,13 @@ export interface TokenBrokerCredential {
    * @default - a secret is created with a placeholder value for operators to replace
    */
   readonly secretName?: string;
+  /**
+   * The customer-managed KMS key that encrypts the `secretName` secret: the refresher gets
+   * `kms:Decrypt` on it, through Secrets Manager only (`kms:ViaService`). Only with
+   * `secretName`; a `secret` object carries its own key (`encryptionKey`).
+   * @default - the secret uses the AWS managed key `aws/secretsmanager`
+   */
+  readonly secretEncryptionKey?: kms.IKey;
 }
 
 /** Properties of {@link TokenBroker}. */
@@ -89,11 +99,34 @@ export interface TokenBrokerProps {
   readonly logRetention?: logs.RetentionDays;
   /**
    * AWS Organization id (`o-...`). When set, every principal of that organization may
-   * call the reader (invoke and Function URL), through a resource policy conditioned on
-   * `aws:PrincipalOrgID`; they still need an identity policy allowing it.
-   * @default - only principals given access with `grantRead` may call the reader
+   * call the readers of {@link allowedOrganizationSets} (invoke and Function URL), through
+   * their resource policies conditioned on `aws:PrincipalOrgID`; they still need an
+   * identity policy allowing it.
+   * @default - only principals given access with `grantRead` may call a reader
    */
   readonly allowedOrganizationId?: string;
+  /**
+   * The credential sets whose readers {@link allowedOrganizationId} opens to the
+   * organization; the other sets' readers get no organization permission. Names of
+   * configured sets, at least one; only with `allowedOrganizationId`.
+   * @default - every set
+   */
+  readonly allowedOrganizationSets?: readonly string[];
+  /**
+   * Concurrent executions reserved for the refresher, so readers (or any other function of
+   * the account) can never take the concurrency a refresh needs; it is also the most the
+   * refresher runs at once (more async invokes wait in Lambda's queue and are retried).
+   * `0` reserves nothing (unlike Lambda's own 0, it never stops the function).
+   *
+   * AWS refuses a reservation that would leave the account less than 100 unreserved
+   * concurrent executions: in an account whose concurrency quota is low (new accounts may
+   * have 10) the deploy fails with "specified ReservedConcurrentExecutions ... decreases
+   * account's UnreservedConcurrentExecution below its minimum value of [100]". Ask for a
+   * higher quota, or set `0` there.
+   * @default - the number of credential sets plus one: every set's scheduled refresh
+   *   (they fire together) and one self-healing request at once
+   */
+  readonly refresherReservedConcurrency?: number;
   /**
    * What happens to the token table, the failure queue and their KMS keys when they leave
    * the stack. The table is a cache the refresher rebuilds within one interval, and the
@@ -114,6 +147,7 @@ export interface TokenBrokerProps {
 export interface ResolvedCredential extends CredentialSetSpec {
   readonly secret?: secretsmanager.ISecret;
   readonly secretName?: string;
+  readonly secretEncryptionKey?: kms.IKey;
 }
 
 /** The props after validation, in the units the resources want. */
@@ -121,6 +155,10 @@ export interface ResolvedProps {
   readonly credentials: readonly ResolvedCredential[];
   readonly refreshInterval: Duration;
   readonly readerCacheSeconds: number;
+  /** The sets the organization may read; empty without `allowedOrganizationId`. */
+  readonly organizationSets: readonly string[];
+  /** Undefined: no reservation. */
+  readonly refresherReservedConcurrency?: number;
 }
 
 /**
@@ -155,7 +193,29 @@ export function validateTokenBrokerProps(props: TokenBrokerProps): ResolvedProps
     const problem = organizationIdProblem(props.allowedOrganizationId);
     if (problem) throw invalid('allowedOrganizationId', props.allowedOrganizationId, problem);
   }
-  return { credentials: resolved, refreshInterval, readerCacheSeconds };
+  const names = resolved.map((credential) => credential.name);
+  const organizationSets =
+    props.allowedOrganizationSets !== undefined
+      ? checkOrganizationSets(
+          props.allowedOrganizationSets,
+          names,
+          props.allowedOrganizationId,
+          'allowedOrganizationSets',
+        )
+      : props.allowedOrganizationId === undefined
+        ? []
+        : names;
+
+  const reserved = props.refresherReservedConcurrency ?? names.length + 1;
+  const reservedProblem = integerRangeProblem(reserved, RESERVED_CONCURRENCY.min, RESERVED_CONCURRENCY.max);
+  if (reservedProblem) throw invalid('refresherReservedConcurrency', reserved, reservedProblem);
+  return {
+    credentials: resolved,
+    refreshInterval,
+    readerCacheSeconds,
+    organizationSets,
+    ...(reserved === 0 ? {} : { refresherReservedConcurrency: reserved }),
+  };
 }
 
 /**
@@ -165,21 +225,32 @@ export function validateTokenBrokerProps(props: TokenBrokerProps): ResolvedProps
  */
 export function resolveCredential(credential: TokenBrokerCredential, path: string): ResolvedCredential {
   const { extra, ...set } = parseCredentialSet(credential, path, {
-    extraKeys: ['secret', 'secretName'],
+    extraKeys: ['secret', 'secretName', 'secretEncryptionKey'],
     isUnresolved: Token.isUnresolved,
   });
   const secret = extra.secret as secretsmanager.ISecret | undefined;
   const secretName = extra.secretName;
+  const secretEncryptionKey = extra.secretEncryptionKey as kms.IKey | undefined;
   if (secretName !== undefined) {
     const problem = secretNameProblem(secretName);
     if (problem) throw invalid(`${path}.secretName`, secretName, problem);
     if (secret !== undefined)
       throw invalid(`${path}.secretName`, secretName, 'cannot be combined with secret: pass one');
   }
+  if (secretEncryptionKey !== undefined && secretName === undefined) {
+    // Not `invalid`: a key object is no value to quote.
+    throw new TokenBrokerConfigError(
+      `${path}.secretEncryptionKey: needs secretName; ` +
+        (secret === undefined
+          ? 'a secret the broker creates uses the AWS managed key aws/secretsmanager'
+          : 'a secret object carries its own key (Secret.fromSecretAttributes({ encryptionKey }))'),
+    );
+  }
   return {
     ...set,
     ...(secret === undefined ? {} : { secret }),
     ...(secretName === undefined ? {} : { secretName: secretName as string }),
+    ...(secretEncryptionKey === undefined ? {} : { secretEncryptionKey }),
   };
 }
 

@@ -3,6 +3,7 @@
  * configuration, plus the outputs operators and consumers need after `cdk deploy`.
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { BrokerConfig } from './config.js';
@@ -20,10 +21,11 @@ export interface TokenBrokerStackProps extends StackProps {
 }
 
 /**
- * A stack holding one {@link TokenBroker}. Outputs: ReaderFunctionName,
- * ReaderFunctionArn, ReaderUrl, RefresherFunctionName, TableName, FailureQueueUrl,
- * DashboardName, DashboardUrl, AlarmTopicArn (with `alarmEmail`), and
- * `SecretArn<Name>` per credential set (e.g. `SecretArnSandbox`).
+ * A stack holding one {@link TokenBroker}. Outputs: RefresherFunctionName, TableName,
+ * FailureQueueUrl, DashboardName, DashboardUrl, AlarmTopicArn (with `alarmEmail`), and per
+ * credential set, the name Pascal-cased (`sandbox-eu` -> `SandboxEu`):
+ * `ReaderFunctionName<Name>`, `ReaderFunctionArn<Name>`, `ReaderUrl<Name>` (that set's
+ * reader, which serves that set only) and `SecretArn<Name>`.
  */
 export class TokenBrokerStack extends Stack {
   /** The broker this stack deploys. */
@@ -34,30 +36,36 @@ export class TokenBrokerStack extends Stack {
   constructor(scope: Construct, id: string, props: TokenBrokerStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const suffixes = outputSuffixes(this.node.path, config.credentials);
 
     if (config.alarmEmail !== undefined) this.alarmTopic = createAlarmTopic(this, config.alarmEmail).topic;
     this.broker = new TokenBroker(this, 'TokenBroker', {
-      credentials: config.credentials,
+      credentials: config.credentials.map(({ secretKmsKeyArn, ...credential }) => ({
+        ...credential,
+        ...(secretKmsKeyArn === undefined
+          ? {}
+          : {
+              secretEncryptionKey: kms.Key.fromKeyArn(
+                this,
+                `SecretKey${suffixes.get(credential.name)}`,
+                secretKmsKeyArn,
+              ),
+            }),
+      })),
       refreshInterval: Duration.minutes(config.refreshIntervalMinutes),
       ...(config.allowedOrganizationId === undefined
         ? {}
         : { allowedOrganizationId: config.allowedOrganizationId }),
+      ...(config.allowedOrganizationSets === undefined
+        ? {}
+        : { allowedOrganizationSets: config.allowedOrganizationSets }),
+      ...(config.refresherReservedConcurrency === undefined
+        ? {}
+        : { refresherReservedConcurrency: config.refresherReservedConcurrency }),
       ...(this.alarmTopic === undefined ? {} : { alarmTopic: this.alarmTopic }),
     });
 
     const { broker } = this;
-    new CfnOutput(this, 'ReaderFunctionName', {
-      description: 'Reader Lambda: invoke with {"credential": NAME} (needs lambda:InvokeFunction)',
-      value: broker.reader.functionName,
-    });
-    new CfnOutput(this, 'ReaderFunctionArn', {
-      description: 'Reader Lambda ARN',
-      value: broker.reader.functionArn,
-    });
-    new CfnOutput(this, 'ReaderUrl', {
-      description: 'Reader Function URL (SigV4): GET <url>token?credential=NAME',
-      value: broker.readerUrl.url,
-    });
     new CfnOutput(this, 'RefresherFunctionName', {
       description: 'Refresher Lambda: invoke with {"credential": NAME} to refresh a token now',
       value: broker.refresher.functionName,
@@ -86,18 +94,22 @@ export class TokenBrokerStack extends Stack {
       });
     }
 
-    const outputIds = new Map<string, string>();
-    for (const { name, secret } of broker.credentialSets) {
-      const outputId = `SecretArn${pascalCase(name)}`;
-      const clash = outputIds.get(outputId);
-      if (clash !== undefined) {
-        throw new TokenBrokerConfigError(
-          `${this.node.path}: credential names '${clash}' and '${name}' both map to output ${outputId}; rename one`,
-        );
-      }
-      outputIds.set(outputId, name);
+    for (const { name, secret, reader, readerUrl } of broker.credentialSets) {
+      const suffix = suffixes.get(name) as string;
+      new CfnOutput(this, `ReaderFunctionName${suffix}`, {
+        description: `Reader Lambda of credential set '${name}' (serves it only): invoke with {"credential": "${name}"} (needs lambda:InvokeFunction)`,
+        value: reader.functionName,
+      });
+      new CfnOutput(this, `ReaderFunctionArn${suffix}`, {
+        description: `Reader Lambda ARN of credential set '${name}' (TOKEN_BROKER_FUNCTION)`,
+        value: reader.functionArn,
+      });
+      new CfnOutput(this, `ReaderUrl${suffix}`, {
+        description: `Reader Function URL of credential set '${name}' (SigV4): GET <url>token?credential=${name}`,
+        value: readerUrl.url,
+      });
       const imported = secret.secretFullArn === undefined;
-      new CfnOutput(this, outputId, {
+      new CfnOutput(this, `SecretArn${suffix}`, {
         description: imported
           ? `Secret (imported by name) with the client credentials of credential set '${name}'`
           : `Secret with the client credentials of credential set '${name}': replace its placeholder value`,
@@ -105,6 +117,30 @@ export class TokenBrokerStack extends Stack {
       });
     }
   }
+}
+
+/**
+ * Each set's suffix of its output ids (and of its imported key's construct id).
+ * @throws TokenBrokerConfigError when two names map to one suffix.
+ */
+function outputSuffixes(
+  path: string,
+  credentials: readonly { readonly name: string }[],
+): Map<string, string> {
+  const suffixes = new Map<string, string>();
+  const owners = new Map<string, string>();
+  for (const { name } of credentials) {
+    const suffix = pascalCase(name);
+    const clash = owners.get(suffix);
+    if (clash !== undefined) {
+      throw new TokenBrokerConfigError(
+        `${path}: credential names '${clash}' and '${name}' both map to output SecretArn${suffix}; rename one`,
+      );
+    }
+    owners.set(suffix, name);
+    suffixes.set(name, suffix);
+  }
+  return suffixes;
 }
 
 /** `sandbox-eu` -> `SandboxEu`: CloudFormation output ids allow letters and digits only. */

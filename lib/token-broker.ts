@@ -1,10 +1,10 @@
 /**
  * The TokenBroker construct: a DynamoDB token cache, a scheduled refresher that alone
- * reads the client secrets, and an IAM-protected reader that serves the cached tokens
- * (see docs/design.md), plus one {@link CredentialSet} per configured set (its secret,
- * triggers and alarms) and the broker-wide operations: the failure queue, the reader
- * alarms and the dashboard. Every cdk-nag finding it causes is acknowledged, with its
- * reason, where the resource is created.
+ * reads the client secrets, and one {@link CredentialSet} per configured set, each with its
+ * own IAM-protected reader (no secret at all; this set's items only), its secret, triggers
+ * and alarms (see docs/design.md); plus the broker-wide operations: the failure queue, the
+ * reader alarms and the dashboard. Every cdk-nag finding it causes is acknowledged, with
+ * its reason, where the resource is created.
  */
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -25,7 +25,7 @@ import {
   TABLE_TTL_ATTRIBUTE,
   TOKEN_BROKER_ENV,
 } from '../contract/index.js';
-import { createBrokerLambdas, refresherEntry } from './broker-lambdas.js';
+import { createRefresher, refresherEntry } from './broker-lambdas.js';
 import { CredentialSet } from './credential-set.js';
 import {
   createBrokerAlarms,
@@ -37,12 +37,7 @@ import { createDashboard } from './monitoring/dashboard.js';
 import { createFailureQueue, EncryptedQueueDestination } from './monitoring/failure-queue.js';
 import { brokerMetric } from './monitoring/metrics.js';
 import { acknowledgeNag } from './nag.js';
-import {
-  type ConnectConsumerOptions,
-  consumerCredential,
-  grantReaderAccess,
-  servedCredential,
-} from './reader-access.js';
+import { type ConnectConsumerOptions, consumerCredential, servedCredential } from './reader-access.js';
 import type { ITokenBroker } from './token-broker-parts.js';
 import { type TokenBrokerProps, validateTokenBrokerProps } from './token-broker-props.js';
 import { createDeployRefreshProvider } from './triggers/deploy-refresh.js';
@@ -51,7 +46,8 @@ import { atConstructPath } from './validation.js';
 
 /**
  * A55 token broker: keeps one fresh OAuth 2.0 client-credentials token per credential
- * set in DynamoDB and serves it to IAM-authorized callers.
+ * set in DynamoDB and serves each set's token, through that set's own reader, to the
+ * IAM principals granted that set.
  *
  * @example
  * const broker = new TokenBroker(this, 'TokenBroker', {
@@ -66,16 +62,19 @@ export class TokenBroker extends Construct implements ITokenBroker {
   readonly tableKey: kms.Key;
   /** Fetches a token for `{"credential": name}` and stores it; only scheduled/trusted callers invoke it. */
   readonly refresher: NodejsFunction;
-  /** Serves stored tokens; has no access to any secret. */
-  readonly reader: NodejsFunction;
-  /** The reader's Function URL (`AuthType: AWS_IAM`, `GET /token?credential=NAME`). */
-  readonly readerUrl: lambda.IFunctionUrl;
-  /** Set names in configuration order; the first is the reader's default. */
+  /** Set names in configuration order. */
   readonly credentialNames: string[];
-  /** The credential sets in configuration order, each with its secret, triggers and alarms. */
+  /**
+   * The credential sets in configuration order, each with its reader, secret, triggers and
+   * alarms (`credentialSet(name).reader` serves that set only).
+   */
   readonly credentialSets: CredentialSet[];
   /** Time between two scheduled refreshes of each set, in whole minutes. */
   readonly refreshInterval: Duration;
+  /** Seconds each set's reader keeps its item in memory. */
+  readonly readerCacheSeconds: number;
+  /** How long the broker's function logs are kept. */
+  readonly logRetention: logs.RetentionDays;
   /** The role every set's schedule invokes the refresher with; it may do nothing else. */
   readonly schedulerRole: iam.Role;
   /** The role of the deploy-time refresh provider: invoke the refresher, write its own log group. */
@@ -103,6 +102,8 @@ export class TokenBroker extends Construct implements ITokenBroker {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.credentialNames = resolved.credentials.map((credential) => credential.name);
     this.refreshInterval = resolved.refreshInterval;
+    this.readerCacheSeconds = resolved.readerCacheSeconds;
+    this.logRetention = logRetention;
     if (props.alarmTopic !== undefined) this.alarmTopic = props.alarmTopic;
 
     this.tableKey = new kms.Key(this, 'TableKey', {
@@ -126,21 +127,17 @@ export class TokenBroker extends Construct implements ITokenBroker {
         'copies of bearer tokens for 35 days.',
     );
 
-    const functions = createBrokerLambdas(this, {
+    this.refresher = createRefresher(this, {
       table: this.table,
       tableKey: this.tableKey,
       credentialNames: this.credentialNames,
       // Read at synth: the sets create their secrets below, once the refresher their triggers invoke exists.
       refresherCredentials: () => this.credentialSets.map(refresherEntry),
-      readerCacheSeconds: resolved.readerCacheSeconds,
       logRetention,
+      ...(resolved.refresherReservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrency: resolved.refresherReservedConcurrency }),
     });
-    this.refresher = functions.refresher;
-    this.reader = functions.reader;
-    this.readerUrl = functions.readerUrl;
-    if (props.allowedOrganizationId !== undefined) {
-      functions.allowOrganization(props.allowedOrganizationId);
-    }
 
     this.schedulerRole = createSchedulerRole(this, this.refresher);
     const failureQueue = createFailureQueue(this, removalPolicy);
@@ -157,8 +154,16 @@ export class TokenBroker extends Construct implements ITokenBroker {
     this.deployRefreshLogGroup = provider.logGroup;
 
     const sets = new Construct(this, 'CredentialSets');
+    const { allowedOrganizationId } = props;
     this.credentialSets = resolved.credentials.map(
-      (credential) => new CredentialSet(sets, credential.name, { broker: this, credential }),
+      (credential) =>
+        new CredentialSet(sets, credential.name, {
+          broker: this,
+          credential,
+          ...(allowedOrganizationId !== undefined && resolved.organizationSets.includes(credential.name)
+            ? { allowedOrganizationId }
+            : {}),
+        }),
     );
 
     const brokerAlarms = createBrokerAlarms(this, this, this.failureQueue);
@@ -171,7 +176,12 @@ export class TokenBroker extends Construct implements ITokenBroker {
         brokerAlarms.failureQueueNotEmpty,
       ],
     };
-    this.dashboard = createDashboard(this, this, this.alarms.all);
+    this.dashboard = createDashboard(
+      this,
+      this,
+      this.alarms.all,
+      this.credentialSets.map((set) => ({ name: set.name, reader: set.reader })),
+    );
   }
 
   /**
@@ -186,24 +196,25 @@ export class TokenBroker extends Construct implements ITokenBroker {
   }
 
   /**
-   * Lets `grantee` call the reader both ways: `lambda:InvokeFunction` (direct invoke)
-   * and `lambda:InvokeFunctionUrl` (the Function URL needs both). Nothing else.
+   * Lets `grantee` read one credential set: `lambda:InvokeFunction` (direct invoke) and
+   * `lambda:InvokeFunctionUrl` (the Function URL needs both) on that set's reader, nothing
+   * else. The reader serves its set only, so the grantee cannot obtain another set's token
+   * or status by any path.
    *
-   * @param credential the set the grantee reads. Checked against the configured sets; the
-   *   grant itself covers the reader, which serves every set.
-   * @throws Error when `credential` is not one of the broker's sets.
+   * @param credential the set to grant; may be left out only when the broker serves one set.
+   * @throws Error naming the broker's construct path when `credential` is not one of its
+   *   sets, or is left out while it serves several.
    * @example
    * broker.grantRead(consumerRole, 'production');
    */
   grantRead(grantee: iam.IGrantable, credential?: string): iam.Grant {
-    if (credential !== undefined) servedCredential(this, 'grantRead', credential);
-    return grantReaderAccess(this.reader, grantee);
+    return this.setFor('grantRead', credential, 'a credential').grantRead(grantee);
   }
 
   /**
-   * Lets a Lambda function read tokens and tells its `TokenBrokerClient` where from:
-   * `TOKEN_BROKER_FUNCTION` (the reader's name: Lambda Invoke) and
-   * `TOKEN_BROKER_CREDENTIAL`, plus {@link grantRead} on its role.
+   * Lets a Lambda function read one set and tells its `TokenBrokerClient` where from:
+   * `TOKEN_BROKER_FUNCTION` (that set's reader ARN: Lambda Invoke) and
+   * `TOKEN_BROKER_CREDENTIAL`, plus {@link grantRead} of that set on its role.
    *
    * @returns the grant, as {@link grantRead} returns it.
    * @throws Error when `options.credential` is not one of the broker's sets, or is
@@ -214,26 +225,26 @@ export class TokenBroker extends Construct implements ITokenBroker {
    * // src/payments.ts: const a55 = new A55Client({ broker: new TokenBrokerClient() });
    */
   connectLambda(fn: lambda.Function, options: ConnectConsumerOptions = {}): iam.Grant {
-    const credential = consumerCredential(this, 'connectLambda', options.credential);
-    fn.addEnvironment(TOKEN_BROKER_ENV.functionName, this.reader.functionName);
-    fn.addEnvironment(TOKEN_BROKER_ENV.credential, credential);
-    return this.grantRead(fn, credential);
+    const set = this.setFor('connectLambda', options.credential);
+    fn.addEnvironment(TOKEN_BROKER_ENV.functionName, set.reader.functionArn);
+    fn.addEnvironment(TOKEN_BROKER_ENV.credential, set.name);
+    return set.grantRead(fn);
   }
 
   /**
-   * Lets an ECS container read tokens and tells its `TokenBrokerClient` where from:
-   * `TOKEN_BROKER_URL` (the reader's Function URL: SigV4 with the task role) and
-   * `TOKEN_BROKER_CREDENTIAL`, plus {@link grantRead} on its task role.
+   * Lets an ECS container read one set and tells its `TokenBrokerClient` where from:
+   * `TOKEN_BROKER_URL` (that set's reader Function URL: SigV4 with the task role) and
+   * `TOKEN_BROKER_CREDENTIAL`, plus {@link grantRead} of that set on its task role.
    *
    * @returns the grant, as {@link grantRead} returns it.
    * @throws Error when `options.credential` is not one of the broker's sets, or is
    *   missing while the broker has several.
    */
   connectContainer(container: ecs.ContainerDefinition, options: ConnectConsumerOptions = {}): iam.Grant {
-    const credential = consumerCredential(this, 'connectContainer', options.credential);
-    container.addEnvironment(TOKEN_BROKER_ENV.url, this.readerUrl.url);
-    container.addEnvironment(TOKEN_BROKER_ENV.credential, credential);
-    return this.grantRead(container.taskDefinition.taskRole, credential);
+    const set = this.setFor('connectContainer', options.credential);
+    container.addEnvironment(TOKEN_BROKER_ENV.url, set.readerUrl.url);
+    container.addEnvironment(TOKEN_BROKER_ENV.credential, set.name);
+    return set.grantRead(container.taskDefinition.taskRole);
   }
 
   /** RefreshSucceeded of `credential`: a refresh stored a token. Sum over 5 minutes by default. */
@@ -295,12 +306,18 @@ export class TokenBroker extends Construct implements ITokenBroker {
   }
 
   /**
-   * ReadFailed: the reader failed on its side (InternalError), as opposed to refusing a
-   * caller. Broker-wide (the reader may fail before knowing the credential). Sum over 5
-   * minutes by default.
+   * ReadFailed: a reader failed on its side (InternalError), as opposed to refusing a
+   * caller. Over every set's reader: the metric has only the `service` dimension (a reader
+   * may fail before knowing the credential). Sum over 5 minutes by default.
    */
   metricReadFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return brokerMetric(METRIC.readFailed, {}, props);
+  }
+
+  /** The set `credential` names, or the only one; see {@link consumerCredential}. */
+  private setFor(method: string, credential: string | undefined, missing?: string): CredentialSet {
+    const name = consumerCredential(this, method, credential, missing);
+    return this.credentialSets.find((set) => set.name === name) as CredentialSet;
   }
 
   private credentialMetric(

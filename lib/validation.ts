@@ -5,7 +5,7 @@
  * returns a problem phrase, or undefined when the value is fine; callers prefix it with
  * the path of the field, as the contract's `invalid` does.
  */
-import { TokenBrokerConfigError } from '../contract/index.js';
+import { invalid, show, TokenBrokerConfigError } from '../contract/index.js';
 
 export { TokenBrokerConfigError };
 
@@ -21,6 +21,19 @@ export const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
  * missing `@` or a pasted list.
  */
 export const EMAIL_PATTERN = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;.]+$/;
+
+/**
+ * `refresherReservedConcurrency` bounds: 0 reserves nothing (unlike Lambda's own 0, which
+ * stops the function); 1000 is the default account quota.
+ */
+export const RESERVED_CONCURRENCY = { min: 0, max: 1000 } as const;
+
+/**
+ * A KMS key ARN (not an alias): what `kms:Decrypt` is granted on. Single-Region keys have a
+ * UUID id, multi-Region keys `mrk-` and 32 hex digits.
+ */
+export const KMS_KEY_ARN_PATTERN =
+  /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /** Problem with a whole number that must lie in `[min, max]`, if any. */
 export function integerRangeProblem(value: unknown, min: number, max: number): string | undefined {
@@ -38,6 +51,44 @@ export function organizationIdProblem(value: unknown): string | undefined {
 export function secretNameProblem(value: unknown): string | undefined {
   if (typeof value === 'string' && SECRET_NAME_PATTERN.test(value)) return undefined;
   return 'must be a Secrets Manager secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -)';
+}
+
+/** Problem with a KMS key ARN, if any. */
+export function kmsKeyArnProblem(value: unknown): string | undefined {
+  if (typeof value === 'string' && KMS_KEY_ARN_PATTERN.test(value)) return undefined;
+  return 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias)';
+}
+
+/**
+ * Checks the sets an organization may read: a non-empty list of distinct configured names,
+ * and only next to an organization id.
+ * @param path the field, e.g. `tokenBroker.allowedOrganizationSets`.
+ * @returns the names.
+ * @throws TokenBrokerConfigError naming the field (and entry) and the bad value.
+ */
+export function checkOrganizationSets(
+  value: unknown,
+  configured: readonly string[],
+  organizationId: unknown,
+  path: string,
+): string[] {
+  if (!Array.isArray(value)) throw invalid(path, value, 'must be an array of credential set names');
+  if (organizationId === undefined) throw invalid(path, value, 'needs allowedOrganizationId');
+  if (value.length === 0) {
+    throw invalid(path, value, 'must list at least one credential set (leave it out for every set)');
+  }
+  for (const [index, name] of value.entries()) {
+    if (typeof name !== 'string' || !configured.includes(name)) {
+      throw invalid(
+        `${path}[${index}]`,
+        name,
+        `is not a credential set of this broker (it serves ${configured.map(show).join(', ')})`,
+      );
+    }
+    const first = value.indexOf(name);
+    if (first !== index) throw invalid(`${path}[${index}]`, name, `duplicates ${path}[${first}]`);
+  }
+  return [...(value as string[])];
 }
 
 /** Problem with an e-mail address, if any. */

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BROKER_FUNCTION_ENV } from '../contract/index.js';
 
 /** A Lambda function as the template describes it. */
 export interface SynthesizedFunction {
@@ -53,6 +54,35 @@ export function synthesizedFunctions(template: Template): SynthesizedFunction[] 
       timeoutSeconds: Number(resource.Properties.Timeout ?? 3),
       environment: resource.Properties.Environment?.Variables ?? {},
     }));
+}
+
+/** The refresher: the one function whose environment carries the credential sets (`CREDENTIALS`). */
+export function refresherFunction(functions: readonly SynthesizedFunction[]): SynthesizedFunction {
+  const found = functions.filter((fn) => BROKER_FUNCTION_ENV.credentials in fn.environment);
+  if (found.length !== 1 || found[0] === undefined) {
+    throw new Error(`expected one refresher in the template, found ${found.length}`);
+  }
+  return found[0];
+}
+
+/**
+ * The reader of credential set `credential`: each set has its own reader, whose
+ * `CREDENTIAL_NAMES` is that one name.
+ * @throws Error naming the sets the template has readers for.
+ */
+export function readerFunction(
+  functions: readonly SynthesizedFunction[],
+  credential: string,
+): SynthesizedFunction {
+  const readers = functions.filter((fn) => BROKER_FUNCTION_ENV.credentialNames in fn.environment);
+  const found = readers.find((fn) => fn.environment[BROKER_FUNCTION_ENV.credentialNames] === credential);
+  if (found === undefined) {
+    const served = readers.map((fn) => String(fn.environment[BROKER_FUNCTION_ENV.credentialNames]));
+    throw new Error(
+      `no reader of credential set '${credential}' in the template (readers of: ${served.join(', ')})`,
+    );
+  }
+  return found;
 }
 
 /** Logical IDs of the template's resources of `type`. */

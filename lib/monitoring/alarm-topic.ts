@@ -28,13 +28,26 @@ export function createAlarmTopic(scope: Construct, email: string): AlarmTopic {
     // It protects notifications in transit through SNS only; nothing stays encrypted under it.
     removalPolicy: RemovalPolicy.DESTROY,
   });
+  const alarmsOfThisAccount = {
+    StringEquals: { 'aws:SourceAccount': stack.account },
+    ArnLike: {
+      'aws:SourceArn': stack.formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: '*',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    },
+  };
   // CloudWatch publishes alarm notifications as a service; SNS uses the key on its behalf.
+  // Only for this account's alarms (confused-deputy guard, as on the topic policy below).
   key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'AllowCloudWatchAlarms',
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: ['*'],
+      conditions: alarmsOfThisAccount,
     }),
   );
   const topic = new sns.Topic(scope, 'AlarmTopic', {
@@ -49,17 +62,7 @@ export function createAlarmTopic(scope: Construct, email: string): AlarmTopic {
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['sns:Publish'],
       resources: [topic.topicArn],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: {
-          'aws:SourceArn': stack.formatArn({
-            service: 'cloudwatch',
-            resource: 'alarm',
-            resourceName: '*',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        },
-      },
+      conditions: alarmsOfThisAccount,
     }),
   );
   topic.addSubscription(new EmailSubscription(email));

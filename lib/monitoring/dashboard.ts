@@ -1,11 +1,12 @@
 /**
  * One CloudWatch dashboard per broker: what the operator runbook points at. Per credential
- * set: seconds of validity left, refreshes succeeded/failed, reads served/unavailable; for
- * the broker: reader latency, token endpoint rejections by OAuth error code, the failure
- * queue and the state of every alarm.
+ * set: seconds of validity left, refreshes succeeded/failed, reads served/unavailable, its
+ * reader's latency and errors; for the broker: token endpoint rejections by OAuth error
+ * code, the failure queue and the state of every alarm.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { METRIC } from '../../contract/index.js';
 import type { ITokenBroker } from '../token-broker-parts.js';
@@ -19,14 +20,21 @@ type CredentialMetric = (credential: string, props?: cloudwatch.MetricOptions) =
 const WIDTH = 8;
 const HEIGHT = 6;
 
-/** Creates `Dashboard` in `scope`, showing `broker`'s metrics and `alarms`. */
+/** A set's reader, as the dashboard plots it. */
+export interface DashboardReader {
+  readonly name: string;
+  readonly reader: lambda.IFunction;
+}
+
+/** Creates `Dashboard` in `scope`, showing `broker`'s metrics, its sets' `readers` and `alarms`. */
 export function createDashboard(
   scope: Construct,
   broker: ITokenBroker,
   alarms: readonly cloudwatch.IAlarm[],
+  readers: readonly DashboardReader[],
 ): cloudwatch.Dashboard {
   const names = broker.credentialNames;
-  const { reader, failureQueue } = broker;
+  const { failureQueue } = broker;
   const fiveMinutes = Duration.minutes(5);
   const perCredential = (metric: CredentialMetric, metricName: BrokerMetricName, statistic = 'Sum') =>
     names.map((name) =>
@@ -78,11 +86,13 @@ export function createDashboard(
       rightYAxis: { min: 0 },
     }),
     graph('Reader latency (ms)', {
-      left: [
-        reader.metricDuration({ statistic: 'p50', period: fiveMinutes, label: 'p50' }),
-        reader.metricDuration({ statistic: 'p99', period: fiveMinutes, label: 'p99' }),
-      ],
-      right: [reader.metricErrors({ statistic: 'Sum', period: fiveMinutes, label: 'errors' })],
+      left: readers.flatMap(({ name, reader }) => [
+        reader.metricDuration({ statistic: 'p50', period: fiveMinutes, label: `${name} p50` }),
+        reader.metricDuration({ statistic: 'p99', period: fiveMinutes, label: `${name} p99` }),
+      ]),
+      right: readers.map(({ name, reader }) =>
+        reader.metricErrors({ statistic: 'Sum', period: fiveMinutes, label: `${name} errors` }),
+      ),
       leftYAxis: { min: 0 },
       rightYAxis: { min: 0 },
     }),

@@ -29,13 +29,22 @@ export function createFailureQueue(scope: Construct, removalPolicy: RemovalPolic
   });
   // EventBridge delivers undeliverable rotation events to the queue as a service: SQS then
   // needs the key on its behalf. The queue policy (added per rule by the CDK) limits which
-  // rules may send; the key encrypts nothing but this queue.
+  // rules may send; the key encrypts nothing but this queue. Only for rules of this account
+  // and region (confused-deputy guard); not the rules' own ARNs, which would make the key
+  // depend on the rules that depend on the queue that depends on the key.
+  const stack = Stack.of(scope);
   key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'AllowEventBridgeDeadLetters',
       principals: [new iam.ServicePrincipal('events.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: {
+          'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }),
+        },
+      },
     }),
   );
   const queue = new sqs.Queue(scope, 'FailureQueue', {

@@ -9,9 +9,10 @@ const OUTDIR = join(import.meta.dirname, '..', '..', '.test-out', 'infra-nag');
 const CANARY_STACK = 'NagCanary';
 
 /**
- * Every feature that adds resources: created and imported secrets, scope, org policy, the
- * alarm topic with its e-mail subscription (rotation rules, failure queue, deploy-time custom
- * resource, alarms and dashboard are always there).
+ * Every feature that adds resources: created and imported secrets (one with its own KMS
+ * key), scope, one reader per set with the org policy on some of them, the alarm topic with
+ * its e-mail subscription (rotation rules, failure queue, deploy-time custom resource,
+ * alarms and dashboard are always there).
  */
 const CONFIG = {
   credentials: [
@@ -21,10 +22,15 @@ const CONFIG = {
       scope: 'a55/read',
     },
     { name: 'production', clientAuth: 'client_secret_basic' },
-    { name: 'shared', secretName: 'a55/shared' },
+    {
+      name: 'shared',
+      secretName: 'a55/shared',
+      secretKmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    },
   ],
   refreshIntervalMinutes: 45,
   allowedOrganizationId: 'o-abcde12345',
+  allowedOrganizationSets: ['sandbox', 'shared'],
   alarmEmail: 'ops@example.com',
 };
 

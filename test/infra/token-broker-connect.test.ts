@@ -58,20 +58,22 @@ const logicalId = (stack: Stack, construct: IConstruct) =>
 
 describe('Construct: TokenBroker', () => {
   describe('Method: connectLambda', () => {
-    it('sets TOKEN_BROKER_FUNCTION to the reader and TOKEN_BROKER_CREDENTIAL to the only set', () => {
+    it("sets TOKEN_BROKER_FUNCTION to the only set's reader ARN and TOKEN_BROKER_CREDENTIAL to that set", () => {
       // THEN
       one.hasResourceProperties('AWS::Lambda::Function', {
         Handler: 'index.handler',
         Environment: {
           Variables: {
-            [TOKEN_BROKER_ENV.functionName]: { Ref: logicalId(oneStack, oneBroker.reader) },
+            [TOKEN_BROKER_ENV.functionName]: {
+              'Fn::GetAtt': [logicalId(oneStack, oneBroker.credentialSet('sandbox').reader), 'Arn'],
+            },
             [TOKEN_BROKER_ENV.credential]: 'sandbox',
           },
         },
       });
     });
 
-    it("grants invoke on the reader (both actions, its ARN only) to the function's role", () => {
+    it("grants invoke on the set's reader (both actions, its ARN only) to the function's role", () => {
       // THEN
       expect(lambdaGrant.success).toBe(true);
       one.hasResourceProperties('AWS::IAM::Policy', {
@@ -81,7 +83,9 @@ describe('Construct: TokenBroker', () => {
             {
               Effect: 'Allow',
               Action: ['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl'],
-              Resource: { 'Fn::GetAtt': [logicalId(oneStack, oneBroker.reader), 'Arn'] },
+              Resource: {
+                'Fn::GetAtt': [logicalId(oneStack, oneBroker.credentialSet('sandbox').reader), 'Arn'],
+              },
             },
           ],
         },
@@ -90,15 +94,15 @@ describe('Construct: TokenBroker', () => {
   });
 
   describe('Method: connectContainer', () => {
-    it('sets TOKEN_BROKER_URL to the reader URL and TOKEN_BROKER_CREDENTIAL to the chosen set', () => {
-      // THEN
-      const urlId = two.findResources('AWS::Lambda::Url');
-      expect(Object.keys(urlId)).toHaveLength(1);
+    it("sets TOKEN_BROKER_URL to the chosen set's reader URL and TOKEN_BROKER_CREDENTIAL to that set", () => {
+      // THEN: one URL per set; the container gets production's
+      expect(Object.keys(two.findResources('AWS::Lambda::Url'))).toHaveLength(2);
+      const urlId = logicalId(twoStack, twoBroker.credentialSet('production').readerUrl);
       two.hasResourceProperties('AWS::ECS::TaskDefinition', {
         ContainerDefinitions: [
           Match.objectLike({
             Environment: Match.arrayWith([
-              { Name: TOKEN_BROKER_ENV.url, Value: { 'Fn::GetAtt': [Object.keys(urlId)[0], 'FunctionUrl'] } },
+              { Name: TOKEN_BROKER_ENV.url, Value: { 'Fn::GetAtt': [urlId, 'FunctionUrl'] } },
               { Name: TOKEN_BROKER_ENV.credential, Value: 'production' },
             ]),
           }),
@@ -106,7 +110,7 @@ describe('Construct: TokenBroker', () => {
       });
     });
 
-    it('grants invoke on the reader to the task role', () => {
+    it("grants invoke on the chosen set's reader to the task role", () => {
       // THEN
       expect(containerGrant.success).toBe(true);
       two.hasResourceProperties('AWS::IAM::Policy', {
@@ -115,7 +119,9 @@ describe('Construct: TokenBroker', () => {
           Statement: Match.arrayWith([
             Match.objectLike({
               Action: ['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl'],
-              Resource: { 'Fn::GetAtt': [logicalId(twoStack, twoBroker.reader), 'Arn'] },
+              Resource: {
+                'Fn::GetAtt': [logicalId(twoStack, twoBroker.credentialSet('production').reader), 'Arn'],
+              },
             }),
           ]),
         },

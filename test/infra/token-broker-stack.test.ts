@@ -26,15 +26,29 @@ beforeAll(() => {
 
 describe('Construct: TokenBrokerStack', () => {
   describe('outputs', () => {
-    it('outputs the reader, refresher, table and each secret ARN', () => {
+    it("outputs each set's reader (name, ARN, URL) and secret ARN, the refresher and the table", () => {
       // THEN
-      const { template, logicalId } = two;
+      const { template, logicalId, json } = two;
       const broker = twoStack.broker;
-      template.hasOutput('ReaderFunctionName', { Value: { Ref: logicalId(broker.reader) } });
-      template.hasOutput('ReaderFunctionArn', { Value: { 'Fn::GetAtt': [logicalId(broker.reader), 'Arn'] } });
-      template.hasOutput('ReaderUrl', {
-        Value: { 'Fn::GetAtt': [logicalId(broker.readerUrl), 'FunctionUrl'] },
-      });
+      for (const [suffix, name] of [
+        ['Sandbox', 'sandbox'],
+        ['Production', 'production'],
+      ] as const) {
+        const { reader, readerUrl } = broker.credentialSet(name);
+        template.hasOutput(`ReaderFunctionName${suffix}`, {
+          Value: { Ref: logicalId(reader) },
+          Description: Match.stringLikeRegexp(`credential set '${name}'`),
+        });
+        template.hasOutput(`ReaderFunctionArn${suffix}`, {
+          Value: { 'Fn::GetAtt': [logicalId(reader), 'Arn'] },
+        });
+        template.hasOutput(`ReaderUrl${suffix}`, {
+          Value: { 'Fn::GetAtt': [logicalId(readerUrl), 'FunctionUrl'] },
+        });
+      }
+      // The single reader's outputs are gone: each set has its own reader.
+      expect(Object.keys(json.Outputs ?? {})).not.toContain('ReaderFunctionName');
+      expect(Object.keys(json.Outputs ?? {})).not.toContain('ReaderUrl');
       template.hasOutput('RefresherFunctionName', { Value: { Ref: logicalId(broker.refresher) } });
       template.hasOutput('TableName', { Value: { Ref: logicalId(broker.table) } });
       for (const [output, name] of [

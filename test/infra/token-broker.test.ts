@@ -75,11 +75,23 @@ const custom = new TokenBroker(customStack, 'Broker', {
   logRetention: logs.RetentionDays.ONE_WEEK,
   allowedOrganizationId: 'o-abcde12345',
   removalPolicy: RemovalPolicy.RETAIN,
+  refresherReservedConcurrency: 0,
 });
-// AND a principal of another account, which needs the reader's resource policy
-custom.grantRead(new iam.AccountPrincipal('111122223333'));
 
-let synthesized: Record<'defaults' | 'two' | 'custom', Synthesized>;
+// GIVEN a broker with a refresher concurrency of its own choosing
+const reservedStack = new Stack(app, 'Reserved');
+const reserved = new TokenBroker(reservedStack, 'Broker', {
+  credentials: [{ name: 'sandbox' }],
+  refresherReservedConcurrency: 5,
+});
+// AND a principal of another account granted one set, which needs that reader's resource policy
+custom.grantRead(new iam.AccountPrincipal('111122223333'), 'by-object');
+
+/** The reader of each broker's set. */
+const defaultsReader = defaults.credentialSet('default').reader;
+const readersOf = (broker: TokenBroker) => broker.credentialSets.map((set) => set.reader);
+
+let synthesized: Record<'defaults' | 'two' | 'custom' | 'reserved', Synthesized>;
 
 beforeAll(() => {
   rmSync(OUTDIR, { recursive: true, force: true });
@@ -97,7 +109,12 @@ beforeAll(() => {
       },
     };
   };
-  synthesized = { defaults: load(defaultsStack), two: load(twoStack), custom: load(customStack) };
+  synthesized = {
+    defaults: load(defaultsStack),
+    two: load(twoStack),
+    custom: load(customStack),
+    reserved: load(reservedStack),
+  };
 });
 
 /** All Allow statements attached to `role` (inline and default policies), failing on managed policies. */
@@ -151,7 +168,7 @@ describe('Construct: TokenBroker', () => {
       // THEN: the third function is the deploy-time custom resource provider (operations.test.ts)
       const { template, json, logicalId } = synthesized.defaults;
       template.resourceCountIs('AWS::Lambda::Function', 3);
-      for (const fn of [defaults.refresher, defaults.reader]) {
+      for (const fn of [defaults.refresher, defaultsReader]) {
         expect(json.Resources[logicalId(fn)]?.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
@@ -165,16 +182,16 @@ describe('Construct: TokenBroker', () => {
       // THEN
       const { json, logicalId } = synthesized.defaults;
       expect(json.Resources[logicalId(defaults.refresher)]?.Properties.Timeout).toBe(60);
-      expect(json.Resources[logicalId(defaults.reader)]?.Properties.Timeout).toBe(10);
+      expect(json.Resources[logicalId(defaultsReader)]?.Properties.Timeout).toBe(10);
     });
 
-    it('exposes the reader through a Function URL with AuthType AWS_IAM only', () => {
+    it("exposes the set's reader through a Function URL with AuthType AWS_IAM only", () => {
       // THEN
       const { template, logicalId } = synthesized.defaults;
       template.resourceCountIs('AWS::Lambda::Url', 1);
       template.hasResourceProperties('AWS::Lambda::Url', {
         AuthType: 'AWS_IAM',
-        TargetFunctionArn: { 'Fn::GetAtt': [logicalId(defaults.reader), 'Arn'] },
+        TargetFunctionArn: { 'Fn::GetAtt': [logicalId(defaultsReader), 'Arn'] },
       });
     });
 
@@ -206,7 +223,7 @@ describe('Construct: TokenBroker', () => {
       const { template, logicalId } = synthesized.defaults;
       template.resourceCountIs('AWS::Logs::LogGroup', 3);
       template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-      for (const fn of [defaults.refresher, defaults.reader]) {
+      for (const fn of [defaults.refresher, defaultsReader]) {
         const props = synthesized.defaults.json.Resources[logicalId(fn)]?.Properties;
         expect(props?.LoggingConfig).toEqual({ LogGroup: { Ref: expect.stringMatching(/LogGroup/) } });
       }
@@ -237,7 +254,7 @@ describe('Construct: TokenBroker', () => {
     it('gives the reader its environment', () => {
       // THEN
       const { logicalId } = synthesized.defaults;
-      expect(environmentOf(synthesized.defaults, defaults.reader)).toEqual({
+      expect(environmentOf(synthesized.defaults, defaultsReader)).toEqual({
         TABLE_NAME: { Ref: logicalId(defaults.table) },
         CREDENTIAL_NAMES: 'default',
         READ_CACHE_SECONDS: '30',
@@ -258,7 +275,7 @@ describe('Construct: TokenBroker', () => {
         'Defaults/Broker/CredentialSets/default',
       ]);
       expect(defaults.credentialSet('default').schedule).toBeDefined();
-      expect(defaults.readerUrl.url).toBeDefined();
+      expect(defaults.credentialSet('default').readerUrl.url).toBeDefined();
     });
 
     it('finds each credential set by name, in configuration order', () => {
@@ -282,20 +299,22 @@ describe('Construct: TokenBroker', () => {
         POWERTOOLS_SERVICE_NAME: SERVICE.refresher,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       });
-      expect(environmentOf(synthesized.two, twoStack.broker.reader)).toMatchObject({
-        POWERTOOLS_SERVICE_NAME: SERVICE.reader,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        REFRESHER_FUNCTION_NAME: { Ref: synthesized.two.logicalId(twoStack.broker.refresher) },
-      });
+      for (const reader of readersOf(twoStack.broker)) {
+        expect(environmentOf(synthesized.two, reader)).toMatchObject({
+          POWERTOOLS_SERVICE_NAME: SERVICE.reader,
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+          REFRESHER_FUNCTION_NAME: { Ref: synthesized.two.logicalId(twoStack.broker.refresher) },
+        });
+      }
     });
   });
 
   describe('least privilege', () => {
-    it('lets the reader get items, update state items, decrypt through DynamoDB and invoke the refresher, nothing else', () => {
+    it("lets the reader get its set's items, update its state item, decrypt through DynamoDB and invoke the refresher, nothing else", () => {
       // THEN
       const { logicalId } = synthesized.defaults;
       const table = { 'Fn::GetAtt': [logicalId(defaults.table), 'Arn'] };
-      const statements = statementsOf(synthesized.defaults, defaults.reader.role as iam.IRole);
+      const statements = statementsOf(synthesized.defaults, defaultsReader.role as iam.IRole);
       expect(actionsOf(statements).sort()).toEqual(
         [
           'dynamodb:GetItem',
@@ -308,13 +327,26 @@ describe('Construct: TokenBroker', () => {
         ].sort(),
       );
       expect(statementsFor(statements, 'dynamodb:')).toEqual([
-        { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: [table] },
-        // Self-healing bookkeeping: `<name>#state` items only, never a token item
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:GetItem',
+          Resource: table,
+          Condition: {
+            'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['default', 'default#state'] },
+          },
+        },
+        // Self-healing bookkeeping: its `<name>#state` item only, never a token item
         {
           Effect: 'Allow',
           Action: 'dynamodb:UpdateItem',
           Resource: table,
-          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['*#state'] } },
+          Condition: {
+            'ForAllValues:StringEquals': {
+              'dynamodb:LeadingKeys': ['default#state'],
+              'dynamodb:Attributes': ['credential', 'refreshRequestedAt'],
+            },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+          },
         },
       ]);
       expect(statementsFor(statements, 'kms:')).toEqual([
@@ -341,20 +373,21 @@ describe('Construct: TokenBroker', () => {
         [synthesized.custom, custom],
       ];
       for (const [stack, broker] of cases) {
-        const actions = actionsOf(statementsOf(stack, broker.reader.role as iam.IRole));
-        expect(actions.filter((action) => action.toLowerCase().startsWith('secretsmanager:'))).toEqual([]);
-        expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+        for (const reader of readersOf(broker)) {
+          const actions = actionsOf(statementsOf(stack, reader.role as iam.IRole));
+          expect(actions.filter((action) => action.toLowerCase().startsWith('secretsmanager:'))).toEqual([]);
+          expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+        }
       }
     });
 
-    it('lets the refresher read only its own secrets and write only its table', () => {
+    it("lets the refresher read only its own secrets and write only its sets' items", () => {
       // THEN
       const { logicalId } = synthesized.two;
       const broker = twoStack.broker;
       const statements = statementsOf(synthesized.two, broker.refresher.role as iam.IRole);
+      // GetSecretValue is the one call it makes: no DescribeSecret
       expect(actionsOf(statementsFor(statements, 'secretsmanager:')).sort()).toEqual([
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:DescribeSecret',
         'secretsmanager:GetSecretValue',
         'secretsmanager:GetSecretValue',
       ]);
@@ -363,14 +396,28 @@ describe('Construct: TokenBroker', () => {
       }));
       expect(statementsFor(statements, 'secretsmanager:').flatMap(resourcesOf)).toEqual(secretRefs);
       const table = { 'Fn::GetAtt': [logicalId(broker.table), 'Arn'] };
+      const keys = (values: string[]) => ({
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': values },
+      });
       expect(statementsFor(statements, 'dynamodb:')).toEqual([
-        { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: [table] },
-        // Its last error and success go to the `<name>#state` item; tokens are only ever Put
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:GetItem',
+          Resource: table,
+          Condition: keys(['sandbox', 'production', 'sandbox#state', 'production#state']),
+        },
+        // Tokens are only ever Put; its last error and success go to the `<name>#state` items
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:PutItem',
+          Resource: table,
+          Condition: keys(['sandbox', 'production']),
+        },
         {
           Effect: 'Allow',
           Action: 'dynamodb:UpdateItem',
           Resource: table,
-          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['*#state'] } },
+          Condition: keys(['sandbox#state', 'production#state']),
         },
       ]);
       // The failure queue (on-failure destination): send, and the key only through SQS
@@ -406,26 +453,26 @@ describe('Construct: TokenBroker', () => {
       expect(statements.flatMap(resourcesOf)).not.toContain('*');
     });
 
-    it('grantRead gives exactly lambda:InvokeFunction and lambda:InvokeFunctionUrl on the reader', () => {
+    it("grantRead gives exactly lambda:InvokeFunction and lambda:InvokeFunctionUrl on the only set's reader", () => {
       // THEN
       const { logicalId } = synthesized.defaults;
       expect(statementsOf(synthesized.defaults, consumer)).toEqual([
         {
           Effect: 'Allow',
           Action: ['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl'],
-          Resource: { 'Fn::GetAtt': [logicalId(defaults.reader), 'Arn'] },
+          Resource: { 'Fn::GetAtt': [logicalId(defaultsReader), 'Arn'] },
         },
       ]);
     });
 
-    it('grantRead with a credential checks the name and grants the same, on the one reader', () => {
+    it("grantRead with a credential checks the name and grants the same, on that set's reader", () => {
       // THEN
       const { logicalId } = synthesized.defaults;
       expect(statementsOf(synthesized.defaults, namedConsumer)).toEqual([
         {
           Effect: 'Allow',
           Action: ['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl'],
-          Resource: { 'Fn::GetAtt': [logicalId(defaults.reader), 'Arn'] },
+          Resource: { 'Fn::GetAtt': [logicalId(defaultsReader), 'Arn'] },
         },
       ]);
       expect(() => defaults.grantRead(new iam.AccountRootPrincipal(), 'staging')).toThrow(
@@ -433,10 +480,10 @@ describe('Construct: TokenBroker', () => {
       );
     });
 
-    it('adds no resource policy to the reader without allowedOrganizationId', () => {
+    it('adds no resource policy to a reader without allowedOrganizationId', () => {
       // THEN (the refresher's permission for its rotation rule is in operations.test.ts)
       const { template, logicalId } = synthesized.defaults;
-      const reader = { 'Fn::GetAtt': [logicalId(defaults.reader), 'Arn'] };
+      const reader = { 'Fn::GetAtt': [logicalId(defaultsReader), 'Arn'] };
       const readerPermissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
         (resource) => JSON.stringify(resource.Properties.FunctionName) === JSON.stringify(reader),
       );
@@ -445,22 +492,22 @@ describe('Construct: TokenBroker', () => {
   });
 
   describe('with two credential sets', () => {
-    it('creates two schedules, two secrets, one table and one reader', () => {
+    it('creates two schedules, two secrets, one table and one reader per set', () => {
       // THEN
       const { template } = synthesized.two;
       template.resourceCountIs('AWS::Scheduler::Schedule', 2);
       template.resourceCountIs('AWS::SecretsManager::Secret', 2);
       template.resourceCountIs('AWS::DynamoDB::Table', 1);
-      template.resourceCountIs('AWS::Lambda::Url', 1);
-      // refresher, reader and the deploy-time custom resource provider
-      template.resourceCountIs('AWS::Lambda::Function', 3);
+      template.resourceCountIs('AWS::Lambda::Url', 2);
+      // refresher, one reader per set and the deploy-time custom resource provider
+      template.resourceCountIs('AWS::Lambda::Function', 4);
     });
 
-    it('lists the names in configuration order for the reader, the first being the default', () => {
+    it("gives each set's reader its own name only, in configuration order", () => {
       // THEN
-      expect(environmentOf(synthesized.two, twoStack.broker.reader).CREDENTIAL_NAMES).toBe(
-        'sandbox,production',
-      );
+      expect(
+        readersOf(twoStack.broker).map((reader) => environmentOf(synthesized.two, reader).CREDENTIAL_NAMES),
+      ).toEqual(['sandbox', 'production']);
     });
 
     it('passes each token URL to the refresher, the A55 endpoint by default', () => {
@@ -503,40 +550,44 @@ describe('Construct: TokenBroker', () => {
       // THEN
       const { template } = synthesized.custom;
       template.allResourcesProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(30 minutes)' });
-      expect(environmentOf(synthesized.custom, custom.reader).READ_CACHE_SECONDS).toBe('0');
+      for (const reader of readersOf(custom)) {
+        expect(environmentOf(synthesized.custom, reader).READ_CACHE_SECONDS).toBe('0');
+      }
       template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
       template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
       template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
     });
 
-    it('lets the whole organization call the reader both ways', () => {
+    it("lets the whole organization call every set's reader both ways", () => {
       // THEN
       const { template, logicalId } = synthesized.custom;
       expect(
         Object.keys(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: '*' } })),
-      ).toHaveLength(2);
-      const reader = { 'Fn::GetAtt': [logicalId(custom.reader), 'Arn'] };
-      template.hasResourceProperties('AWS::Lambda::Permission', {
-        Action: 'lambda:InvokeFunction',
-        FunctionName: reader,
-        Principal: '*',
-        PrincipalOrgID: 'o-abcde12345',
-      });
-      template.hasResourceProperties('AWS::Lambda::Permission', {
-        Action: 'lambda:InvokeFunctionUrl',
-        FunctionName: reader,
-        Principal: '*',
-        PrincipalOrgID: 'o-abcde12345',
-        FunctionUrlAuthType: 'AWS_IAM',
-      });
+      ).toHaveLength(2 * custom.credentialSets.length);
+      for (const fn of readersOf(custom)) {
+        const reader = { 'Fn::GetAtt': [logicalId(fn), 'Arn'] };
+        template.hasResourceProperties('AWS::Lambda::Permission', {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: reader,
+          Principal: '*',
+          PrincipalOrgID: 'o-abcde12345',
+        });
+        template.hasResourceProperties('AWS::Lambda::Permission', {
+          Action: 'lambda:InvokeFunctionUrl',
+          FunctionName: reader,
+          Principal: '*',
+          PrincipalOrgID: 'o-abcde12345',
+          FunctionUrlAuthType: 'AWS_IAM',
+        });
+      }
     });
   });
 
   describe('grantRead to another account', () => {
-    it('allows both actions on the reader in its resource policy', () => {
+    it("allows both actions on the granted set's reader in its resource policy", () => {
       // THEN
       const { template, logicalId } = synthesized.custom;
-      const reader = { 'Fn::GetAtt': [logicalId(custom.reader), 'Arn'] };
+      const reader = { 'Fn::GetAtt': [logicalId(custom.credentialSet('by-object').reader), 'Arn'] };
       const permissions = Object.values(
         template.findResources('AWS::Lambda::Permission', { Properties: { Principal: '111122223333' } }),
       ).map((resource) => resource.Properties);
@@ -546,6 +597,33 @@ describe('Construct: TokenBroker', () => {
         'lambda:InvokeFunctionUrl',
       ]);
       for (const permission of permissions) expect(permission.FunctionName).toEqual(reader);
+    });
+  });
+
+  describe('refresher concurrency', () => {
+    const reservedOf = (stack: Synthesized, broker: TokenBroker) =>
+      stack.json.Resources[stack.logicalId(broker.refresher)]?.Properties.ReservedConcurrentExecutions;
+
+    it('reserves one execution per set plus one for the refresher by default, so readers never starve it', () => {
+      // THEN
+      expect(reservedOf(synthesized.defaults, defaults)).toBe(2);
+      expect(reservedOf(synthesized.two, twoStack.broker)).toBe(3);
+    });
+
+    it('reserves what refresherReservedConcurrency says, and nothing for 0', () => {
+      // THEN
+      expect(reservedOf(synthesized.reserved, reserved)).toBe(5);
+      expect(reservedOf(synthesized.custom, custom)).toBeUndefined();
+    });
+
+    it('reserves nothing for the readers: the reservation is what keeps them off the refresher', () => {
+      // THEN
+      for (const reader of readersOf(twoStack.broker)) {
+        expect(
+          synthesized.two.json.Resources[synthesized.two.logicalId(reader)]?.Properties
+            .ReservedConcurrentExecutions,
+        ).toBeUndefined();
+      }
     });
   });
 
@@ -633,6 +711,21 @@ describe('Construct: TokenBroker', () => {
         'a bad organization id',
         { ...valid, allowedOrganizationId: 'r-abcd' },
         "allowedOrganizationId: 'r-abcd' must match ^o-[a-z0-9]{10,32}$",
+      ],
+      [
+        'a negative refresher concurrency',
+        { ...valid, refresherReservedConcurrency: -1 },
+        'refresherReservedConcurrency: -1 must be an integer from 0 to 1000',
+      ],
+      [
+        'a fractional refresher concurrency',
+        { ...valid, refresherReservedConcurrency: 1.5 },
+        'refresherReservedConcurrency: 1.5 must be an integer from 0 to 1000',
+      ],
+      [
+        'a refresher concurrency over the default account quota',
+        { ...valid, refresherReservedConcurrency: 1001 },
+        'refresherReservedConcurrency: 1001 must be an integer from 0 to 1000',
       ],
     ])('throws on %s, naming the construct path, the prop and value', (_label, props, message) => {
       // WHEN

@@ -21,7 +21,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createBrokerApp } from '../../lib/broker-app.js';
 import {
   logicalIdsOfType,
+  readerFunction,
   readTemplate,
+  refresherFunction,
   type SynthesizedFunction,
   synthesizedFunctions,
   type Template,
@@ -48,7 +50,8 @@ describe('Integration: bundled refresher and reader', () => {
   let outdir: string;
   let template: Template;
   let refresherFn: SynthesizedFunction;
-  let readerFn: SynthesizedFunction;
+  /** Each set's own reader. */
+  let readerFns: Record<'sandbox' | 'production', SynthesizedFunction>;
   const dynamo = useDynamoDbLocal();
   let oauth: OAuthServer;
   let db: DynamoDBClient;
@@ -60,7 +63,8 @@ describe('Integration: bundled refresher and reader', () => {
 
   const secretArnOf = (credential: string) =>
     `arn:aws:secretsmanager:us-east-1:111122223333:secret:a55-${credential}`;
-  const readerHandler = () => importBundledHandler<Handler>(outdir, readerFn, refs);
+  const readerHandler = (credential: 'sandbox' | 'production' = 'sandbox') =>
+    importBundledHandler<Handler>(outdir, readerFns[credential], refs);
   const storedItem = async (credential: string) =>
     (
       await db.send(
@@ -103,8 +107,11 @@ describe('Integration: bundled refresher and reader', () => {
     app.synth();
     template = readTemplate(outdir, STACK);
     const functions = synthesizedFunctions(template);
-    refresherFn = functions.find((fn) => 'CREDENTIALS' in fn.environment) as SynthesizedFunction;
-    readerFn = functions.find((fn) => 'CREDENTIAL_NAMES' in fn.environment) as SynthesizedFunction;
+    refresherFn = refresherFunction(functions);
+    readerFns = {
+      sandbox: readerFunction(functions, 'sandbox'),
+      production: readerFunction(functions, 'production'),
+    };
 
     // The table, created from its template definition.
     const [tableId] = logicalIdsOfType(template, 'AWS::DynamoDB::Table') as [string];
@@ -184,9 +191,11 @@ describe('Integration: bundled refresher and reader', () => {
     });
   });
 
-  it('synthesizes both bundles for the Node.js 24 runtime with a timeout that covers the retries', () => {
+  it("synthesizes the refresher and each set's reader for the Node.js 24 runtime with a timeout that covers the retries", () => {
     expect(refresherFn.runtime).toBe('nodejs24.x');
-    expect(readerFn.runtime).toBe('nodejs24.x');
+    expect(readerFns.sandbox.runtime).toBe('nodejs24.x');
+    expect(readerFns.production.runtime).toBe('nodejs24.x');
+    expect(readerFns.sandbox.logicalId).not.toBe(readerFns.production.logicalId);
     expect(refresherFn.timeoutSeconds).toBeGreaterThanOrEqual(30);
   });
 
@@ -222,7 +231,7 @@ describe('Integration: bundled refresher and reader', () => {
 
     // Act
     await refresh({ credential: 'production' }, lambdaContext('refresher', 60_000));
-    const read = await readerHandler();
+    const read = await readerHandler('production');
     const response = await read(
       {
         version: '2.0',
@@ -313,7 +322,7 @@ describe('Integration: bundled refresher and reader', () => {
   it('answers TokenUnavailable for a configured set with no token, UnknownCredential for others', async () => {
     // Prepare
     await db.send(new DeleteItemCommand({ TableName: TABLE, Key: { credential: { S: 'production' } } }));
-    const read = await readerHandler();
+    const read = await readerHandler('production');
 
     // Act & Assess
     await expect(read({ credential: 'production' }, lambdaContext('reader'))).rejects.toMatchObject({
@@ -330,7 +339,7 @@ describe('Integration: bundled refresher and reader', () => {
     for (const key of ['production', 'production#state']) {
       await db.send(new DeleteItemCommand({ TableName: TABLE, Key: { credential: { S: key } } }));
     }
-    const readers = await Promise.all(Array.from({ length: 5 }, () => readerHandler()));
+    const readers = await Promise.all(Array.from({ length: 5 }, () => readerHandler('production')));
 
     // Act: 40 reads across 5 reader instances.
     const answers = await Promise.all(
@@ -446,5 +455,86 @@ describe('Integration: bundled refresher and reader', () => {
     } finally {
       secretValues.set(secretArnOf('sandbox'), goodSecret);
     }
+  });
+
+  describe('per-set access: one reader per credential set', () => {
+    const urlEvent = (rawPath: string, rawQueryString: string) => ({
+      version: '2.0',
+      rawPath,
+      rawQueryString,
+      headers: {},
+      requestContext: { http: { method: 'GET', path: rawPath } },
+      isBase64Encoded: false,
+    });
+
+    it("the sandbox reader refuses production with a clear error, both faces, and never answers production's token", async () => {
+      // Prepare: production has a valid token stored
+      await refresh({ credential: 'production' }, lambdaContext('refresher', 60_000));
+      const productionToken = (await storedItem('production'))?.accessToken?.S as string;
+      expect(productionToken).toEqual(expect.any(String));
+      const sandboxReader = await readerHandler('sandbox');
+
+      // Act
+      const invoked = await sandboxReader({ credential: 'production' }, lambdaContext('reader')).catch(
+        (caught: Error) => caught,
+      );
+      const overUrl = await sandboxReader(
+        urlEvent('/token', 'credential=production'),
+        lambdaContext('reader'),
+      );
+
+      // Assess: UnknownCredential naming the set this reader serves and how to get the other
+      expect(invoked).toMatchObject({
+        name: 'UnknownCredential',
+        message: expect.stringContaining("serves 'sandbox' only"),
+      });
+      expect(JSON.stringify({ ...(invoked as object), message: (invoked as Error).message })).not.toContain(
+        productionToken,
+      );
+      expect(overUrl.statusCode).toBe(404);
+      expect(JSON.parse(overUrl.body)).toMatchObject({
+        error: 'UnknownCredential',
+        message: expect.stringContaining("serves 'sandbox' only"),
+      });
+      expect(JSON.stringify(overUrl)).not.toContain(productionToken);
+      // Nothing was asked of the refresher for a set this reader does not serve
+      expect(asyncInvocations).toEqual([]);
+    });
+
+    it("the sandbox reader's status shows sandbox only, never production's state", async () => {
+      // Prepare
+      await refresh({ credential: 'production' }, lambdaContext('refresher', 60_000));
+      const sandboxReader = await readerHandler('sandbox');
+
+      // Act
+      const invoked = await sandboxReader({ action: 'status' }, lambdaContext('reader'));
+      const overUrl = await sandboxReader(urlEvent('/status', ''), lambdaContext('reader'));
+
+      // Assess
+      expect(invoked.credentials.map((entry: { credential: string }) => entry.credential)).toEqual([
+        'sandbox',
+      ]);
+      expect(overUrl.statusCode).toBe(200);
+      expect(
+        JSON.parse(overUrl.body).credentials.map((entry: { credential: string }) => entry.credential),
+      ).toEqual(['sandbox']);
+      expect(JSON.stringify([invoked, overUrl])).not.toContain('production');
+    });
+
+    it('the production reader serves production', async () => {
+      // Prepare
+      await refresh({ credential: 'production' }, lambdaContext('refresher', 60_000));
+      const productionReader = await readerHandler('production');
+
+      // Act
+      const body = await productionReader({ credential: 'production' }, lambdaContext('reader'));
+
+      // Assess
+      expect(body.accessToken).toBe((await storedItem('production'))?.accessToken?.S);
+      expect(await oauth.introspect(body.accessToken)).toMatchObject({
+        active: true,
+        client_id: oauth.clients[1]?.clientId,
+      });
+    });
   });
 });

@@ -68,7 +68,7 @@ beforeAll(async () => {
 
 describe('Construct: TokenBroker', () => {
   describe('bin/app.ts', () => {
-    it('synthesizes a JSON-string configuration into two schedules, two secrets, one table, one reader', () => {
+    it('synthesizes a JSON-string configuration into two schedules, two secrets, one table, one reader per set', () => {
       // THEN
       expect(valid.code, valid.stderr).toBe(0);
       const template = Template.fromJSON(
@@ -77,7 +77,7 @@ describe('Construct: TokenBroker', () => {
       template.resourceCountIs('AWS::Scheduler::Schedule', 2);
       template.resourceCountIs('AWS::SecretsManager::Secret', 2);
       template.resourceCountIs('AWS::DynamoDB::Table', 1);
-      template.resourceCountIs('AWS::Lambda::Url', 1);
+      template.resourceCountIs('AWS::Lambda::Url', 2);
     });
 
     it('runs cdk-nag and finds nothing unacknowledged', () => {

@@ -96,15 +96,23 @@ describe('Construct: TokenBroker', () => {
       ]);
     });
 
-    it('shows the reader latency p50 and p99', () => {
-      // THEN
-      const reader = `<${synthesized.alerting.logicalId(broker.reader)}>`;
-      expect(widget('Reader latency (ms)').properties.metrics).toEqual(
-        expect.arrayContaining([
-          ['AWS/Lambda', 'Duration', 'FunctionName', reader, { label: 'p50', stat: 'p50' }],
-          ['AWS/Lambda', 'Duration', 'FunctionName', reader, { label: 'p99', stat: 'p99' }],
+    it("shows each set's reader latency p50 and p99, and its errors", () => {
+      // THEN: one reader function per set
+      const readerOf = (name: string) =>
+        `<${synthesized.alerting.logicalId(broker.credentialSet(name).reader)}>`;
+      expect(widget('Reader latency (ms)').properties.metrics).toEqual([
+        ...CREDENTIALS.flatMap((name) => [
+          ['AWS/Lambda', 'Duration', 'FunctionName', readerOf(name), { label: `${name} p50`, stat: 'p50' }],
+          ['AWS/Lambda', 'Duration', 'FunctionName', readerOf(name), { label: `${name} p99`, stat: 'p99' }],
         ]),
-      );
+        ...CREDENTIALS.map((name) => [
+          'AWS/Lambda',
+          'Errors',
+          'FunctionName',
+          readerOf(name),
+          { label: `${name} errors`, stat: 'Sum', yAxis: 'right' },
+        ]),
+      ]);
     });
 
     it('shows token endpoint rejections by OAuth error code through a SEARCH on this broker only', () => {

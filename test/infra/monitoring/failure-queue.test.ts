@@ -53,6 +53,11 @@ describe('Construct: TokenBroker', () => {
         Principal: { Service: 'events.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Resource: '*',
+        // Only for this account's rules (confused-deputy guard)
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: { 'aws:SourceArn': expect.anything() },
+        },
       });
     });
 

@@ -4,6 +4,7 @@ import { DEFAULT_BROKER_CONFIG, loadBrokerConfig } from '../../../lib/config.js'
 import { TokenBrokerConfigError } from '../../../lib/validation.js';
 
 const SANDBOX_URL = 'https://example.auth.us-east-1.amazoncognito.com/oauth2/token';
+const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 /** Runs loadBrokerConfig and returns the message it threw, failing when it did not throw. */
 function errorOf(raw: unknown): string {
@@ -62,10 +63,12 @@ describe('Function: loadBrokerConfig', () => {
           scope: 'a55/read a55/write',
           clientAuth: 'client_secret_basic',
         },
-        { name: 'production', secretName: 'a55/production' },
+        { name: 'production', secretName: 'a55/production', secretKmsKeyArn: KEY_ARN },
       ],
       refreshIntervalMinutes: 45,
       allowedOrganizationId: 'o-abcde12345',
+      allowedOrganizationSets: ['sandbox'],
+      refresherReservedConcurrency: 4,
       alarmEmail: 'ops@example.com',
     };
     const expected = {
@@ -81,10 +84,13 @@ describe('Function: loadBrokerConfig', () => {
           tokenUrl: A55_TOKEN_URL,
           clientAuth: 'client_secret_post',
           secretName: 'a55/production',
+          secretKmsKeyArn: KEY_ARN,
         },
       ],
       refreshIntervalMinutes: 45,
       allowedOrganizationId: 'o-abcde12345',
+      allowedOrganizationSets: ['sandbox'],
+      refresherReservedConcurrency: 4,
       alarmEmail: 'ops@example.com',
     };
 
@@ -234,7 +240,8 @@ describe('Function: loadBrokerConfig', () => {
 
       // Assess
       expect(message).toBe(
-        "tokenBroker: unknown key 'refreshInterval' (allowed: credentials, refreshIntervalMinutes, allowedOrganizationId, alarmEmail)",
+        "tokenBroker: unknown key 'refreshInterval' (allowed: credentials, refreshIntervalMinutes, allowedOrganizationId, " +
+          'allowedOrganizationSets, refresherReservedConcurrency, alarmEmail)',
       );
     });
 
@@ -244,7 +251,7 @@ describe('Function: loadBrokerConfig', () => {
 
       // Assess
       expect(message).toBe(
-        "tokenBroker.credentials[0]: unknown key 'tokenURL' (allowed: name, tokenUrl, scope, clientAuth, secretName)",
+        "tokenBroker.credentials[0]: unknown key 'tokenURL' (allowed: name, tokenUrl, scope, clientAuth, secretName, secretKmsKeyArn)",
       );
     });
 
@@ -309,6 +316,65 @@ describe('Function: loadBrokerConfig', () => {
       // Act & Assess
       expect(errorOf({ credentials: [{ name: 'sandbox', secretName: 'a55 secret' }] })).toMatch(
         /^tokenBroker\.credentials\[0\]\.secretName: 'a55 secret' must be a Secrets Manager secret name/,
+      );
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      [
+        'a set that is not configured',
+        { allowedOrganizationSets: ['staging'] },
+        "tokenBroker.allowedOrganizationSets[0]: 'staging' is not a credential set of this broker (it serves 'sandbox', 'production')",
+      ],
+      [
+        'no allowedOrganizationId',
+        { allowedOrganizationId: undefined, allowedOrganizationSets: ['sandbox'] },
+        'tokenBroker.allowedOrganizationSets: ["sandbox"] needs allowedOrganizationId',
+      ],
+      [
+        'a string instead of a list',
+        { allowedOrganizationSets: 'sandbox' },
+        "tokenBroker.allowedOrganizationSets: 'sandbox' must be an array of credential set names",
+      ],
+      [
+        'an empty list',
+        { allowedOrganizationSets: [] },
+        'tokenBroker.allowedOrganizationSets: [] must list at least one credential set (leave it out for every set)',
+      ],
+    ])('rejects allowedOrganizationSets with %s', (_label, fields, message) => {
+      // Act & Assess
+      expect(
+        errorOf({
+          credentials: [{ name: 'sandbox' }, { name: 'production' }],
+          allowedOrganizationId: 'o-abcde12345',
+          ...fields,
+        }),
+      ).toBe(message);
+    });
+
+    it.each([-1, 1.5, 1001, '2'])('rejects refresherReservedConcurrency %j', (value) => {
+      // Act & Assess
+      expect(errorOf({ refresherReservedConcurrency: value })).toBe(
+        `tokenBroker.refresherReservedConcurrency: ${typeof value === 'string' ? `'${value}'` : value} must be an integer from 0 to 1000`,
+      );
+    });
+
+    it.each([
+      ['an alias ARN', 'arn:aws:kms:us-east-1:111122223333:alias/a55'],
+      ['a bare key id', '1234abcd-12ab-34cd-56ef-1234567890ab'],
+      ['a key of no account', 'arn:aws:kms:us-east-1::key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+    ])('rejects a secretKmsKeyArn that is %s', (_label, arn) => {
+      // Act & Assess
+      expect(
+        errorOf({ credentials: [{ name: 'shared', secretName: 'a55/shared', secretKmsKeyArn: arn }] }),
+      ).toBe(
+        `tokenBroker.credentials[0].secretKmsKeyArn: '${arn}' must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias)`,
+      );
+    });
+
+    it('rejects a secretKmsKeyArn without secretName: a created secret uses the AWS managed key', () => {
+      // Act & Assess
+      expect(errorOf({ credentials: [{ name: 'sandbox', secretKmsKeyArn: KEY_ARN }] })).toBe(
+        `tokenBroker.credentials[0].secretKmsKeyArn: '${KEY_ARN}' needs secretName: a secret the stack creates uses the AWS managed key aws/secretsmanager`,
       );
     });
 
