@@ -6,7 +6,7 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { type RefreshReason, refreshEvent } from '../../contract/index.js';
 import { RefreshTriggerError } from '../core/errors.js';
-import type { RefreshTrigger } from '../core/ports.js';
+import type { CallOptions, RefreshTrigger } from '../core/ports.js';
 import { classifySdkError } from './sdk-errors.js';
 
 /** A {@link RefreshTrigger} that invokes the refresher function asynchronously. */
@@ -23,7 +23,7 @@ export class LambdaRefreshTrigger implements RefreshTrigger {
    * @inheritdoc
    * @throws RefreshTriggerError saying what to check; only the SDK error's name is passed on.
    */
-  async trigger(credential: string, reason: RefreshReason): Promise<void> {
+  async trigger(credential: string, reason: RefreshReason, options?: CallOptions): Promise<void> {
     try {
       await this.#client.send(
         new InvokeCommand({
@@ -31,6 +31,8 @@ export class LambdaRefreshTrigger implements RefreshTrigger {
           InvocationType: 'Event',
           Payload: new TextEncoder().encode(JSON.stringify(refreshEvent(credential, reason))),
         }),
+        // The reader's deadline: aborts the request and the SDK's retries.
+        { abortSignal: options?.signal },
       );
     } catch (error) {
       const { name, kind, retryable } = classifySdkError(error);

@@ -2,7 +2,8 @@
  * The status answer: per credential set, what is stored and how the last refreshes went,
  * without the token. For operators and health checks (`GET /status`, `{"action":"status"}`).
  */
-import type { Clock, CredentialState, StateStore, TokenStore } from './ports.js';
+import { withinDeadline } from './deadline.js';
+import type { CallOptions, Clock, CredentialState, StateStore, TokenStore } from './ports.js';
 import { secondsRemaining } from './token-rules.js';
 
 /** One credential set's status. Times are ISO-8601; null where nothing is known. */
@@ -19,6 +20,11 @@ export interface CredentialStatus {
     readonly code: string | null;
     readonly message: string;
     readonly at: string;
+    /**
+     * Whether a retry may succeed; while false (and newer than the last success), readers
+     * do not ask for refreshes. Null for a failure recorded before the refresher said.
+     */
+    readonly retryable: boolean | null;
   } | null;
   readonly refreshRequestedAt: string | null;
 }
@@ -31,14 +37,33 @@ export interface BrokerStatus {
 const iso = (epochSeconds: number | undefined) =>
   epochSeconds === undefined ? null : new Date(epochSeconds * 1000).toISOString();
 
-/** Reads the status of every configured set, in configuration order. */
+/**
+ * Reads the status of every configured set, in configuration order.
+ * @throws TokenStoreError, also when `options.signal` aborts first
+ */
 export async function readStatus(
   credentialNames: readonly string[],
   deps: { readonly store: TokenStore; readonly state: StateStore; readonly clock: Clock },
+  options: CallOptions = {},
 ): Promise<BrokerStatus> {
+  const { signal } = options;
+  const callOptions = signal ? { signal } : undefined;
   const credentials = await Promise.all(
     credentialNames.map(async (credential): Promise<CredentialStatus> => {
-      const [token, state] = await Promise.all([deps.store.get(credential), deps.state.get(credential)]);
+      const [token, state] = await Promise.all([
+        withinDeadline(
+          deps.store.get(credential, callOptions),
+          signal,
+          credential,
+          'GetItem of the token item',
+        ),
+        withinDeadline(
+          deps.state.get(credential, callOptions),
+          signal,
+          credential,
+          'GetItem of the state item',
+        ),
+      ]);
       const left = token ? secondsRemaining(token, deps.clock.now()) : undefined;
       return {
         credential,
@@ -63,5 +88,6 @@ function lastError(state: CredentialState): CredentialStatus['lastError'] {
     code: failure.code ?? null,
     message: failure.message,
     at: iso(failure.at) as string,
+    retryable: failure.retryable ?? null,
   };
 }

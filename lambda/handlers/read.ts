@@ -1,6 +1,7 @@
 /**
  * Reader Lambda (docs/design.md, Read Lambda): the Reader (lambda/core/reader.ts) answers,
- * asking the refresher for a token when it has none; the reader face serves both faces.
+ * asking the refresher for a token when it has none; the reader face serves both faces and
+ * READ_DEADLINE bounds every request by the function's remaining time.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -16,7 +17,7 @@ import { systemClock } from '../core/ports.js';
 import { Reader } from '../core/reader.js';
 import { createObservability } from '../middleware/observability.js';
 import { readTelemetry } from '../middleware/read-telemetry.js';
-import { readerFace } from '../middleware/reader-face.js';
+import { READ_DEADLINE, readerFace, serveWithDeadline } from '../middleware/reader-face.js';
 
 const { tableName, refresherFunctionName: functionName, ...env } = parseReaderEnvironment(process.env);
 const { logger, metrics } = createObservability(SERVICE.reader);
@@ -33,8 +34,8 @@ const reader = new Reader({
 });
 
 /** Lambda entry point. */
-export const handler = middy((payload: unknown) => reader.serve(payload))
-  .use(injectLambdaContext(logger))
+export const handler = middy(serveWithDeadline(reader), READ_DEADLINE)
+  .use(injectLambdaContext(logger, { logEvent: false }))
   .use(logMetrics(metrics))
   .use(readerFace({ logger, metrics }))
   .use(readTelemetry({ logger, metrics }));

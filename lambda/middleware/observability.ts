@@ -1,15 +1,34 @@
 /**
  * Logger and metrics of a handler module. Powertools reads its settings (service name,
- * namespace, log level) from the environment the stack sets.
+ * namespace, log level) from the environment the stack sets, with one exception: the
+ * event is never logged, whatever `POWERTOOLS_LOGGER_LOG_EVENT` says. A Function URL event
+ * carries the caller's SigV4 `Authorization` header and, for temporary credentials, its
+ * `X-Amz-Security-Token`; the refresher's events need no logging either. As a second line,
+ * any logged field named like one of those headers is redacted.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE } from '../../contract/index.js';
 
+/** Logged field names (any case) whose values are credentials: replaced by `[redacted]`. */
+const CREDENTIAL_FIELDS = new Set(['authorization', 'x-amz-security-token']);
+
+/** Powertools' Logger that never logs the invocation event (pinned `logEvent: false`). */
+class EventlessLogger extends Logger {
+  override shouldLogEvent(_overwriteValue?: boolean): boolean {
+    return false;
+  }
+  override logEventIfEnabled(_event: unknown, _overwriteValue?: boolean): void {}
+}
+
 /** A logger and a metrics instance for one handler module. */
 export function createObservability(serviceName: string): { logger: Logger; metrics: Metrics } {
   return {
-    logger: new Logger({ serviceName }),
+    logger: new EventlessLogger({
+      serviceName,
+      jsonReplacerFn: (key: string, value: unknown) =>
+        CREDENTIAL_FIELDS.has(key.toLowerCase()) ? '[redacted]' : value,
+    }),
     metrics: new Metrics({
       serviceName,
       namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,

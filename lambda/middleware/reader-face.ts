@@ -85,6 +85,47 @@ export function readerFace(opts: ReaderFaceOptions = {}): middy.MiddlewareObj<un
   } as middy.MiddlewareObj<unknown, unknown>;
 }
 
+/**
+ * Milliseconds of the reader Lambda's remaining time kept back from a request: middy aborts
+ * the handler's signal this long before the timeout (the store and refresher calls stop,
+ * with the SDK's retries) and answers {@link ReadDeadlineExceeded}, leaving the time to log
+ * it, count `ReadFailed` and flush the metrics before Lambda would kill the function.
+ */
+export const READ_DEADLINE_MARGIN_MS = 1_000;
+
+/** A read that did not finish before the reader's deadline; answered as InternalError. */
+export class ReadDeadlineExceeded extends Error {
+  override readonly name = 'ReadDeadlineExceeded';
+  constructor() {
+    super(
+      `the read did not answer before the reader's deadline (its Lambda timeout less ${READ_DEADLINE_MARGIN_MS} ms): ` +
+        'DynamoDB or the refresher invoke was too slow; check their latency and throttling',
+    );
+  }
+}
+
+/**
+ * The reader handler's middy options: its deadline. Use as `middy(handler, READ_DEADLINE)`
+ * and pass the handler's `signal` to `Reader.serve`.
+ */
+export const READ_DEADLINE = {
+  timeoutEarlyInMillis: READ_DEADLINE_MARGIN_MS,
+  timeoutEarlyResponse: (): never => {
+    throw new ReadDeadlineExceeded();
+  },
+} as const;
+
+/**
+ * The reader handler's function: serves each request through `reader` with the deadline
+ * signal middy passes it (see {@link READ_DEADLINE}).
+ * @example export const handler = middy(serveWithDeadline(reader), READ_DEADLINE).use(readerFace({ logger }));
+ */
+export function serveWithDeadline(reader: {
+  serve(payload: unknown, options: { readonly signal?: AbortSignal }): Promise<unknown>;
+}): (payload: unknown, context: unknown, options: { readonly signal: AbortSignal }) => Promise<unknown> {
+  return (payload, _context, { signal }) => reader.serve(payload, { signal });
+}
+
 /** What an invoke caller sees for a failure the reader did not foresee. */
 class InternalError extends Error {
   override readonly name = INTERNAL_ERROR;
@@ -103,7 +144,8 @@ export function isFunctionUrlEvent(event: unknown): event is LambdaFunctionURLEv
 /**
  * The request of a Function URL call, in the shape of an invoke payload so both faces
  * share one validation: `GET /status` -> `{action: 'status'}`;
- * `GET /token?credential=NAME&minValiditySeconds=N` -> `{credential, minValiditySeconds}`.
+ * `GET /token?credential=NAME&minValiditySeconds=N&rejectedTokenHash=H` ->
+ * `{credential, minValiditySeconds, rejectedTokenHash}`.
  * @throws MethodNotAllowed, NotFound, BadRequest
  */
 export function parseHttpRequest(event: LambdaFunctionURLEvent): Record<string, unknown> {
@@ -115,12 +157,15 @@ export function parseHttpRequest(event: LambdaFunctionURLEvent): Record<string, 
     if (query.size > 0) throw new BadRequest('GET /status takes no query parameters');
     return { action: 'status' };
   }
-  const fields: Record<string, unknown> = {};
-  for (const [key, value] of query) {
-    if (key === 'action') throw new BadRequest("unknown query parameter 'action': use GET /status");
-    fields[key] = key === 'minValiditySeconds' && /^\d{1,10}$/.test(value) ? Number(value) : value;
-  }
-  return fields;
+  // Built as own properties (Object.fromEntries defines them): an assignment `fields[key]`
+  // would turn `__proto__=x` into a prototype change and drop it, serving the token; as an
+  // own key it is an unknown field, refused like any other.
+  return Object.fromEntries(
+    [...query].map(([key, value]) => {
+      if (key === 'action') throw new BadRequest("unknown query parameter 'action': use GET /status");
+      return [key, key === 'minValiditySeconds' && /^\d{1,10}$/.test(value) ? Number(value) : value];
+    }),
+  );
 }
 
 /**

@@ -55,6 +55,18 @@ const INVOKE_ROWS: Array<[string, unknown, string | 'served']> = [
   ['minValiditySeconds null', { minValiditySeconds: null }, 'BadRequest'],
   ['credential null', { credential: null }, 'BadRequest'],
   ['a prototype-polluting key', JSON.parse('{"__proto__": {"credential": "sandbox"}}'), 'BadRequest'],
+  ['__proto__ holding a string', JSON.parse('{"__proto__": "x"}'), 'BadRequest'],
+  ['__proto__ next to a valid field', JSON.parse('{"credential": "sandbox", "__proto__": {}}'), 'BadRequest'],
+  ['a constructor key', JSON.parse('{"constructor": {"prototype": {}}}'), 'BadRequest'],
+  ['a prototype key', JSON.parse('{"prototype": "x"}'), 'BadRequest'],
+  ['a status request with __proto__', JSON.parse('{"action": "status", "__proto__": {}}'), 'BadRequest'],
+  ['minValiditySeconds 1800', { minValiditySeconds: 1800 }, 'served'],
+  ['minValiditySeconds 1801', { minValiditySeconds: 1801 }, 'BadRequest'],
+  ['minValiditySeconds 3600', { minValiditySeconds: 3600 }, 'BadRequest'],
+  ['a rejectedTokenHash of another token', { rejectedTokenHash: '0123456789abcdef' }, 'served'],
+  ['a rejectedTokenHash in capitals', { rejectedTokenHash: '0123456789ABCDEF' }, 'BadRequest'],
+  ['a rejectedTokenHash that is the token', { rejectedTokenHash: CANARY_TOKEN }, 'BadRequest'],
+  ['a numeric rejectedTokenHash', { rejectedTokenHash: 123 }, 'BadRequest'],
 ];
 
 const HTTP_ROWS: Array<[string, string, string, number, string]> = [
@@ -75,6 +87,19 @@ const HTTP_ROWS: Array<[string, string, string, number, string]> = [
   ['GET', '/token', 'minValiditySeconds=1e3', 400, 'BadRequest'],
   ['GET', '/token', 'minValiditySeconds=99999999999', 400, 'BadRequest'],
   ['GET', '/token', 'unknown=1', 400, 'BadRequest'],
+  ['GET', '/token', '__proto__=x', 400, 'BadRequest'],
+  ['GET', '/token', '__proto__', 400, 'BadRequest'],
+  ['GET', '/token', 'credential=sandbox&__proto__=production', 400, 'BadRequest'],
+  ['GET', '/token', '%5F%5Fproto%5F%5F=x', 400, 'BadRequest'],
+  ['GET', '/token', 'constructor=x', 400, 'BadRequest'],
+  ['GET', '/token', 'prototype=x', 400, 'BadRequest'],
+  ['GET', '/token', 'hasOwnProperty=x', 400, 'BadRequest'],
+  ['GET', '/token', 'minValiditySeconds=1801', 400, 'BadRequest'],
+  ['GET', '/token', 'minValiditySeconds=3600', 400, 'BadRequest'],
+  ['GET', '/token', 'rejectedTokenHash=0123456789ABCDEF', 400, 'BadRequest'],
+  ['GET', '/token', 'rejectedTokenHash=', 400, 'BadRequest'],
+  ['GET', '/token', 'rejectedTokenHash=a&rejectedTokenHash=b', 400, 'BadRequest'],
+  ['GET', '/status', '__proto__=x', 400, 'BadRequest'],
 ];
 
 describe('Faults: reader bad input', () => {
@@ -130,6 +155,37 @@ describe('Faults: reader bad input', () => {
       const body = JSON.parse(answer.body);
       expect(body).toEqual({ error: name, message: expect.any(String) });
       expect(dynamodb).toHaveReceivedCommandTimes(GetItemCommand, 0);
+    });
+
+    it.each([
+      ['rejectedTokenHash=0123456789abcdef', 200],
+      ['credential=production&minValiditySeconds=60&rejectedTokenHash=fedcba9876543210', 200],
+    ])('accepts %s', async (query, status) => {
+      const answer = (await handler(urlEvent('GET', '/token', query), lambdaContext('reader'))) as HttpAnswer;
+      expect(answer.statusCode).toBe(status);
+      expect(JSON.parse(answer.body)).toMatchObject({ accessToken: CANARY_TOKEN });
+    });
+
+    it('never serves the token whose hash the caller sends', async () => {
+      // Prepare: the hash a client computes of the stored token
+      const { createHash } = await import('node:crypto');
+      const hash = createHash('sha256').update(CANARY_TOKEN).digest('hex').slice(0, 16);
+
+      // Act
+      const answer = (await handler(
+        urlEvent('GET', '/token', `rejectedTokenHash=${hash}`),
+        lambdaContext('reader'),
+      )) as HttpAnswer;
+      const invoked = await handler({ rejectedTokenHash: hash }, lambdaContext('reader')).catch(
+        (error: Error) => error,
+      );
+
+      // Assess
+      expect(answer.statusCode).toBe(503);
+      expect(answer.headers['retry-after']).toBe('2');
+      expect(JSON.parse(answer.body).error).toBe('TokenUnavailable');
+      expect(answer.body).not.toContain(CANARY_TOKEN);
+      expect(invoked).toMatchObject({ name: 'TokenUnavailable' });
     });
 
     it('answers a valid request with the token', async () => {

@@ -18,6 +18,7 @@ describe('Function: parseReaderRequest', () => {
   });
 
   it.each([
+    [JSON.parse('{"action": "status", "__proto__": {}}'), 'takes no other field'],
     [{ action: 'refresh' }, "action must be 'token' or 'status', got 'refresh'"],
     [{ action: 7 }, 'got a number'],
     [{ action: 'status', credential: 'a' }, 'takes no other field'],
@@ -59,6 +60,48 @@ describe('Function: parseReadRequest', () => {
     const act = () => parseReadRequest(payload, NAMES);
     expect(act).toThrow(BadRequest);
     expect(act).toThrow(message);
+  });
+
+  it('takes a rejectedTokenHash', () => {
+    expect(parseReadRequest({ rejectedTokenHash: '0123456789abcdef' }, NAMES)).toEqual({
+      credential: 'sandbox',
+      minValiditySeconds: 300,
+      rejectedTokenHash: '0123456789abcdef',
+    });
+  });
+
+  it('refuses more validity than half a token lifetime, with the contract wording', () => {
+    expect(parseReadRequest({ minValiditySeconds: 1800 }, NAMES).minValiditySeconds).toBe(1800);
+    const act = () => parseReadRequest({ minValiditySeconds: 1801 }, NAMES);
+    expect(act).toThrow(BadRequest);
+    expect(act).toThrow('minValiditySeconds must be an integer from 0 to 1800, got 1801');
+    expect(() => parseReadRequest({ minValiditySeconds: 3600 }, NAMES)).toThrow('got 3600');
+  });
+
+  it.each([
+    ['__proto__ (as JSON.parse makes it)', JSON.parse('{"__proto__": {"credential": "production"}}')],
+    ['__proto__ holding a string', JSON.parse('{"__proto__": "x"}')],
+    ['constructor', { constructor: 'x' }],
+    ['prototype', { prototype: {} }],
+    ['__proto__ next to a valid field', JSON.parse('{"credential": "sandbox", "__proto__": {}}')],
+  ])('refuses %s as an unknown field', (_case, payload) => {
+    const act = () => parseReadRequest(payload, NAMES);
+    expect(act).toThrow(BadRequest);
+    expect(act).toThrow(/unknown field '(__proto__|constructor|prototype)'/);
+  });
+
+  it('reads only its own fields, never inherited ones', () => {
+    const inheriting = Object.create({ credential: 'production', minValiditySeconds: 'x' }) as object;
+    expect(parseReadRequest(inheriting, NAMES)).toEqual({ credential: 'sandbox', minValiditySeconds: 300 });
+  });
+
+  it('says which set a one-set reader serves and how to get access to another', () => {
+    const act = () => parseReadRequest({ credential: 'production' }, ['sandbox']);
+    expect(act).toThrow(UnknownCredential);
+    expect(act).toThrow(
+      "credential 'production' is not served by this reader: it serves 'sandbox' only; " +
+        "grant access to 'production' with broker.grantRead(grantee, 'production')",
+    );
   });
 
   it('rejects a well-formed but unconfigured name with UnknownCredential listing the known ones', () => {

@@ -170,7 +170,11 @@ describe('Class: Reader', () => {
     it('asks the refresher once a minute when no usable token is stored, and still answers TokenUnavailable', async () => {
       // Prepare
       const { clock, store, trigger, reader, stored } = setUp({ cacheSeconds: 0 });
-      store.items.set('production', stored('short', 100, 'production'));
+      // A one-hour token near its end: a fresh one would serve the request (decision D2).
+      store.items.set('production', {
+        ...stored('short', 100, 'production'),
+        fetchedAt: clock.now() / 1000 - 3500,
+      });
 
       // Act
       const first = await thrownBy(reader.serve({ credential: 'production' }));

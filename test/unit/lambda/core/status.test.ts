@@ -24,7 +24,11 @@ describe('Function: readStatus', () => {
         code: 'invalid_client',
         message: 'rejected',
         at: now - 60,
+        retryable: false,
       },
+    });
+    state.states.set('production', {
+      lastFailure: { name: 'TokenStoreError', message: 'throttled', at: now - 30 },
     });
 
     // Act
@@ -44,6 +48,7 @@ describe('Function: readStatus', () => {
           code: 'invalid_client',
           message: 'rejected',
           at: '2026-11-27T11:59:00.000Z',
+          retryable: false,
         },
         refreshRequestedAt: null,
       },
@@ -54,7 +59,14 @@ describe('Function: readStatus', () => {
         expiresAt: null,
         secondsRemaining: null,
         lastSuccessAt: null,
-        lastError: null,
+        // Recorded before the refresher said whether a failure is retryable: unknown.
+        lastError: {
+          name: 'TokenStoreError',
+          code: null,
+          message: 'throttled',
+          at: '2026-11-27T11:59:30.000Z',
+          retryable: null,
+        },
         refreshRequestedAt: null,
       },
     ]);
