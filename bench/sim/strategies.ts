@@ -8,7 +8,7 @@ import { TokenBrokerClient } from '../../client/token-broker-client.js';
 import type { TokenTransport } from '../../client/transports/transport.js';
 import { A55_TOKEN_URL, type RefresherCredentialSet } from '../../contract/index.js';
 import type {
-  PutResult,
+  PutOutcome,
   StateStore,
   StoredToken,
   TokenEndpoint,
@@ -16,6 +16,7 @@ import type {
 } from '../../lambda/core/ports.js';
 import { Reader, type TokenView } from '../../lambda/core/reader.js';
 import { refresh } from '../../lambda/core/refresh.js';
+import { mayReplace } from '../../lambda/core/token-rules.js';
 import { seededRandom, uniform } from '../stats.js';
 import type { Recorder, SimContext, Strategy } from './fleet.js';
 
@@ -217,11 +218,11 @@ class SimTokenStore implements TokenStore {
     return this.#items.get(credential);
   }
 
-  async put(token: StoredToken): Promise<PutResult> {
+  async put(token: StoredToken, nowMs: number = this.now()): Promise<PutOutcome> {
     this.recorder.dynamoWrite(this.now());
     const stored = this.#items.get(token.credential);
-    if (stored && stored.fetchedAt >= token.fetchedAt) return 'superseded';
+    if (stored && !mayReplace(stored, token, nowMs / 1000)) return { result: 'superseded', kept: stored };
     this.#items.set(token.credential, token);
-    return 'written';
+    return { result: 'written' };
   }
 }

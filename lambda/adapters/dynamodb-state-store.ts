@@ -1,8 +1,8 @@
 /**
- * Credential set state (last failure, last success, last self-healing request) in the
- * token table, under the key `<name>#state`: a separate item, so recording state never
- * rewrites or blocks the token item, and the reader's IAM policy can allow it to update
- * state items only (`dynamodb:LeadingKeys` = `*#state`).
+ * Credential set state (last failure and whether it is retryable, last success, last
+ * self-healing request) in the token table, under the key `<name>#state`: a separate
+ * item, so recording state never rewrites or blocks the token item, and the reader's IAM
+ * policy can allow it to update state items only (`dynamodb:LeadingKeys` = `*#state`).
  */
 import {
   type AttributeValue,
@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { stateKey, TABLE_PARTITION_KEY } from '../../contract/index.js';
 import { TokenStoreError } from '../core/errors.js';
-import type { CallOptions, CredentialState, RecordedFailure, StateStore } from '../core/ports.js';
+import type { CredentialState, RecordedFailure, StateStore } from '../core/ports.js';
 import { classifySdkError, sdkErrorName } from './sdk-errors.js';
 
 /** A {@link StateStore} on the broker's DynamoDB table. */
@@ -26,12 +26,9 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   /** @inheritdoc */
-  async get(credential: string, options?: CallOptions): Promise<CredentialState> {
+  async get(credential: string): Promise<CredentialState> {
     const output = await this.#guard(credential, 'GetItem', () =>
-      this.#client.send(new GetItemCommand({ TableName: this.#tableName, Key: this.#key(credential) }), {
-        // The reader's deadline: aborts the request and the SDK's retries.
-        abortSignal: options?.signal,
-      }),
+      this.#client.send(new GetItemCommand({ TableName: this.#tableName, Key: this.#key(credential) })),
     );
     return toState(output.Item ?? {});
   }
@@ -43,13 +40,20 @@ export class DynamoDbStateStore implements StateStore {
       ':message': { S: failure.message.slice(0, 1_000) },
       ':at': { N: String(failure.at) },
     };
-    let update = 'SET lastErrorName = :name, lastErrorMessage = :message, lastErrorAt = :at';
-    if (failure.code === undefined) {
-      update += ' REMOVE lastErrorCode';
-    } else {
-      update += ', lastErrorCode = :code';
+    const set = ['lastErrorName = :name', 'lastErrorMessage = :message', 'lastErrorAt = :at'];
+    // A field the failure does not carry is removed: it described an earlier failure.
+    const remove: string[] = [];
+    if (failure.code === undefined) remove.push('lastErrorCode');
+    else {
+      set.push('lastErrorCode = :code');
       values[':code'] = { S: failure.code };
     }
+    if (failure.retryable === undefined) remove.push('lastErrorRetryable');
+    else {
+      set.push('lastErrorRetryable = :retryable');
+      values[':retryable'] = { BOOL: failure.retryable };
+    }
+    const update = `SET ${set.join(', ')}${remove.length === 0 ? '' : ` REMOVE ${remove.join(', ')}`}`;
     await this.#guard(credential, 'UpdateItem', () =>
       this.#client.send(
         new UpdateItemCommand({
@@ -81,7 +85,6 @@ export class DynamoDbStateStore implements StateStore {
     credential: string,
     atSeconds: number,
     notBeforeSeconds: number,
-    options?: CallOptions,
   ): Promise<boolean> {
     try {
       await this.#client.send(
@@ -95,7 +98,6 @@ export class DynamoDbStateStore implements StateStore {
             ':notBefore': { N: String(notBeforeSeconds) },
           },
         }),
-        { abortSignal: options?.signal },
       );
       return true;
     } catch (error) {
@@ -145,6 +147,9 @@ function toState(item: Record<string, AttributeValue>): CredentialState {
             message,
             at,
             ...(item.lastErrorCode?.S ? { code: item.lastErrorCode.S } : {}),
+            ...(typeof item.lastErrorRetryable?.BOOL === 'boolean'
+              ? { retryable: item.lastErrorRetryable.BOOL }
+              : {}),
           },
         }
       : {}),

@@ -1,6 +1,6 @@
 /**
  * The token store on DynamoDB: one item per credential set (docs/design.md, Stored item).
- * Uses the low-level client and marshals the six attributes by hand: no lib-dynamodb
+ * Uses the low-level client and marshals the attributes by hand: no lib-dynamodb
  * in the bundle, and every attribute type is explicit.
  */
 import {
@@ -9,9 +9,9 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE_TTL_ATTRIBUTE } from '../../contract/index.js';
+import { STORED_ITEM_CLOCK_SKEW_SECONDS, TABLE_TTL_ATTRIBUTE } from '../../contract/index.js';
 import { TokenStoreError } from '../core/errors.js';
-import type { CallOptions, PutResult, StoredToken, TokenStore } from '../core/ports.js';
+import type { PutOutcome, StoredToken, TokenStore } from '../core/ports.js';
 import { classifySdkError, DESCRIPTIVE_SDK_ERRORS, sdkErrorName } from './sdk-errors.js';
 
 /** Options of {@link DynamoDbTokenStore}. */
@@ -42,14 +42,35 @@ export interface DynamoDbTokenStoreOptions {
 }
 
 /**
- * Write condition: no item yet, or the stored one was fetched strictly earlier, so a
- * slow, older refresh never overwrites a newer token (and an equal one is not rewritten).
- * `NOT attribute_type(fetchedAt, N)` also lets a write replace an item whose fetchedAt is
- * missing or not a number: `fetchedAt < :fetchedAt` is false for such an item, and it
- * would otherwise block every refresh forever.
+ * Write condition, core `mayReplace` in DynamoDB's words (an integration test holds the two
+ * to each other). The write goes through when
+ * 1. there is no item;
+ * 2. the item cannot be served (the reader's malformed-item rules): accessToken missing,
+ *    empty or not a string, tokenType not `Bearer`, expiresAt or fetchedAt not a number,
+ *    scope not a string. A comparison with a missing or mistyped attribute is false, so
+ *    such an item would otherwise block every refresh;
+ * 3. the item cannot be right: expired (`expiresAt <= :now`), or fetched or its secret read
+ *    more than the clock skew in the future (`> :latest`), which would win every
+ *    comparison below forever;
+ * 4. the item is older: its secret was read earlier, or at the same instant and its
+ *    request sent earlier; an item without a numeric secretReadAt (written before it
+ *    existed) is compared by fetchedAt alone. Equal items are not rewritten.
  */
-export const PUT_CONDITION =
-  'attribute_not_exists(credential) OR NOT attribute_type(fetchedAt, :numberType) OR fetchedAt < :fetchedAt';
+export const PUT_CONDITION = [
+  'attribute_not_exists(credential)',
+  'NOT attribute_type(accessToken, :string)',
+  'size(accessToken) = :zero',
+  'NOT (tokenType = :bearer)',
+  'NOT attribute_type(expiresAt, :number)',
+  'NOT attribute_type(fetchedAt, :number)',
+  '(attribute_exists(#scope) AND NOT attribute_type(#scope, :string))',
+  'expiresAt <= :now',
+  'fetchedAt > :latest',
+  'secretReadAt > :latest',
+  'secretReadAt < :secretReadAt',
+  '(secretReadAt = :secretReadAt AND fetchedAt < :fetchedAt)',
+  '(NOT attribute_type(secretReadAt, :number) AND fetchedAt < :fetchedAt)',
+].join(' OR ');
 
 /** A {@link TokenStore} backed by one DynamoDB table with partition key `credential` (S). */
 export class DynamoDbTokenStore implements TokenStore {
@@ -78,9 +99,9 @@ export class DynamoDbTokenStore implements TokenStore {
    * Reads the item of `credential`. Answers undefined when there is none or when it is
    * malformed (see {@link DynamoDbTokenStoreOptions.onMalformedItem}); expired items are
    * returned as they are, the caller checks `expiresAt`.
-   * @throws TokenStoreError when DynamoDB cannot be read, or `options.signal` aborted the read.
+   * @throws TokenStoreError when DynamoDB cannot be read.
    */
-  async get(credential: string, options?: CallOptions): Promise<StoredToken | undefined> {
+  async get(credential: string): Promise<StoredToken | undefined> {
     let item: Record<string, AttributeValue> | undefined;
     try {
       const output = await this.#client.send(
@@ -89,8 +110,6 @@ export class DynamoDbTokenStore implements TokenStore {
           Key: { credential: { S: credential } },
           ConsistentRead: this.#consistentRead,
         }),
-        // Aborts the request and the SDK's retries at the reader's deadline.
-        { abortSignal: options?.signal },
       );
       item = output.Item;
     } catch (error) {
@@ -106,38 +125,57 @@ export class DynamoDbTokenStore implements TokenStore {
   }
 
   /**
-   * Writes `token` unless the stored item was fetched at the same time or later.
-   * @returns `written`, or `superseded` when a newer (or equally new) token is stored.
+   * Writes `token` unless the stored item is newer ({@link PUT_CONDITION}).
+   * @param nowMs the writer's clock, for the expired and future-dated rules.
+   *   @default Date.now()
+   * @returns `written`, or `superseded` with the item kept (read back from the failed
+   *   condition check, `ReturnValuesOnConditionCheckFailure: ALL_OLD`).
    * @throws TokenStoreError when DynamoDB cannot be written; `retryable` for throttling
    *   and server-side errors (after the SDK's own retries).
    */
-  async put(token: StoredToken): Promise<PutResult> {
+  async put(token: StoredToken, nowMs: number = Date.now()): Promise<PutOutcome> {
     const { credential } = token;
-    for (const field of ['expiresAt', 'fetchedAt'] as const) {
+    for (const field of ['expiresAt', 'fetchedAt', 'secretReadAt'] as const) {
       // String(NaN) would reach DynamoDB as "NaN" and fail with a less helpful ValidationException.
-      if (!Number.isFinite(token[field])) {
+      const value = token[field];
+      if ((value !== undefined || field !== 'secretReadAt') && !Number.isFinite(value)) {
         throw new TokenStoreError(
           credential,
           `refusing to store a token whose ${field} is not a finite number`,
         );
       }
     }
+    const now = nowMs / 1000;
     try {
       await this.#client.send(
         new PutItemCommand({
           TableName: this.#tableName,
           Item: this.#marshal(token),
           ConditionExpression: PUT_CONDITION,
+          // `scope` is a DynamoDB reserved word.
+          ExpressionAttributeNames: { '#scope': 'scope' },
           ExpressionAttributeValues: {
             ':fetchedAt': { N: String(token.fetchedAt) },
-            ':numberType': { S: 'N' },
+            // An incoming token without one counts its send time: its secret was read before.
+            ':secretReadAt': { N: String(token.secretReadAt ?? token.fetchedAt) },
+            ':now': { N: String(now) },
+            ':latest': { N: String(now + STORED_ITEM_CLOCK_SKEW_SECONDS) },
+            ':number': { S: 'N' },
+            ':string': { S: 'S' },
+            ':zero': { N: '0' },
+            ':bearer': { S: 'Bearer' },
           },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return 'written';
+      return { result: 'written' };
     } catch (error) {
-      if (sdkErrorName(error) === 'ConditionalCheckFailedException') return 'superseded';
-      throw this.#translate(credential, 'PutItem', error, token.accessToken);
+      if (sdkErrorName(error) !== 'ConditionalCheckFailedException') {
+        throw this.#translate(credential, 'PutItem', error, token.accessToken);
+      }
+      const old = (error as { Item?: Record<string, AttributeValue> }).Item;
+      const kept = old === undefined ? undefined : unmarshalToken(credential, old);
+      return { result: 'superseded', ...(kept === undefined || typeof kept === 'string' ? {} : { kept }) };
     }
   }
 
@@ -150,6 +188,7 @@ export class DynamoDbTokenStore implements TokenStore {
       fetchedAt: { N: String(token.fetchedAt) },
       [TABLE_TTL_ATTRIBUTE]: { N: String(token.expiresAt + this.#ttlGraceSeconds) },
     };
+    if (token.secretReadAt !== undefined) item.secretReadAt = { N: String(token.secretReadAt) };
     // DynamoDB has no undefined; an absent attribute is how "no scope" is stored.
     if (token.scope !== undefined) item.scope = { S: token.scope };
     return item;
@@ -248,12 +287,15 @@ function unmarshalToken(credential: string, item: Record<string, AttributeValue>
   if (fetchedAt === undefined) return 'fetchedAt is missing or not a number';
   const scope = item.scope;
   if (scope !== undefined && scope.S === undefined) return 'scope is not a string';
+  // Optional, and only ordering writes: one that is not a number is taken as absent, as the write condition does.
+  const secretReadAt = readNumber(item.secretReadAt);
   return {
     credential,
     accessToken,
     tokenType: 'Bearer',
     expiresAt,
     fetchedAt,
+    ...(secretReadAt === undefined ? {} : { secretReadAt }),
     ...(scope?.S !== undefined ? { scope: scope.S } : {}),
   };
 }

@@ -7,6 +7,7 @@
 import { parseRetryAfter } from '../../contract/index.js';
 import { TokenEndpointUnavailable, TokenRequestRejected, TokenResponseInvalid } from '../core/errors.js';
 import type { RawTokenResponse, TokenEndpoint, TokenRequest } from '../core/ports.js';
+import { basicCredentials } from '../core/redaction.js';
 import { adviceFor, readOAuthError } from './oauth2-errors.js';
 
 /** Options of {@link FetchTokenEndpoint}. */
@@ -52,23 +53,10 @@ export class FetchTokenEndpoint implements TokenEndpoint {
       throw new TokenEndpointUnavailable(credential, describeNetworkError(error, request.timeoutMs));
     }
 
-    let text: string;
-    try {
-      text = await readCapped(response, this.#maxBodyBytes);
-    } catch (error) {
-      if (error instanceof BodyTooLarge) {
-        throw new TokenResponseInvalid(
-          credential,
-          `response body is larger than ${this.#maxBodyBytes} bytes`,
-        );
-      }
-      throw new TokenEndpointUnavailable(
-        credential,
-        `HTTP ${response.status}, then ${describeNetworkError(error, request.timeoutMs)} while reading the body`,
-      );
-    }
-
+    // Throttling and outages are told by the status alone: the body (an error page of any
+    // size) is not read, so a large one cannot turn a retryable answer into a refusal.
     if (response.status === 429 || response.status >= 500) {
+      await response.body?.cancel().catch(() => undefined);
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.#now());
       throw new TokenEndpointUnavailable(
         credential,
@@ -76,8 +64,29 @@ export class FetchTokenEndpoint implements TokenEndpoint {
         retryAfter,
       );
     }
-    if (response.status < 200 || response.status >= 300) {
-      const oauthError = readOAuthError(text);
+    const success = response.status >= 200 && response.status < 300;
+
+    let text: string | undefined;
+    try {
+      text = await readCapped(response, this.#maxBodyBytes);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) {
+        throw new TokenEndpointUnavailable(
+          credential,
+          `HTTP ${response.status}, then ${describeNetworkError(error, request.timeoutMs)} while reading the body`,
+        );
+      }
+      if (success) {
+        throw new TokenResponseInvalid(
+          credential,
+          `response body is larger than ${this.#maxBodyBytes} bytes`,
+        );
+      }
+      // A refusal with an oversized body: refused all the same, without a code to read.
+    }
+
+    if (!success) {
+      const oauthError = text === undefined ? undefined : readOAuthError(text);
       throw new TokenRequestRejected(
         credential,
         response.status,
@@ -86,16 +95,31 @@ export class FetchTokenEndpoint implements TokenEndpoint {
       );
     }
 
+    const body = text ?? '';
     try {
-      return { body: JSON.parse(text) as unknown };
+      return { body: JSON.parse(body) as unknown };
     } catch {
-      const type = (response.headers.get('content-type') ?? 'no content-type').slice(0, 60);
       throw new TokenResponseInvalid(
         credential,
-        text.length === 0 ? 'response body is empty' : `response body is not JSON (${type})`,
+        body.length === 0
+          ? 'response body is empty'
+          : `response body is not JSON (${describeContentType(response.headers.get('content-type'))})`,
       );
     }
   }
+}
+
+/** RFC 9110 media type (type/subtype tokens), in lowercase: all of a content-type that is shown. */
+const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]{1,40}\/[a-z0-9!#$&^_.+-]{1,60}$/;
+
+/**
+ * The content-type's media type, for the message; its parameters are dropped and anything
+ * that is not a plain media type is not shown (no header value is echoed as it came).
+ */
+function describeContentType(header: string | null): string {
+  if (header === null) return 'no content-type';
+  const mediaType = (header.split(';', 1)[0] ?? '').trim().toLowerCase();
+  return MEDIA_TYPE.test(mediaType) ? mediaType : 'an unrecognised content-type';
 }
 
 /** Headers and body of the request, per the client authentication method. */
@@ -107,18 +131,14 @@ function buildRequest(request: TokenRequest): { headers: Record<string, string>;
     accept: 'application/json',
   };
   if (request.clientAuth === 'client_secret_basic') {
-    // RFC 6749 2.3.1: each part is form-urlencoded before the Basic encoding.
-    const user = `${formEncode(request.clientId)}:${formEncode(request.clientSecret)}`;
-    headers.authorization = `Basic ${Buffer.from(user, 'utf8').toString('base64')}`;
+    // RFC 6749 2.3.1: each part is form-urlencoded before the Basic encoding (one encoder,
+    // shared with the refresh's redaction, so it redacts exactly what was sent).
+    headers.authorization = `Basic ${basicCredentials(request)}`;
   } else {
     form.set('client_id', request.clientId);
     form.set('client_secret', request.clientSecret);
   }
   return { headers, body: form.toString() };
-}
-
-function formEncode(value: string): string {
-  return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
 /** Raised when a body passes the size cap; the rest is not read. */

@@ -5,7 +5,11 @@
  * `error` field); messages are for people. No class knows a transport status: the reader
  * face maps names to HTTP statuses with the contract's READER_ERROR_STATUS.
  */
-import { TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../contract/index.js';
+import {
+  OTHER_OAUTH_ERROR_CODE,
+  type PassedOnOAuthError,
+  TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS,
+} from '../../contract/index.js';
 
 /** Options shared by every broker error. */
 export interface BrokerErrorOptions {
@@ -40,44 +44,21 @@ export class BadRequest extends BrokerError {
 /** The named credential set is not configured in this broker. */
 export class UnknownCredential extends BrokerError {
   override readonly name = 'UnknownCredential';
-  /**
-   * @param options.reader set by the reader: a reader that serves one set is one of the
-   *   broker's per-set readers, so the message says how to get access to the other set
-   *   instead of naming every set.
-   */
   constructor(
     readonly credential: string,
     known: readonly string[],
-    options: { readonly reader?: boolean } = {},
   ) {
-    super(
-      options.reader && known.length === 1
-        ? `credential '${credential}' is not served by this reader: it serves '${known[0]}' only; ` +
-            `grant access to '${credential}' with broker.grantRead(grantee, '${credential}')`
-        : `unknown credential '${credential}': this broker serves ${known.map((n) => `'${n}'`).join(', ')}`,
-    );
+    super(`unknown credential '${credential}': this broker serves ${known.map((n) => `'${n}'`).join(', ')}`);
   }
 }
 
 /**
  * What a reader did about a miss (self-healing): asked the refresher, found another reader
- * had just asked, has no refresher to ask, failed to ask (the read still answers), or did
- * not ask because a refresh could not help (`withheld`, see {@link RefreshWithheld}).
+ * had just asked, has no refresher to ask, or failed to ask (the read still answers).
  */
 export type RefreshClaim =
   | { readonly outcome: 'requested' | 'already-requested' | 'off' }
-  | { readonly outcome: 'failed'; readonly error: unknown }
-  | { readonly outcome: 'withheld'; readonly why: RefreshWithheld };
-
-/**
- * Why a reader did not ask for a refresh: no token of the stored one's lifetime could serve
- * the validity asked for; the stored token is too new for another to be asked for
- * (REFRESH_REQUEST_INTERVAL_SECONDS); the last refresh failed in a way a retry cannot fix.
- */
-export type RefreshWithheld =
-  | 'no-token-lasts-long-enough'
-  | 'token-just-fetched'
-  | 'last-failure-not-retryable';
+  | { readonly outcome: 'failed'; readonly error: unknown };
 
 /** No token is stored for the set, or the stored one has too little validity left. */
 export class TokenUnavailable extends BrokerError {
@@ -87,23 +68,14 @@ export class TokenUnavailable extends BrokerError {
   /** What the reader did about the miss; `off` when it was not asked to. */
   readonly refreshClaim: RefreshClaim;
 
-  /**
-   * @param options.advice what to do, when the reader knows better than the default (the
-   *   refresher may not have run yet or may be failing).
-   */
   constructor(
     readonly credential: string,
     reason: string,
-    options: {
-      readonly retryAfterSeconds?: number;
-      readonly refreshClaim?: RefreshClaim;
-      readonly advice?: string;
-    } = {},
+    options: { readonly retryAfterSeconds?: number; readonly refreshClaim?: RefreshClaim } = {},
   ) {
     super(
       `no usable token for credential '${credential}': ${reason}; ` +
-        (options.advice ??
-          'the refresher may not have run yet or may be failing (check its logs and the RefreshFailed metric)'),
+        'the refresher may not have run yet or may be failing (check its logs and the RefreshFailed metric)',
     );
     this.retryAfterSeconds = options.retryAfterSeconds ?? TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS;
     this.refreshClaim = options.refreshClaim ?? { outcome: 'off' };
@@ -170,13 +142,21 @@ export class TokenRequestRejected extends BrokerError {
     readonly credential: string,
     /** HTTP status from the token endpoint. */
     readonly httpStatus: number,
-    /** OAuth error code (`invalid_client`, ...) when the endpoint sent one. */
-    readonly oauthError: string | undefined,
+    /**
+     * The body's OAuth `error`, as passed on (contract/oauth-errors.ts): a known code, `other`
+     * for any other value (never shown: it may echo the request), undefined when there was none.
+     */
+    readonly oauthError: PassedOnOAuthError | undefined,
     advice: string,
   ) {
+    const code =
+      oauthError === undefined
+        ? ''
+        : oauthError === OTHER_OAUTH_ERROR_CODE
+          ? ' (an error code that is not a standard OAuth code; not shown)'
+          : ` (${oauthError})`;
     super(
-      `credential '${credential}': token endpoint rejected the request with HTTP ${httpStatus}` +
-        `${oauthError ? ` (${oauthError})` : ''}; ${advice}`,
+      `credential '${credential}': token endpoint rejected the request with HTTP ${httpStatus}${code}; ${advice}`,
     );
   }
 }

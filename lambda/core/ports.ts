@@ -57,32 +57,43 @@ export interface StoredToken {
   readonly tokenType: 'Bearer';
   /** Epoch seconds after which the token must not be used. */
   readonly expiresAt: number;
-  /** Epoch seconds at which the token request was sent; orders writes. */
+  /** Epoch seconds (fractional) at which the token request was sent; breaks ties of `secretReadAt`. */
   readonly fetchedAt: number;
+  /**
+   * Epoch seconds (fractional) at which the refresh that fetched the token started reading
+   * the secret: orders writes, so a refresh holding the secret from before a rotation
+   * never overwrites a token fetched with the rotated one, however late it was sent.
+   * Absent on items written before it existed; those are ordered by `fetchedAt`.
+   */
+  readonly secretReadAt?: number;
   readonly scope?: string;
 }
 
 /** Outcome of a conditional write. */
 export type PutResult = 'written' | 'superseded';
 
-/**
- * Options of a store call made on a caller's behalf. `signal` aborts the call (and the
- * SDK's retries) once the caller's deadline passes: the reader must answer before its
- * Lambda timeout, whatever DynamoDB does.
- */
-export interface CallOptions {
-  readonly signal?: AbortSignal;
+/** What a conditional write did. */
+export interface PutOutcome {
+  readonly result: PutResult;
+  /**
+   * With `superseded`: the item that stayed and blocked the write (a newer token), when the
+   * store could tell; the refresh reports its expiry, not the dropped token's.
+   */
+  readonly kept?: StoredToken;
 }
 
 /** Where tokens are kept between refreshes. */
 export interface TokenStore {
   /** The stored item, or undefined when there is none (expired items may still be returned). */
-  get(credential: string, options?: CallOptions): Promise<StoredToken | undefined>;
+  get(credential: string): Promise<StoredToken | undefined>;
   /**
-   * Writes the item unless a token fetched at the same time or later is already stored;
-   * resolves `superseded` in that case (not an error: a newer token wins).
+   * Writes the item unless the stored one is newer (`mayReplace` in token-rules: by
+   * `secretReadAt`, then `fetchedAt`); an item that cannot be right (expired, future-dated,
+   * malformed) is always replaced. Resolves `superseded` when a newer token stays (not an
+   * error: the newer token wins).
+   * @param nowMs the writer's clock, against which expired and future-dated items are judged.
    */
-  put(token: StoredToken): Promise<PutResult>;
+  put(token: StoredToken, nowMs: number): Promise<PutOutcome>;
 }
 
 /** The last failed refresh of a credential set, as recorded for the status answer. */
@@ -116,7 +127,7 @@ export interface CredentialState {
 /** Records refresh outcomes and self-healing requests. */
 export interface StateStore {
   /** The recorded state; an empty object when nothing was recorded. */
-  get(credential: string, options?: CallOptions): Promise<CredentialState>;
+  get(credential: string): Promise<CredentialState>;
   recordFailure(credential: string, failure: RecordedFailure): Promise<void>;
   recordSuccess(credential: string, atSeconds: number): Promise<void>;
   /**
@@ -124,12 +135,7 @@ export interface StateStore {
    * `notBeforeSeconds` (and records `atSeconds`), false when another caller already asked.
    * Atomic across all callers.
    */
-  claimRefreshRequest(
-    credential: string,
-    atSeconds: number,
-    notBeforeSeconds: number,
-    options?: CallOptions,
-  ): Promise<boolean>;
+  claimRefreshRequest(credential: string, atSeconds: number, notBeforeSeconds: number): Promise<boolean>;
 }
 
 /**
@@ -137,7 +143,7 @@ export interface StateStore {
  * self-healing, once it has won the refresh claim ({@link StateStore.claimRefreshRequest}).
  */
 export interface RefreshTrigger {
-  trigger(credential: string, reason: RefreshReason, options?: CallOptions): Promise<void>;
+  trigger(credential: string, reason: RefreshReason): Promise<void>;
 }
 
 /** Time source, injected so expiry rules are tested without sleeping. */

@@ -5,18 +5,13 @@
  * Lambda, the local broker) turns either into log lines and metrics. Any failure leaves
  * the stored token as it was.
  */
-import { BrokerError, SecretNotSet, TokenRequestRejected } from './errors.js';
-import type {
-  CredentialSource,
-  PutResult,
-  RecordedFailure,
-  StateStore,
-  TokenEndpoint,
-  TokenStore,
-} from './ports.js';
+import type { BrokerError } from './errors.js';
+import type { CredentialSource, PutResult, StateStore, TokenEndpoint, TokenStore } from './ports.js';
+import { redactError, sensitiveForms } from './redaction.js';
+import { describeFailure, RefreshFailure, type RefreshNote } from './refresh-failure.js';
 import type { RefreshRequest } from './refresh-request.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryRuntime, withRetry } from './retry.js';
-import { secondsRemaining, validateTokenResponse } from './token-rules.js';
+import { secondsRemaining, tooShortForSchedule, validateTokenResponse } from './token-rules.js';
 
 /** Everything a refresh talks to. */
 export interface RefreshDependencies extends RetryRuntime {
@@ -28,36 +23,43 @@ export interface RefreshDependencies extends RetryRuntime {
   readonly retryPolicy?: RetryPolicy;
   /** Per-attempt HTTP timeout. @default 10_000 */
   readonly requestTimeoutMs?: number;
+  /**
+   * The schedule's interval, when known: a token that would not outlive the next run by
+   * the default validity is reported `lifetimeTooShort`. Unset, no token is.
+   */
+  readonly refreshIntervalSeconds?: number;
 }
 
-/** Something that happened during a refresh without deciding its outcome; for the logs. */
-export type RefreshNote =
-  /** An attempt failed with a retryable error; the next one follows after `delayMs`. */
-  | {
-      readonly kind: 'retry';
-      readonly attempt: number;
-      readonly delayMs: number;
-      readonly error: BrokerError;
-    }
-  /** The outcome could not be written to the state item; the outcome stands. */
-  | { readonly kind: 'record-failed'; readonly error: unknown }
-  /** After a failure, the stored token could not be read to tell its remaining validity. */
-  | { readonly kind: 'remaining-unknown'; readonly error: unknown };
+// Where the refresher, the local broker and the tests have always found them.
+export {
+  describeFailure,
+  failureCode,
+  isRetryable,
+  isSecretRejected,
+  RefreshFailure,
+  type RefreshNote,
+} from './refresh-failure.js';
 
 /** What a refresh did; carries no token. */
 export interface RefreshReport {
   readonly credential: string;
   readonly reason: RefreshRequest['reason'];
-  /** `superseded`: a token fetched later was already stored, so this one was dropped. */
+  /** `superseded`: a newer token was already stored (see `mayReplace`), so this one was dropped. */
   readonly outcome: PutResult;
-  /** Epoch seconds. */
+  /** Epoch seconds when the stored token (the one written, or the newer one kept) expires. */
   readonly expiresAt: number;
-  /** Epoch seconds (fractional, millisecond precision) when the winning request was sent. */
+  /** Epoch seconds (fractional, millisecond precision) when the stored token's request was sent. */
   readonly fetchedAt: number;
   /** Token endpoint attempts made. */
   readonly attempts: number;
-  /** Seconds of validity the token has now. */
+  /** Seconds of validity the stored token has now: what the "nearing expiry" alarm watches. */
   readonly secondsLeft: number;
+  /**
+   * The token fetched will not outlive the next scheduled run by the default validity
+   * (see {@link RefreshDependencies.refreshIntervalSeconds}): the endpoint shortened its
+   * tokens. Readers' self-healing replaces it once it runs low; the runner counts it.
+   */
+  readonly lifetimeTooShort: boolean;
   /** What happened on the way (retries, recording problems), in order. */
   readonly notes: readonly RefreshNote[];
 }
@@ -86,27 +88,43 @@ export async function refresh(
 ): Promise<RefreshReport> {
   const { set } = request;
   const notes: RefreshNote[] = [];
-  const attempts = { count: 0 };
+  const progress: Progress = { attempts: 0, redact: [] };
   try {
-    const stored = await fetchAndStore(request, deps, options.deadlineMs, notes, attempts);
+    const stored = await fetchAndStore(request, deps, options.deadlineMs, notes, progress);
     await deps.state
       .recordSuccess(set.name, Math.floor(deps.clock.now() / 1000))
       .catch((error: unknown) => notes.push({ kind: 'record-failed', error }));
+    redactNotes(notes, progress.redact);
     return {
       credential: set.name,
       reason: request.reason,
       ...stored,
-      attempts: attempts.count,
+      attempts: progress.attempts,
       secondsLeft: secondsRemaining(stored, deps.clock.now()),
       notes,
     };
   } catch (error) {
+    // Before anything is recorded or thrown: the message goes to the state item and the logs.
+    redactError(error, progress.redact);
     await deps.state
       .recordFailure(set.name, describeFailure(error, deps.clock.now()))
       .catch((recordError: unknown) => notes.push({ kind: 'record-failed', error: recordError }));
     const secondsLeft = await remainingValidity(set.name, deps, notes);
-    throw new RefreshFailure(request, error, { attempts: attempts.count, secondsLeft, notes });
+    redactNotes(notes, progress.redact);
+    throw new RefreshFailure(request, error, { attempts: progress.attempts, secondsLeft, notes });
   }
+}
+
+/** What a refresh has done so far, kept across its failure. */
+interface Progress {
+  /** Token endpoint attempts made. */
+  attempts: number;
+  /** The forms of the client credentials, once read: redacted from everything emitted. */
+  redact: readonly string[];
+}
+
+function redactNotes(notes: readonly RefreshNote[], forms: readonly string[]): void {
+  for (const note of notes) redactError(note.error, forms);
 }
 
 /** The three steps, each retried on its own: a store retry never fetches a second token. */
@@ -115,8 +133,8 @@ async function fetchAndStore(
   deps: RefreshDependencies,
   deadlineMs: number,
   notes: RefreshNote[],
-  attempts: { count: number },
-): Promise<{ outcome: PutResult; expiresAt: number; fetchedAt: number }> {
+  progress: Progress,
+): Promise<{ outcome: PutResult; expiresAt: number; fetchedAt: number; lifetimeTooShort: boolean }> {
   const timeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const retry = {
     policy: deps.retryPolicy ?? DEFAULT_RETRY_POLICY,
@@ -125,12 +143,20 @@ async function fetchAndStore(
     onRetry: (info: { attempt: number; delayMs: number; error: BrokerError }) =>
       notes.push({ kind: 'retry', ...info }),
   };
+  // When the read that succeeded started: the write is ordered by it (see mayReplace), the
+  // earliest moment the value read could date from, so a read that began before a rotation
+  // never counts as newer than one that began after it.
+  let secretReadAtMs = 0;
   const {
     value: { clientId, clientSecret },
-  } = await withRetry(() => deps.credentials.getCredentials(set), retry);
+  } = await withRetry(() => {
+    secretReadAtMs = deps.clock.now();
+    return deps.credentials.getCredentials(set);
+  }, retry);
+  progress.redact = sensitiveForms({ clientId, clientSecret });
 
   const { value: fetched } = await withRetry(async () => {
-    attempts.count++;
+    progress.attempts++;
     // Expiry counts from when the request left, so a slow answer can only shorten it.
     const sentAtMs = deps.clock.now();
     const response = await deps.endpoint.requestToken({
@@ -147,19 +173,28 @@ async function fetchAndStore(
 
   const { token } = fetched;
   const fetchedAt = fetched.sentAtMs / 1000;
-  const { value: outcome } = await withRetry(
+  const { value: put } = await withRetry(
     () =>
-      deps.store.put({
-        credential: set.name,
-        accessToken: token.accessToken,
-        tokenType: 'Bearer',
-        expiresAt: token.expiresAt,
-        fetchedAt,
-        ...(token.scope === undefined ? {} : { scope: token.scope }),
-      }),
+      deps.store.put(
+        {
+          credential: set.name,
+          accessToken: token.accessToken,
+          tokenType: 'Bearer',
+          expiresAt: token.expiresAt,
+          fetchedAt,
+          secretReadAt: secretReadAtMs / 1000,
+          ...(token.scope === undefined ? {} : { scope: token.scope }),
+        },
+        deps.clock.now(),
+      ),
     retry,
   );
-  return { outcome, expiresAt: token.expiresAt, fetchedAt };
+  const interval = deps.refreshIntervalSeconds;
+  const lifetimeTooShort = interval !== undefined && tooShortForSchedule(token, fetched.sentAtMs, interval);
+  // Superseded: what callers get is the token kept, so that is what is reported (the alarms
+  // watch it); the dropped token's full lifetime would hide a kept one running out.
+  const stored = put.kept ?? { expiresAt: token.expiresAt, fetchedAt };
+  return { outcome: put.result, expiresAt: stored.expiresAt, fetchedAt: stored.fetchedAt, lifetimeTooShort };
 }
 
 /** Seconds the token still stored has (0 when none), for the "nearing expiry" alarm and the local log. */
@@ -175,85 +210,4 @@ async function remainingValidity(
     notes.push({ kind: 'remaining-unknown', error });
     return undefined;
   }
-}
-
-/**
- * A refresh that stored nothing; the token stored before is left as it was. Thrown by
- * {@link refresh} once the failure is recorded in the state item.
- */
-export class RefreshFailure extends Error {
-  override readonly name = 'RefreshFailure';
-  /** The error that ended the refresh (a {@link BrokerError}, or a bug). */
-  override readonly cause: unknown;
-  readonly credential: string;
-  readonly reason: RefreshRequest['reason'];
-  /** Token endpoint attempts made; 0 when the secret could not be read. */
-  readonly attempts: number;
-  /**
-   * Seconds the token still stored has (0 when none is stored): what the "nearing expiry"
-   * alarm watches. Undefined when the store could not be read.
-   */
-  readonly secondsLeft: number | undefined;
-  /** What happened on the way (retries, recording problems), in order. */
-  readonly notes: readonly RefreshNote[];
-
-  constructor(
-    request: RefreshRequest,
-    cause: unknown,
-    details: {
-      readonly attempts: number;
-      readonly secondsLeft: number | undefined;
-      readonly notes: readonly RefreshNote[];
-    },
-  ) {
-    const detail = cause instanceof Error ? cause.message : 'a non-error value was thrown';
-    super(`refresh of credential '${request.set.name}' failed: ${detail}`);
-    this.cause = cause;
-    this.credential = request.set.name;
-    this.reason = request.reason;
-    this.attempts = details.attempts;
-    this.secondsLeft = details.secondsLeft;
-    this.notes = details.notes;
-  }
-
-  /** The secret still holds the stack's placeholder: a state, not an incident. */
-  get secretNotSet(): boolean {
-    return this.cause instanceof SecretNotSet;
-  }
-
-  /** The token endpoint refused the client credentials: a wrong or rotated-away secret. */
-  get secretRejected(): boolean {
-    return isSecretRejected(this.cause);
-  }
-
-  /** The OAuth error code of a refused token request (`http_<status>` when it sent none). */
-  get code(): string | undefined {
-    return failureCode(this.cause);
-  }
-}
-
-/** The OAuth error code of a refused request (`http_<status>` when it sent none), else undefined. */
-export function failureCode(error: unknown): string | undefined {
-  if (error instanceof TokenRequestRejected) return error.oauthError ?? `http_${error.httpStatus}`;
-  return undefined;
-}
-
-/** True when the token endpoint refused the client credentials themselves: a wrong or rotated-away secret. */
-export function isSecretRejected(error: unknown): boolean {
-  return (
-    error instanceof TokenRequestRejected &&
-    (error.oauthError === 'invalid_client' || error.httpStatus === 401)
-  );
-}
-
-/** The failure as recorded in the state item: name, code, message and time, never more. */
-export function describeFailure(error: unknown, nowMs: number): RecordedFailure {
-  const code = failureCode(error);
-  return {
-    name: error instanceof BrokerError ? error.name : 'InternalError',
-    ...(code === undefined ? {} : { code }),
-    // Broker errors are written to be shown; anything else may hold internals.
-    message: error instanceof BrokerError ? error.message : 'unexpected error; see the refresher logs',
-    at: Math.floor(nowMs / 1000),
-  };
 }

@@ -2,8 +2,13 @@
  * Rules for what counts as a usable token response and when a token expires.
  * Pure functions: the clock value comes in as an argument.
  */
-import { describeJsonType } from '../../contract/index.js';
+import {
+  describeJsonType,
+  MIN_VALIDITY_SECONDS,
+  STORED_ITEM_CLOCK_SKEW_SECONDS,
+} from '../../contract/index.js';
 import { TokenResponseInvalid } from './errors.js';
+import type { StoredToken } from './ports.js';
 
 /** The validated, normalised token response. */
 export interface ValidatedToken {
@@ -52,10 +57,12 @@ export function validateTokenResponse(credential: string, body: unknown, sentAtM
     throw invalid('access_token contains characters not allowed in a Bearer token');
 
   const tokenType = fields.token_type;
-  if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-    // The type is a server-chosen keyword, safe to show; cap it in case it is not.
-    const shown = typeof tokenType === 'string' ? `'${tokenType.slice(0, 20)}'` : describeJsonType(tokenType);
-    throw invalid(`token_type is ${shown}, expected 'Bearer'`);
+  if (typeof tokenType !== 'string') {
+    throw invalid(`token_type is ${describeJsonType(tokenType)}, expected 'Bearer'`);
+  }
+  if (tokenType.toLowerCase() !== 'bearer') {
+    // Never the value: a server (or a proxy) that echoes the request may have put the secret there.
+    throw invalid('token_type is not Bearer (its value is not shown)');
   }
 
   const expiresIn = fields.expires_in;
@@ -113,4 +120,45 @@ export function hasValidityLeft(
   minSeconds: number,
 ): boolean {
   return token.expiresAt - nowMs / 1000 > minSeconds;
+}
+
+/**
+ * Whether `incoming` may replace `stored` in the token store, judged at `nowSeconds` (the
+ * writer's clock). The DynamoDB store's write condition (PUT_CONDITION) says the same; an
+ * integration test holds the two to each other. `stored` is replaced when it
+ * - cannot be right: expired (`expiresAt <= now`), or future-dated (`fetchedAt` or
+ *   `secretReadAt` more than {@link STORED_ITEM_CLOCK_SKEW_SECONDS} ahead of now), which
+ *   would otherwise win every comparison below forever; or
+ * - is older: its secret was read earlier (`secretReadAt`), or at the same instant and its
+ *   request was sent earlier (`fetchedAt`). An item without `secretReadAt` (written before
+ *   it existed) is compared by `fetchedAt` alone. An incoming token without one counts its
+ *   send time as its secret read (the read came before the send).
+ * Equal items are not rewritten. (Malformed items, which only DynamoDB can hold, are
+ * always replaced there.)
+ */
+export function mayReplace(stored: StoredToken, incoming: StoredToken, nowSeconds: number): boolean {
+  const latest = nowSeconds + STORED_ITEM_CLOCK_SKEW_SECONDS;
+  if (stored.expiresAt <= nowSeconds) return true;
+  if (stored.fetchedAt > latest || (stored.secretReadAt ?? Number.NEGATIVE_INFINITY) > latest) return true;
+  if (stored.secretReadAt === undefined) return stored.fetchedAt < incoming.fetchedAt;
+  const incomingRead = incoming.secretReadAt ?? incoming.fetchedAt;
+  return (
+    stored.secretReadAt < incomingRead ||
+    (stored.secretReadAt === incomingRead && stored.fetchedAt < incoming.fetchedAt)
+  );
+}
+
+/**
+ * Whether a token is too short-lived for a schedule of `intervalSeconds`: fetched at one
+ * scheduled run, it would have no more than the default validity
+ * (MIN_VALIDITY_SECONDS.default) left at the next, so callers asking for the default
+ * would find no token they can use until that run lands.
+ */
+export function tooShortForSchedule(
+  token: { readonly expiresAt: number },
+  sentAtMs: number,
+  intervalSeconds: number,
+): boolean {
+  const lifetime = token.expiresAt - Math.floor(sentAtMs / 1000);
+  return lifetime - intervalSeconds <= MIN_VALIDITY_SECONDS.default;
 }

@@ -17,7 +17,7 @@ import { createObservability } from '../middleware/observability.js';
 import { refreshOutcome } from '../middleware/refresh-outcome.js';
 
 const SAFETY_MARGIN_MS = 3_000; // kept back from the timeout to record, log, flush metrics, answer
-const { tableName, credentials: sets } = parseRefresherEnvironment(process.env);
+const { tableName, credentials: sets, refreshIntervalSeconds } = parseRefresherEnvironment(process.env);
 const { logger, metrics } = createObservability(SERVICE.refresher);
 const client = new DynamoDBClient(AWS_CLIENT_CONFIG);
 const deps = {
@@ -26,6 +26,7 @@ const deps = {
   endpoint: new FetchTokenEndpoint(),
   store: new DynamoDbTokenStore({ client, tableName }),
   state: new DynamoDbStateStore({ client, tableName }),
+  ...(refreshIntervalSeconds === undefined ? {} : { refreshIntervalSeconds }),
 };
 const run = (event: unknown, context: { getRemainingTimeInMillis(): number }) =>
   refresh(parseRefreshRequest(event, sets), deps, {

@@ -1,11 +1,19 @@
 /**
  * Turns what the refresh use case returned into the refresher's log lines, metrics and
- * answer. A report is logged as `token refreshed` and counted `RefreshSucceeded`; a
- * failure is counted `RefreshFailed` (plus `SecretRejected` and `TokenEndpointRejected` by
- * OAuth error code) and rethrown as the error that ended it, so Lambda's retries,
- * on-failure destination and alarms see it by name. A secret still holding the
- * placeholder is a state, not an incident: answered `secret-not-set`, not thrown (README,
- * Operating). The token never reaches a log, a metric or the answer.
+ * answer. A report is logged as `token refreshed` and counted `RefreshSucceeded` (and
+ * `TokenLifetimeTooShort` when the token will not outlive the schedule); a failure is
+ * counted `RefreshFailed` (plus `SecretRejected` and `TokenEndpointRejected` by error code).
+ *
+ * Then a failure is rethrown as the error that ended it, so Lambda's retries, on-failure
+ * destination and the invoker see it by name, except when throwing would only repeat it:
+ * - a secret still holding the placeholder is a state, not an incident: answered
+ *   `secret-not-set` (README, Operating);
+ * - a failure retrying cannot fix (a refused secret, a malformed answer, a missing
+ *   permission) on an asynchronous invoke (every reason but `manual`): answered
+ *   `rejected`, so Lambda does not send the same rejected request twice more. The
+ *   metrics, alarms and the state item have it all the same; a direct invoke (`manual`, or
+ *   no reason) still throws, so the operator sees a FunctionError.
+ * The token never reaches a log, a metric or the answer.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -20,11 +28,23 @@ export type RefreshAnswer =
   | {
       readonly credential: string;
       readonly outcome: 'written' | 'superseded';
-      /** ISO-8601. */
+      /** ISO-8601: when the stored token expires (the one kept, when superseded). */
       readonly expiresAt: string;
       readonly attempts: number;
+      /** Present (true) when the token will not outlive the next scheduled run by the default validity. */
+      readonly lifetimeTooShort?: true;
     }
-  | { readonly credential: string; readonly outcome: 'secret-not-set'; readonly message: string };
+  | { readonly credential: string; readonly outcome: 'secret-not-set'; readonly message: string }
+  | {
+      readonly credential: string;
+      readonly outcome: 'rejected';
+      /** The error's name (`TokenRequestRejected`, `SecretInvalid`, ...). */
+      readonly error: string;
+      /** The refusal code, as in the `errorCode` dimension and the state item, when there is one. */
+      readonly code?: string;
+      readonly retryable: false;
+      readonly message: string;
+    };
 
 /** Options of {@link refreshOutcome}. */
 export interface RefreshOutcomeOptions {
@@ -48,12 +68,19 @@ export function refreshOutcome({ logger, metrics }: RefreshOutcomeOptions): midd
     metrics.addMetric(METRIC.tokenSecondsRemaining, MetricUnit.Seconds, report.secondsLeft);
     const expiresAt = new Date(report.expiresAt * 1000).toISOString();
     logger.info('token refreshed', { outcome: report.outcome, expiresAt, attempts: report.attempts });
+    if (report.lifetimeTooShort) {
+      metrics.addMetric(METRIC.tokenLifetimeTooShort, MetricUnit.Count, 1);
+      logger.warn(
+        'the token endpoint issued a token that will not outlive the next scheduled run by the default validity; readers will ask for a refresh when it runs low: shorten the refresh interval',
+      );
+    }
     logger.removeKeys(['credential', 'reason']);
     const answer: RefreshAnswer = {
       credential: report.credential,
       outcome: report.outcome,
       expiresAt,
       attempts: report.attempts,
+      ...(report.lifetimeTooShort ? { lifetimeTooShort: true as const } : {}),
     };
     request.response = answer;
   };
@@ -89,8 +116,23 @@ export function refreshOutcome({ logger, metrics }: RefreshOutcomeOptions): midd
     if (failure.secondsLeft !== undefined) {
       metrics.addMetric(METRIC.tokenSecondsRemaining, MetricUnit.Seconds, failure.secondsLeft);
     }
-    logger.error('token refresh failed; the stored token was left as it was', errorFields(cause));
+    logger.error('token refresh failed; the stored token was left as it was', {
+      ...errorFields(cause),
+      retryable: failure.retryable,
+    });
     logger.removeKeys(['credential', 'reason']);
+    if (!failure.retryable && failure.reason !== 'manual') {
+      const answer: RefreshAnswer = {
+        credential: failure.credential,
+        outcome: 'rejected',
+        error: errorFields(cause).errorName,
+        ...(code === undefined ? {} : { code }),
+        retryable: false,
+        message: errorFields(cause).errorMessage,
+      };
+      request.response = answer;
+      return;
+    }
     if (cause instanceof Error) request.error = cause;
   };
 

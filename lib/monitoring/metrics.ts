@@ -22,6 +22,7 @@ const EMITTED_BY: Record<BrokerMetricName, BrokerService> = {
   [METRIC.secretRejected]: 'refresher',
   [METRIC.tokenEndpointRejected]: 'refresher',
   [METRIC.tokenSecondsRemaining]: 'refresher',
+  [METRIC.tokenLifetimeTooShort]: 'refresher',
   [METRIC.readServed]: 'reader',
   [METRIC.readUnavailable]: 'reader',
   [METRIC.refreshRequested]: 'reader',

@@ -1,6 +1,6 @@
 /**
  * In-memory implementations of the core's ports, for unit tests of the core. They
- * follow the ports' contracts (conditional put on fetchedAt) so the core is tested
+ * follow the ports' contracts (the conditional put's `mayReplace`) so the core is tested
  * against the same rules the DynamoDB adapter enforces.
  */
 import type { RefresherCredentialSet } from '../../contract/index.js';
@@ -8,13 +8,14 @@ import type {
   ClientCredentials,
   Clock,
   CredentialSource,
-  PutResult,
+  PutOutcome,
   RawTokenResponse,
   StoredToken,
   TokenEndpoint,
   TokenRequest,
   TokenStore,
 } from '../../lambda/core/ports.js';
+import { mayReplace } from '../../lambda/core/token-rules.js';
 
 /** A clock that only moves when told to; `sleep` advances it. */
 export class ManualClock implements Clock {
@@ -33,7 +34,7 @@ export class ManualClock implements Clock {
   };
 }
 
-/** A {@link TokenStore} on a Map, with the conditional-write rule of docs/design.md. */
+/** A {@link TokenStore} on a Map, with the conditional-write rule of the DynamoDB store (core `mayReplace`). */
 export class InMemoryTokenStore implements TokenStore {
   readonly items = new Map<string, StoredToken>();
   puts = 0;
@@ -46,14 +47,15 @@ export class InMemoryTokenStore implements TokenStore {
     return this.items.get(credential);
   }
 
-  async put(token: StoredToken): Promise<PutResult> {
+  async put(token: StoredToken, nowMs = Date.now()): Promise<PutOutcome> {
     this.puts++;
     const failure = this.putFailures.shift();
     if (failure) throw failure;
     const existing = this.items.get(token.credential);
-    if (existing && existing.fetchedAt >= token.fetchedAt) return 'superseded';
+    if (existing && !mayReplace(existing, token, nowMs / 1000))
+      return { result: 'superseded', kept: existing };
     this.items.set(token.credential, token);
-    return 'written';
+    return { result: 'written' };
   }
 }
 

@@ -9,7 +9,7 @@ import type { RefresherCredentialSet } from '../../contract/index.js';
 import { DynamoDbTokenStore } from '../../lambda/adapters/dynamodb-token-store.js';
 import { FetchTokenEndpoint } from '../../lambda/adapters/oauth2-token-endpoint.js';
 import { TokenUnavailable } from '../../lambda/core/errors.js';
-import { systemClock } from '../../lambda/core/ports.js';
+import { type ClientCredentials, type CredentialSource, systemClock } from '../../lambda/core/ports.js';
 import { Reader, type TokenView } from '../../lambda/core/reader.js';
 import { type RefreshReport, refresh as runRefresh } from '../../lambda/core/refresh.js';
 import { InMemoryStateStore } from '../fakes/in-memory-state.js';
@@ -23,7 +23,11 @@ describe('Faults: races', () => {
   let store: DynamoDbTokenStore;
 
   beforeAll(async () => {
-    oauth = await startOAuthServer({ accessTokenTtl: 3600 });
+    oauth = await startOAuthServer({
+      accessTokenTtl: 3600,
+      // The client a secret holds before a rotation, and the one it holds after.
+      clients: [{ clientId: 'broker' }, { clientId: 'broker-old' }, { clientId: 'broker-rotated' }],
+    });
     const table = await dynamo.createTable();
     store = new DynamoDbTokenStore({ client: dynamo.client, tableName: table, consistentRead: true });
   });
@@ -140,5 +144,142 @@ describe('Faults: races', () => {
     }
     expect(served).toBeGreaterThan(0);
     expect(outcomes.length).toBe(1_000);
+  });
+
+  describe('a refresh holding the old secret, against one holding the rotated secret', () => {
+    /** A secret an operator rotates: whoever reads it gets the pair it holds at that moment. */
+    class RotatingSecret implements CredentialSource {
+      value: ClientCredentials;
+      constructor(initial: ClientCredentials) {
+        this.value = initial;
+      }
+      async getCredentials(): Promise<ClientCredentials> {
+        return this.value;
+      }
+    }
+    const pair = (clientId: string): ClientCredentials => {
+      const client = oauth.clients.find((candidate) => candidate.clientId === clientId);
+      return { clientId, clientSecret: client?.clientSecret as string };
+    };
+
+    it('the old-secret refresh that waited on a 429 never overwrites the rotated token', async () => {
+      // Prepare: A reads the old pair and is answered 429 (Retry-After 1 s). While A waits,
+      // the operator rotates the secret and B (the rotation event) reads the new pair and
+      // stores its token. Then A retries, gets a token for the old client (still valid at
+      // the provider) and tries to store it, with a later send time than B's.
+      const secret = new RotatingSecret(pair('broker-old'));
+      oauth.resetTokenRequests();
+      oauth.failNext(1, { type: 'status', status: 429, retryAfter: 1 });
+      const deps = (sleepFor: (ms: number) => Promise<void>) => ({
+        credentials: secret,
+        endpoint: new FetchTokenEndpoint(),
+        store,
+        state: new InMemoryStateStore(),
+        clock: systemClock,
+        sleep: sleepFor,
+        random: Math.random,
+      });
+      let rotated: RefreshReport | undefined;
+      const whileAWaits = async (ms: number) => {
+        secret.value = pair('broker-rotated');
+        rotated = await runRefresh(
+          { set: config('rotating'), reason: 'secret-rotated' },
+          deps((wait) => sleep(wait)),
+          { deadlineMs: Date.now() + 30_000 },
+        );
+        await sleep(ms);
+      };
+
+      // Act
+      const old = await runRefresh({ set: config('rotating'), reason: 'schedule' }, deps(whileAWaits), {
+        deadlineMs: Date.now() + 30_000,
+      });
+
+      // Assess
+      // The 429 was answered by the gate, before the provider parsed who asked.
+      expect(oauth.tokenRequests.map((request) => [request.clientId, request.status])).toEqual([
+        [undefined, 429],
+        ['broker-rotated', 200],
+        ['broker-old', 200],
+      ]);
+      expect(rotated?.outcome).toBe('written');
+      expect(old).toMatchObject({ outcome: 'superseded', attempts: 2 });
+      const final = await store.get('rotating');
+      expect(await oauth.introspect(final?.accessToken as string)).toMatchObject({
+        active: true,
+        client_id: 'broker-rotated',
+      });
+      // The old refresh reports what is stored, not the token it dropped.
+      expect(old.expiresAt).toBe(final?.expiresAt);
+    });
+  });
+
+  describe('a stored item that cannot be right', () => {
+    const broker = () => canaryCredentials(oauth.clients[0]?.clientId, oauth.clients[0]?.clientSecret);
+    const refreshWith = (name: string) =>
+      runRefresh(
+        { set: config(name), reason: 'schedule' },
+        {
+          credentials: broker(),
+          endpoint: new FetchTokenEndpoint(),
+          store,
+          state: new InMemoryStateStore(),
+          clock: systemClock,
+          sleep: (ms) => sleep(ms),
+          random: Math.random,
+        },
+        { deadlineMs: Date.now() + 30_000 },
+      );
+
+    it.each([
+      ['fetched an hour in the future', 3_600, 7_200],
+      ['fetched a day in the future, expiring in a year', 86_400, 365 * 86_400],
+      ['expired a minute ago, fetched "later" than now by a clock 10 s ahead', 10, -60],
+      ['expired, fetched long ago', -7_200, -3_600],
+    ])('is replaced when it was %s', async (_case, fetchedIn, expiresIn) => {
+      // Prepare
+      const name = `stuck-${fetchedIn}-${expiresIn}`;
+      const now = Date.now() / 1000;
+      await store.put({
+        credential: name,
+        accessToken: 'stuck-token',
+        tokenType: 'Bearer',
+        fetchedAt: now + fetchedIn,
+        expiresAt: Math.floor(now + expiresIn),
+      });
+
+      // Act
+      const report = await refreshWith(name);
+
+      // Assess
+      expect(report.outcome).toBe('written');
+      const final = await store.get(name);
+      expect(final?.accessToken).not.toBe('stuck-token');
+      expect((await oauth.introspect(final?.accessToken as string)).active).toBe(true);
+      expect(report.secondsLeft).toBeGreaterThan(3_500);
+    });
+
+    it('after superseded, reports the remaining time of the token that is stored, not of the one dropped', async () => {
+      // Prepare: a newer token, 2 s into the future (within the skew) and expiring in 400 s.
+      const now = Date.now() / 1000;
+      await store.put({
+        credential: 'newer',
+        accessToken: 'newer-token',
+        tokenType: 'Bearer',
+        fetchedAt: now + 2,
+        secretReadAt: now + 2,
+        expiresAt: Math.floor(now + 400),
+      });
+
+      // Act
+      const report = await refreshWith('newer');
+
+      // Assess
+      expect(report.outcome).toBe('superseded');
+      expect((await store.get('newer'))?.accessToken).toBe('newer-token');
+      expect(report.expiresAt).toBe(Math.floor(now + 400));
+      expect(report.secondsLeft).toBeLessThanOrEqual(400);
+      expect(report.secondsLeft).toBeGreaterThan(390);
+    });
   });
 });

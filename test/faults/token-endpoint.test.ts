@@ -196,6 +196,43 @@ const ROWS: Row[] = [
     attempts: MAX_ATTEMPTS,
   },
   {
+    name: '503 with a 70 KiB error page: retried by its status, not "invalid response"',
+    answers: [raw(503, `<html>${'x'.repeat(70_000)}</html>`, 'text/html')],
+    stored: false,
+    error: 'TokenEndpointUnavailable',
+    attempts: MAX_ATTEMPTS,
+    says: 'HTTP 503',
+  },
+  {
+    name: '429 with a 70 KiB body and Retry-After, then 200',
+    answers: [
+      (_q, s) => {
+        s.writeHead(429, { 'content-type': 'text/html', 'retry-after': '1' });
+        s.end('x'.repeat(70_000));
+      },
+      ok(),
+    ],
+    stored: true,
+    attempts: 2,
+    check: (o) => expect(o.sleeps[0]).toBeGreaterThanOrEqual(1_000),
+  },
+  {
+    name: '400 with an unknown error code: passed on as other, never echoed',
+    answers: [json(400, { error: `echo-${CANARY_SECRET}` })],
+    stored: false,
+    error: 'TokenRequestRejected',
+    attempts: 1,
+    check: (o) => expect(o.error).toMatchObject({ oauthError: 'other' }),
+  },
+  {
+    name: '400 with error "constructor": no inherited property picked as advice',
+    answers: [json(400, { error: 'constructor' })],
+    stored: false,
+    error: 'TokenRequestRejected',
+    attempts: 1,
+    check: (o) => expect(o.error?.message).not.toMatch(/native code|function Object/),
+  },
+  {
     name: '503 twice, then 200',
     answers: [raw(503, ''), raw(503, ''), ok()],
     stored: true,
@@ -362,7 +399,8 @@ const ROWS: Row[] = [
     stored: false,
     error: 'TokenResponseInvalid',
     attempts: 1,
-    says: "token_type is 'mac'",
+    says: 'token_type is not Bearer',
+    check: (o) => expect(o.error?.message).not.toContain("'mac'"),
   },
   {
     name: 'body over 64 KiB with a Content-Length',

@@ -55,6 +55,41 @@ describe('Class: DynamoDbStateStore (DynamoDB Local)', () => {
     expect(raw.Item?.lastErrorCode).toBeUndefined();
   });
 
+  it('records whether the last failure is retryable, and forgets it with a failure that does not say', async () => {
+    // Act
+    await state.recordFailure('r', {
+      name: 'TokenRequestRejected',
+      code: 'invalid_client',
+      message: 'rejected',
+      at: 100,
+      retryable: false,
+    });
+    const refused = await state.get('r');
+    const raw = await client.send(
+      new GetItemCommand({ TableName: table, Key: { credential: { S: 'r#state' } } }),
+    );
+    await state.recordFailure('r', {
+      name: 'TokenEndpointUnavailable',
+      message: 'HTTP 503',
+      at: 200,
+      retryable: true,
+    });
+    const unavailable = await state.get('r');
+    await state.recordFailure('r', { name: 'TokenEndpointUnavailable', message: 'HTTP 503', at: 300 });
+
+    // Assess
+    expect(refused.lastFailure).toEqual({
+      name: 'TokenRequestRejected',
+      code: 'invalid_client',
+      message: 'rejected',
+      at: 100,
+      retryable: false,
+    });
+    expect(raw.Item?.lastErrorRetryable).toEqual({ BOOL: false });
+    expect(unavailable.lastFailure?.retryable).toBe(true);
+    expect((await state.get('r')).lastFailure).not.toHaveProperty('retryable');
+  });
+
   it('lets exactly one of many concurrent claims through per interval', async () => {
     const claims = await Promise.all(
       Array.from({ length: 25 }, () => state.claimRefreshRequest('b', 1_000, 940)),

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { STORED_ITEM_CLOCK_SKEW_SECONDS } from '../../../../contract/index.js';
 import { DynamoDbTokenStore, PUT_CONDITION } from '../../../../lambda/adapters/dynamodb-token-store.js';
 import { TokenStoreError } from '../../../../lambda/core/errors.js';
 import type { StoredToken } from '../../../../lambda/core/ports.js';
@@ -60,10 +61,10 @@ describe('Class: DynamoDbTokenStore', () => {
       ddbMock.on(PutItemCommand).resolves({});
 
       // Act
-      const result = await store.put(TOKEN);
+      const result = await store.put({ ...TOKEN, secretReadAt: 1_799_999_999.5 });
 
       // Assess
-      expect(result).toBe('written');
+      expect(result).toEqual({ result: 'written' });
       expect(ddbMock).toHaveReceivedCommandExactlyOnceWith(PutItemCommand, {
         TableName: TABLE,
         Item: {
@@ -72,6 +73,7 @@ describe('Class: DynamoDbTokenStore', () => {
           tokenType: { S: 'Bearer' },
           expiresAt: { N: '1800003600' },
           fetchedAt: { N: '1800000000' },
+          secretReadAt: { N: '1799999999.5' },
           scope: { S: 'a55/read a55/write' },
           ttl: { N: String(1_800_003_600 + 86_400) },
         },
@@ -97,20 +99,50 @@ describe('Class: DynamoDbTokenStore', () => {
       expect(item?.ttl).toEqual({ N: '1800003660' });
     });
 
-    it('writes only when no item exists or the stored one was fetched strictly earlier', async () => {
+    it('writes only when no item exists, the stored one cannot be right, or it is older', async () => {
       // Prepare
       ddbMock.on(PutItemCommand).resolves({});
+      const nowMs = 1_800_000_010_250;
 
       // Act
-      await store.put(TOKEN);
+      await store.put({ ...TOKEN, secretReadAt: 1_799_999_999.5 }, nowMs);
 
       // Assess
       expect(ddbMock).toHaveReceivedCommandWith(PutItemCommand, {
-        ConditionExpression:
-          'attribute_not_exists(credential) OR NOT attribute_type(fetchedAt, :numberType) OR fetchedAt < :fetchedAt',
-        ExpressionAttributeValues: { ':fetchedAt': { N: '1800000000' }, ':numberType': { S: 'N' } },
+        ConditionExpression: PUT_CONDITION,
+        ExpressionAttributeNames: { '#scope': 'scope' },
+        ExpressionAttributeValues: {
+          ':fetchedAt': { N: '1800000000' },
+          ':secretReadAt': { N: '1799999999.5' },
+          ':now': { N: '1800000010.25' },
+          ':latest': { N: String(1_800_000_010.25 + STORED_ITEM_CLOCK_SKEW_SECONDS) },
+          ':number': { S: 'N' },
+          ':string': { S: 'S' },
+          ':zero': { N: '0' },
+          ':bearer': { S: 'Bearer' },
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
-      expect(PUT_CONDITION).toContain('fetchedAt < :fetchedAt');
+      for (const clause of [
+        'attribute_not_exists(credential)',
+        'expiresAt <= :now',
+        'fetchedAt > :latest',
+        'secretReadAt > :latest',
+        'secretReadAt < :secretReadAt',
+        '(secretReadAt = :secretReadAt AND fetchedAt < :fetchedAt)',
+        '(NOT attribute_type(secretReadAt, :number) AND fetchedAt < :fetchedAt)',
+        'NOT attribute_type(fetchedAt, :number)',
+      ]) {
+        expect(PUT_CONDITION.split(' OR ')).toContain(clause);
+      }
+    });
+
+    it('orders a token without secretReadAt by its send time', async () => {
+      ddbMock.on(PutItemCommand).resolves({});
+      await store.put(TOKEN);
+      const input = ddbMock.commandCalls(PutItemCommand)[0]?.args[0].input;
+      expect(input?.ExpressionAttributeValues?.[':secretReadAt']).toEqual({ N: '1800000000' });
+      expect(input?.Item).not.toHaveProperty('secretReadAt');
     });
 
     it("returns 'superseded' when the condition fails (a newer token is stored)", async () => {
@@ -125,7 +157,41 @@ describe('Class: DynamoDbTokenStore', () => {
       const result = await store.put(TOKEN);
 
       // Assess
-      expect(result).toBe('superseded');
+      expect(result).toEqual({ result: 'superseded' });
+    });
+
+    it("answers the item that stayed with 'superseded', read from the failed condition check", async () => {
+      // Prepare
+      ddbMock.on(PutItemCommand).rejects(
+        new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: {
+            credential: { S: 'sandbox' },
+            accessToken: { S: 'newer' },
+            tokenType: { S: 'Bearer' },
+            expiresAt: { N: '1800000400' },
+            fetchedAt: { N: '1800000005.5' },
+            secretReadAt: { N: '1800000005' },
+          },
+        }),
+      );
+
+      // Act
+      const result = await store.put(TOKEN);
+
+      // Assess
+      expect(result).toEqual({
+        result: 'superseded',
+        kept: {
+          credential: 'sandbox',
+          accessToken: 'newer',
+          tokenType: 'Bearer',
+          expiresAt: 1_800_000_400,
+          fetchedAt: 1_800_000_005.5,
+          secretReadAt: 1_800_000_005,
+        },
+      });
     });
 
     it.each([

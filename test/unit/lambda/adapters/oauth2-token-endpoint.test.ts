@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { KNOWN_OAUTH_ERROR_CODES } from '../../../../contract/index.js';
 import { FetchTokenEndpoint } from '../../../../lambda/adapters/oauth2-token-endpoint.js';
 import {
   TokenEndpointUnavailable,
@@ -110,6 +111,95 @@ describe('Class: FetchTokenEndpoint', () => {
     expect((error as TokenRequestRejected).oauthError).toBe(code);
     expect(error.message).toContain(`HTTP ${status}`);
     expect(error.message).toContain(advice);
+  });
+
+  it.each([
+    ['a code no OAuth specification defines', { error: 'unknown_thing' }, 'other'],
+    [
+      'the echoed client_secret parameter',
+      { error: `client_secret=${encodeURIComponent(CANARY_SECRET)}` },
+      'other',
+    ],
+    ['constructor (an Object property name)', { error: 'constructor' }, 'other'],
+    ['toString (an Object property name)', { error: 'toString' }, 'other'],
+    ['hasOwnProperty (an Object property name)', { error: 'hasOwnProperty' }, 'other'],
+    ['__proto__ (an Object property name)', JSON.parse('{"error":"__proto__"}') as object, 'other'],
+    ['a number', { error: 400 }, 'other'],
+    ['an object', { error: { code: 'invalid_client' } }, 'other'],
+    ['no error member', { message: 'nope' }, undefined],
+    [
+      'an error only under __proto__',
+      JSON.parse('{"__proto__":{"error":"invalid_client"}}') as object,
+      undefined,
+    ],
+  ])('passes on only known OAuth error codes: %s becomes %s', async (_case, body, code) => {
+    // Prepare
+    server.script(json(400, body));
+
+    // Act
+    const error = (await failure()) as TokenRequestRejected;
+
+    // Assess
+    expect(error).toBeInstanceOf(TokenRequestRejected);
+    expect(error.oauthError).toBe(code);
+    expect(error.message).not.toMatch(/native code|function|\[object/);
+    expect(error.message).not.toContain('unknown_thing');
+    expect(error.message).not.toContain('constructor');
+    expect(error.message).not.toContain('toString');
+    expect(error.message).toContain('not retried; check tokenUrl, clientAuth and the credentials');
+  });
+
+  it.each(KNOWN_OAUTH_ERROR_CODES)('passes on the known code %s', async (code) => {
+    server.script(json(400, { error: code }));
+    const error = (await failure()) as TokenRequestRejected;
+    expect(error.oauthError).toBe(code);
+    expect(error.message).toContain(`(${code})`);
+  });
+
+  it.each([
+    [429, { 'retry-after': '3' }, 3],
+    [503, {}, undefined],
+    [500, {}, undefined],
+  ])(
+    'classifies HTTP %i with a body over the cap by its status: retryable, not an invalid response',
+    async (status, headers, retryAfter) => {
+      // Prepare: an error page far larger than any token response.
+      server.script((_request, response) => {
+        response.writeHead(status, { 'content-type': 'text/html', ...headers });
+        response.end(`<html>${'x'.repeat(5_000)}</html>`);
+      });
+
+      // Act
+      const error = await failure();
+
+      // Assess
+      expect(error).toBeInstanceOf(TokenEndpointUnavailable);
+      expect(error.message).toContain(`HTTP ${status}`);
+      expect((error as TokenEndpointUnavailable).retryAfterSeconds).toBe(retryAfter);
+    },
+  );
+
+  it('classifies a 4xx with a body over the cap as refused by its status, without a code', async () => {
+    server.script(raw(403, 'x'.repeat(5_000)));
+    const error = (await failure()) as TokenRequestRejected;
+    expect(error).toBeInstanceOf(TokenRequestRejected);
+    expect(error.httpStatus).toBe(403);
+    expect(error.oauthError).toBeUndefined();
+  });
+
+  it('does not show a content-type that is not a media type', async () => {
+    server.script((_request, response) => {
+      response.writeHead(200, { 'content-type': `text/html; x=${CANARY_SECRET}` });
+      response.end('<html></html>');
+    });
+    const error = await failure();
+    expect(error.message).toContain('not JSON (text/html)');
+    server.script((_request, response) => {
+      response.writeHead(200, { 'content-type': `client_secret=${encodeURIComponent(CANARY_SECRET)}` });
+      response.end('<html></html>');
+    });
+    const odd = await failure();
+    expect(odd.message).toContain('not JSON (an unrecognised content-type)');
   });
 
   it('does not echo error_description, which a server may fill with what it received', async () => {

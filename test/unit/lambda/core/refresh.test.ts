@@ -91,9 +91,14 @@ describe('Function: refresh', () => {
       fetchedAt: sentAt / 1000,
       attempts: 1,
       secondsLeft: 3600,
+      lifetimeTooShort: false,
       notes: [],
     });
-    expect(store.items.get('default')).toMatchObject({ accessToken: 'token-1', tokenType: 'Bearer' });
+    expect(store.items.get('default')).toMatchObject({
+      accessToken: 'token-1',
+      tokenType: 'Bearer',
+      secretReadAt: sentAt / 1000,
+    });
     expect(endpoint.requests[0]).toMatchObject({
       credential: 'default',
       clientId: 'client-1',
@@ -153,6 +158,92 @@ describe('Function: refresh', () => {
     expect(store.items.get('default')).toBe(newer);
   });
 
+  it('after superseded, reports the stored token (its expiry, its time left), not the one it dropped', async () => {
+    // Prepare: a newer token that expires in 500 s (within the clock skew, so it is kept).
+    const { store, deps, deadlineMs, clock } = setup([okBody('older', 3600)]);
+    const now = clock.now() / 1000;
+    const newer = {
+      ...previous,
+      fetchedAt: now + 5,
+      secretReadAt: now + 4,
+      expiresAt: Math.floor(now) + 500,
+    };
+    store.items.set('default', newer);
+
+    // Act
+    const result = await refresh(manual(), deps, { deadlineMs });
+
+    // Assess
+    expect(result).toMatchObject({
+      outcome: 'superseded',
+      expiresAt: newer.expiresAt,
+      fetchedAt: newer.fetchedAt,
+      secondsLeft: 500,
+    });
+  });
+
+  it.each([
+    ['fetched an hour in the future', 3_600, 7_200],
+    ['expired', -3_000, -10],
+  ])('replaces a stored item %s instead of reporting superseded', async (_case, fetchedIn, expiresIn) => {
+    const { store, deps, deadlineMs, clock } = setup([okBody('fresh')]);
+    const now = clock.now() / 1000;
+    store.items.set('default', {
+      ...previous,
+      fetchedAt: now + fetchedIn,
+      expiresAt: Math.floor(now + expiresIn),
+    });
+    const result = await refresh(manual(), deps, { deadlineMs });
+    expect(result).toMatchObject({ outcome: 'written', secondsLeft: 3600 });
+    expect(store.items.get('default')?.accessToken).toBe('fresh');
+  });
+
+  it('orders its write by when the secret was read: the start of the read that succeeded', async () => {
+    // Prepare: the first read is throttled; the second starts after a backoff.
+    const { credentials, store, deps, deadlineMs, clock } = setup([okBody()]);
+    credentials.failures.push(
+      new SecretUnavailable('default', 'arn:secret', 'cannot be read (ThrottlingException)', {
+        retryable: true,
+      }),
+    );
+    const readAt: number[] = [];
+    const read = credentials.getCredentials.bind(credentials);
+    credentials.getCredentials = async (set) => {
+      readAt.push(clock.now());
+      clock.advance(40);
+      return read(set);
+    };
+
+    // Act
+    await refresh(manual(), deps, { deadlineMs });
+
+    // Assess
+    expect(readAt).toHaveLength(2);
+    expect(store.items.get('default')?.secretReadAt).toBe((readAt[1] as number) / 1000);
+    expect(store.items.get('default')?.fetchedAt).toBe(((readAt[1] as number) + 40) / 1000);
+  });
+
+  describe('Short-lived tokens', () => {
+    it.each([
+      [3000, 3299, true],
+      [3000, 3300, true],
+      [3000, 3301, false],
+      [300, 601, false],
+      [undefined, 60, false],
+    ])(
+      'with a %s s schedule, a token living %i s is too short for it: %s',
+      async (refreshIntervalSeconds, expiresIn, tooShort) => {
+        const { deps, deadlineMs } = setup([okBody('t', expiresIn)]);
+        const report = await refresh(
+          manual(),
+          { ...deps, ...(refreshIntervalSeconds === undefined ? {} : { refreshIntervalSeconds }) },
+          { deadlineMs },
+        );
+        expect(report).toMatchObject({ outcome: 'written', lifetimeTooShort: tooShort });
+      },
+    );
+  });
+
   it.each([
     ['a 401 invalid_client', new TokenRequestRejected('default', 401, 'invalid_client', 'fix it'), 1],
     ['a 400 invalid_request', new TokenRequestRejected('default', 400, 'invalid_request', 'fix it'), 1],
@@ -210,6 +301,64 @@ describe('Function: refresh', () => {
     expect((failure.cause as Error).message).not.toContain('canary-token');
   });
 
+  describe('The final guard: no client id or secret in anything it emits', () => {
+    it('redacts the client id, the secret and their encodings from the failure, its cause, the notes and the state', async () => {
+      // Prepare: errors that quote what was sent, as a buggy adapter or an echoing server might.
+      const clientId = 'client-Xy9';
+      const clientSecret = 'se cret/+=Q7';
+      const basic = Buffer.from(
+        `${new URLSearchParams({ v: clientId }).toString().slice(2)}:${new URLSearchParams({ v: clientSecret }).toString().slice(2)}`,
+      ).toString('base64');
+      const formSecret = new URLSearchParams({ v: clientSecret }).toString().slice(2);
+      const { credentials, state, deps, deadlineMs } = setup([
+        new TokenEndpointUnavailable('default', `HTTP 503 for ${clientId} / ${formSecret}`),
+        new TokenRequestRejected(
+          'default',
+          400,
+          'invalid_request',
+          `sent Basic ${basic} and ${clientSecret}`,
+        ),
+      ]);
+      credentials.credentials = { clientId, clientSecret };
+
+      // Act
+      const failure = await failureOf(refresh(manual(), deps, { deadlineMs }));
+
+      // Assess
+      const cause = failure.cause as Error;
+      const retried = failure.notes[0]?.kind === 'retry' ? failure.notes[0].error : undefined;
+      const texts = [
+        failure.message,
+        failure.stack,
+        cause.message,
+        cause.stack,
+        retried?.message,
+        retried?.stack,
+        state.states.get('default')?.lastFailure?.message,
+      ];
+      for (const text of texts) {
+        expect(text).toBeDefined();
+        for (const forbidden of [clientId, clientSecret, formSecret, basic])
+          expect(text).not.toContain(forbidden);
+      }
+      expect(cause.message).toContain('sent Basic [redacted] and [redacted]');
+      expect(retried?.message).toContain('HTTP 503 for [redacted] / [redacted]');
+    });
+
+    it('redacts the notes of a refresh that succeeded, too', async () => {
+      const { credentials, deps, deadlineMs } = setup([
+        new TokenEndpointUnavailable('default', 'HTTP 503 quoting secret-Zz1'),
+        okBody(),
+      ]);
+      credentials.credentials = { clientId: 'client-1', clientSecret: 'secret-Zz1' };
+      const report = await refresh(manual(), deps, { deadlineMs });
+      const note = report.notes[0];
+      expect(note?.kind === 'retry' && note.error.message).toBe(
+        "credential 'default': token endpoint unavailable: HTTP 503 quoting [redacted]",
+      );
+    });
+  });
+
   describe('Recording the outcome', () => {
     it('records the success in the state item and reports the validity the token has', async () => {
       // Prepare
@@ -248,7 +397,9 @@ describe('Function: refresh', () => {
         code: 'invalid_client',
         message: refused.message,
         at: Math.floor(clock.now() / 1000),
+        retryable: false,
       });
+      expect(failure.retryable).toBe(false);
       expect(store.items.get('default')?.accessToken).toBe('previous-token');
     });
 
@@ -296,11 +447,21 @@ describe('Function: failureCode / isSecretRejected', () => {
     expect(isSecretRejected(error)).toBe(rejected);
   });
 
-  it('describes an unexpected error without its message', () => {
+  it('describes an unexpected error without its message (retryable: Lambda retries it as before)', () => {
     expect(describeFailure(new TypeError('internal detail'), 5_000)).toEqual({
       name: 'InternalError',
       message: 'unexpected error; see the refresher logs',
       at: 5,
+      retryable: true,
     });
+  });
+
+  it.each([
+    [new TokenEndpointUnavailable('a', 'HTTP 503'), true],
+    [new TokenRequestRejected('a', 400, 'invalid_scope', 'x'), false],
+    [new SecretInvalid('a', 's', 'is empty'), false],
+    [new TokenStoreError('a', 'throttled', { retryable: true }), true],
+  ])('records %o as retryable: %s', (error, retryable) => {
+    expect(describeFailure(error, 5_000).retryable).toBe(retryable);
   });
 });

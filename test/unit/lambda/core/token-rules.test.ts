@@ -57,7 +57,8 @@ describe('Function: validateTokenResponse', () => {
     ['an empty access_token', { ...valid, access_token: '' }, 'access_token is empty'],
     ['a numeric access_token', { ...valid, access_token: 42 }, 'access_token is a number'],
     ['an access_token with spaces', { ...valid, access_token: 'a b' }, 'characters not allowed'],
-    ['token_type mac', { ...valid, token_type: 'mac' }, "token_type is 'mac'"],
+    ['token_type mac', { ...valid, token_type: 'mac' }, 'token_type is not Bearer'],
+    ['a numeric token_type', { ...valid, token_type: 7 }, 'token_type is a number'],
     ['no token_type', { access_token: 'x', expires_in: 3600 }, 'token_type is missing'],
     ['no expires_in', { access_token: 'x', token_type: 'Bearer' }, 'expires_in is missing'],
     ['expires_in 0', { ...valid, expires_in: 0 }, 'expires_in is 0'],
@@ -78,6 +79,13 @@ describe('Function: validateTokenResponse', () => {
     expect(act).toThrow(TokenResponseInvalid);
     expect(act).toThrow(problem);
     expect(act).toThrow("credential 'sandbox'");
+  });
+
+  it('never shows the token_type it got: an echoing server may have put the secret there', () => {
+    const act = () => validateTokenResponse('default', { ...valid, token_type: 'client_secret=s3cr3t' }, 0);
+    expect(act).toThrow('token_type is not Bearer');
+    expect(act).not.toThrow('s3cr3t');
+    expect(act).not.toThrow('client_secret');
   });
 
   it('never puts the token into its error message', () => {

@@ -2,6 +2,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } fro
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { REFRESH_REASONS } from '../../../../contract/index.js';
 import { captureOutput, lambdaContext } from '../../../fakes/lambda-context.js';
 import {
   json,
@@ -23,6 +24,8 @@ describe('Handler: refresh', () => {
   beforeAll(async () => {
     server = await startScriptedHttpServer();
     vi.stubEnv('TABLE_NAME', 'tokens');
+    // The schedule's interval: a token must outlive it by the default validity (50 min + 5 min).
+    vi.stubEnv('REFRESH_INTERVAL_SECONDS', '3000');
     vi.stubEnv(
       'CREDENTIALS',
       JSON.stringify([
@@ -129,6 +132,96 @@ describe('Handler: refresh', () => {
       /"errorCode":"invalid_client"[^\n]*"TokenEndpointRejected"|"TokenEndpointRejected"[^\n]*"errorCode":"invalid_client"/,
     );
     expect(emf).toContain('"TokenSecondsRemaining"');
+  });
+
+  describe('a failure that retrying cannot fix', () => {
+    const asynchronous = REFRESH_REASONS.filter((reason) => reason !== 'manual');
+
+    it.each(asynchronous)(
+      'is answered, not thrown, on an asynchronous invoke (reason %s): no Lambda retry, still counted and recorded',
+      async (reason) => {
+        // Prepare
+        server.script(json(401, { error: 'invalid_client' }));
+
+        // Act
+        const result = await handler({ credential: 'sandbox', reason }, lambdaContext('refresher'));
+
+        // Assess
+        expect(result).toEqual({
+          credential: 'sandbox',
+          outcome: 'rejected',
+          error: 'TokenRequestRejected',
+          code: 'invalid_client',
+          retryable: false,
+          message: expect.stringContaining('invalid_client'),
+        });
+        expect(server.requests).toHaveLength(1);
+        expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 0);
+        expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+          Key: { credential: { S: 'sandbox#state' } },
+          ExpressionAttributeValues: expect.objectContaining({
+            ':name': { S: 'TokenRequestRejected' },
+            ':retryable': { BOOL: false },
+          }),
+        });
+        const emf = output.text();
+        expect(emf).toContain('"RefreshFailed"');
+        expect(emf).toContain('"SecretRejected"');
+        expect(emf).toContain('"TokenSecondsRemaining"');
+        expect(emf).toContain('"token refresh failed; the stored token was left as it was"');
+      },
+    );
+
+    it.each([
+      ['reason manual', { credential: 'sandbox', reason: 'manual' }],
+      ['no reason', { credential: 'sandbox' }],
+    ])('is thrown on a direct invoke (%s), so the operator sees the FunctionError', async (_case, event) => {
+      server.script(json(400, { error: 'invalid_scope' }));
+      const error = await handler(event, lambdaContext('refresher')).catch((e: Error) => e);
+      expect(error).toMatchObject({ name: 'TokenRequestRejected' });
+      expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+        ExpressionAttributeValues: expect.objectContaining({ ':retryable': { BOOL: false } }),
+      });
+    });
+
+    it('a malformed response on a schedule is answered too', async () => {
+      server.script(json(200, { access_token: CANARY_TOKEN, token_type: 'mac', expires_in: 3600 }));
+      const result = await handler({ credential: 'sandbox', reason: 'schedule' }, lambdaContext('refresher'));
+      expect(result).toMatchObject({ outcome: 'rejected', error: 'TokenResponseInvalid', retryable: false });
+      expect(result).not.toHaveProperty('code');
+    });
+  });
+
+  it('still throws a retryable failure of an asynchronous invoke, so Lambda retries it later', async () => {
+    server.script(json(503, {}, { 'retry-after': '0' }));
+    const error = await handler(
+      { credential: 'sandbox', reason: 'schedule' },
+      lambdaContext('refresher'),
+    ).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: 'TokenEndpointUnavailable' });
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      ExpressionAttributeValues: expect.objectContaining({ ':retryable': { BOOL: true } }),
+    });
+  });
+
+  it('counts TokenLifetimeTooShort when the token will not outlive the next run by the default validity', async () => {
+    // Prepare: 3299 s < 3000 s (interval) + 300 s (default validity).
+    server.script(json(200, { access_token: CANARY_TOKEN, token_type: 'Bearer', expires_in: 3299 }));
+
+    // Act
+    const result = await handler({ credential: 'sandbox', reason: 'schedule' }, lambdaContext('refresher'));
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'written', lifetimeTooShort: true });
+    expect(output.text()).toContain('"TokenLifetimeTooShort"');
+    expect(output.text()).toContain('"RefreshSucceeded"');
+  });
+
+  it('does not count TokenLifetimeTooShort for a token that outlives the next run', async () => {
+    server.script(json(200, { access_token: CANARY_TOKEN, token_type: 'Bearer', expires_in: 3301 }));
+    const result = await handler({ credential: 'sandbox', reason: 'schedule' }, lambdaContext('refresher'));
+    expect(result).not.toHaveProperty('lifetimeTooShort');
+    expect(output.text()).not.toContain('"TokenLifetimeTooShort"');
   });
 
   it.each([

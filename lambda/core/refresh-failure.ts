@@ -1,0 +1,122 @@
+/**
+ * How a refresh ends when it stores nothing: {@link RefreshFailure}, and the rules that
+ * describe a failure for the metrics (code, secret rejected), for the refresher's choice
+ * to throw or answer (retryable) and for the state item (describeFailure).
+ */
+import { refusalCode } from '../../contract/index.js';
+import { BrokerError, SecretNotSet, TokenRequestRejected } from './errors.js';
+import type { RecordedFailure } from './ports.js';
+import type { RefreshRequest } from './refresh-request.js';
+
+/** Something that happened during a refresh without deciding its outcome; for the logs. */
+export type RefreshNote =
+  /** An attempt failed with a retryable error; the next one follows after `delayMs`. */
+  | {
+      readonly kind: 'retry';
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: BrokerError;
+    }
+  /** The outcome could not be written to the state item; the outcome stands. */
+  | { readonly kind: 'record-failed'; readonly error: unknown }
+  /** After a failure, the stored token could not be read to tell its remaining validity. */
+  | { readonly kind: 'remaining-unknown'; readonly error: unknown };
+
+/**
+ * A refresh that stored nothing; the token stored before is left as it was. Thrown by
+ * {@link refresh} once the failure is recorded in the state item.
+ */
+export class RefreshFailure extends Error {
+  override readonly name = 'RefreshFailure';
+  /** The error that ended the refresh (a {@link BrokerError}, or a bug). */
+  override readonly cause: unknown;
+  readonly credential: string;
+  readonly reason: RefreshRequest['reason'];
+  /** Token endpoint attempts made; 0 when the secret could not be read. */
+  readonly attempts: number;
+  /**
+   * Seconds the token still stored has (0 when none is stored): what the "nearing expiry"
+   * alarm watches. Undefined when the store could not be read.
+   */
+  readonly secondsLeft: number | undefined;
+  /** What happened on the way (retries, recording problems), in order. */
+  readonly notes: readonly RefreshNote[];
+
+  constructor(
+    request: RefreshRequest,
+    cause: unknown,
+    details: {
+      readonly attempts: number;
+      readonly secondsLeft: number | undefined;
+      readonly notes: readonly RefreshNote[];
+    },
+  ) {
+    const detail = cause instanceof Error ? cause.message : 'a non-error value was thrown';
+    super(`refresh of credential '${request.set.name}' failed: ${detail}`);
+    this.cause = cause;
+    this.credential = request.set.name;
+    this.reason = request.reason;
+    this.attempts = details.attempts;
+    this.secondsLeft = details.secondsLeft;
+    this.notes = details.notes;
+  }
+
+  /** The secret still holds the stack's placeholder: a state, not an incident. */
+  get secretNotSet(): boolean {
+    return this.cause instanceof SecretNotSet;
+  }
+
+  /** The token endpoint refused the client credentials: a wrong or rotated-away secret. */
+  get secretRejected(): boolean {
+    return isSecretRejected(this.cause);
+  }
+
+  /** The OAuth error code of a refused token request (`other`, `http_<status>`: contract/oauth-errors.ts). */
+  get code(): string | undefined {
+    return failureCode(this.cause);
+  }
+
+  /** Whether retrying the same refresh may help (see {@link isRetryable}). */
+  get retryable(): boolean {
+    return isRetryable(this.cause);
+  }
+}
+
+/**
+ * The code of a refused request (a known OAuth code, `other` or `http_<status>`: the rule of
+ * contract/oauth-errors.ts), else undefined.
+ */
+export function failureCode(error: unknown): string | undefined {
+  if (error instanceof TokenRequestRejected) return refusalCode(error.httpStatus, error.oauthError);
+  return undefined;
+}
+
+/**
+ * Whether a refresh that failed with `error` may succeed when run again: a broker error says
+ * so itself (throttling, outages: yes; a refused secret, a malformed answer, a missing
+ * permission: no). Anything else is a bug or unknown, and is retried as it always was.
+ */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof BrokerError ? error.retryable : true;
+}
+
+/** True when the token endpoint refused the client credentials themselves: a wrong or rotated-away secret. */
+export function isSecretRejected(error: unknown): boolean {
+  return (
+    error instanceof TokenRequestRejected &&
+    (error.oauthError === 'invalid_client' || error.httpStatus === 401)
+  );
+}
+
+/** The failure as recorded in the state item: name, code, message, time and retryable, never more. */
+export function describeFailure(error: unknown, nowMs: number): RecordedFailure {
+  const code = failureCode(error);
+  return {
+    name: error instanceof BrokerError ? error.name : 'InternalError',
+    ...(code === undefined ? {} : { code }),
+    // Broker errors are written to be shown; anything else may hold internals.
+    message: error instanceof BrokerError ? error.message : 'unexpected error; see the refresher logs',
+    at: Math.floor(nowMs / 1000),
+    retryable: isRetryable(error),
+  };
+}
