@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { stateKey, TABLE_PARTITION_KEY } from '../../contract/index.js';
 import { TokenStoreError } from '../core/errors.js';
-import type { CredentialState, RecordedFailure, StateStore } from '../core/ports.js';
+import type { CallOptions, CredentialState, RecordedFailure, StateStore } from '../core/ports.js';
 import { classifySdkError, sdkErrorName } from './sdk-errors.js';
 
 /** A {@link StateStore} on the broker's DynamoDB table. */
@@ -26,9 +26,12 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   /** @inheritdoc */
-  async get(credential: string): Promise<CredentialState> {
+  async get(credential: string, options?: CallOptions): Promise<CredentialState> {
     const output = await this.#guard(credential, 'GetItem', () =>
-      this.#client.send(new GetItemCommand({ TableName: this.#tableName, Key: this.#key(credential) })),
+      this.#client.send(new GetItemCommand({ TableName: this.#tableName, Key: this.#key(credential) }), {
+        // The reader's deadline: aborts the request and the SDK's retries.
+        abortSignal: options?.signal,
+      }),
     );
     return toState(output.Item ?? {});
   }
@@ -85,6 +88,7 @@ export class DynamoDbStateStore implements StateStore {
     credential: string,
     atSeconds: number,
     notBeforeSeconds: number,
+    options?: CallOptions,
   ): Promise<boolean> {
     try {
       await this.#client.send(
@@ -98,6 +102,7 @@ export class DynamoDbStateStore implements StateStore {
             ':notBefore': { N: String(notBeforeSeconds) },
           },
         }),
+        { abortSignal: options?.signal },
       );
       return true;
     } catch (error) {

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { STORED_ITEM_CLOCK_SKEW_SECONDS, TABLE_TTL_ATTRIBUTE } from '../../contract/index.js';
 import { TokenStoreError } from '../core/errors.js';
-import type { PutOutcome, StoredToken, TokenStore } from '../core/ports.js';
+import type { CallOptions, PutOutcome, StoredToken, TokenStore } from '../core/ports.js';
 import { classifySdkError, DESCRIPTIVE_SDK_ERRORS, sdkErrorName } from './sdk-errors.js';
 
 /** Options of {@link DynamoDbTokenStore}. */
@@ -99,9 +99,9 @@ export class DynamoDbTokenStore implements TokenStore {
    * Reads the item of `credential`. Answers undefined when there is none or when it is
    * malformed (see {@link DynamoDbTokenStoreOptions.onMalformedItem}); expired items are
    * returned as they are, the caller checks `expiresAt`.
-   * @throws TokenStoreError when DynamoDB cannot be read.
+   * @throws TokenStoreError when DynamoDB cannot be read, or `options.signal` aborted the read.
    */
-  async get(credential: string): Promise<StoredToken | undefined> {
+  async get(credential: string, options?: CallOptions): Promise<StoredToken | undefined> {
     let item: Record<string, AttributeValue> | undefined;
     try {
       const output = await this.#client.send(
@@ -110,6 +110,8 @@ export class DynamoDbTokenStore implements TokenStore {
           Key: { credential: { S: credential } },
           ConsistentRead: this.#consistentRead,
         }),
+        // Aborts the request and the SDK's retries at the reader's deadline.
+        { abortSignal: options?.signal },
       );
       item = output.Item;
     } catch (error) {

@@ -44,21 +44,44 @@ export class BadRequest extends BrokerError {
 /** The named credential set is not configured in this broker. */
 export class UnknownCredential extends BrokerError {
   override readonly name = 'UnknownCredential';
+  /**
+   * @param options.reader set by the reader: a reader that serves one set is one of the
+   *   broker's per-set readers, so the message says how to get access to the other set
+   *   instead of naming every set.
+   */
   constructor(
     readonly credential: string,
     known: readonly string[],
+    options: { readonly reader?: boolean } = {},
   ) {
-    super(`unknown credential '${credential}': this broker serves ${known.map((n) => `'${n}'`).join(', ')}`);
+    super(
+      options.reader && known.length === 1
+        ? `credential '${credential}' is not served by this reader: it serves '${known[0]}' only; ` +
+            `grant access to '${credential}' with broker.grantRead(grantee, '${credential}')`
+        : `unknown credential '${credential}': this broker serves ${known.map((n) => `'${n}'`).join(', ')}`,
+    );
   }
 }
 
 /**
  * What a reader did about a miss (self-healing): asked the refresher, found another reader
- * had just asked, has no refresher to ask, or failed to ask (the read still answers).
+ * had just asked, has no refresher to ask, failed to ask (the read still answers), or did
+ * not ask because a refresh could not help (`withheld`, see {@link RefreshWithheld}).
  */
 export type RefreshClaim =
   | { readonly outcome: 'requested' | 'already-requested' | 'off' }
-  | { readonly outcome: 'failed'; readonly error: unknown };
+  | { readonly outcome: 'failed'; readonly error: unknown }
+  | { readonly outcome: 'withheld'; readonly why: RefreshWithheld };
+
+/**
+ * Why a reader did not ask for a refresh: no token of the stored one's lifetime could serve
+ * the validity asked for; the stored token is too new for another to be asked for
+ * (REFRESH_REQUEST_INTERVAL_SECONDS); the last refresh failed in a way a retry cannot fix.
+ */
+export type RefreshWithheld =
+  | 'no-token-lasts-long-enough'
+  | 'token-just-fetched'
+  | 'last-failure-not-retryable';
 
 /** No token is stored for the set, or the stored one has too little validity left. */
 export class TokenUnavailable extends BrokerError {
@@ -68,14 +91,23 @@ export class TokenUnavailable extends BrokerError {
   /** What the reader did about the miss; `off` when it was not asked to. */
   readonly refreshClaim: RefreshClaim;
 
+  /**
+   * @param options.advice what to do, when the reader knows better than the default (the
+   *   refresher may not have run yet or may be failing).
+   */
   constructor(
     readonly credential: string,
     reason: string,
-    options: { readonly retryAfterSeconds?: number; readonly refreshClaim?: RefreshClaim } = {},
+    options: {
+      readonly retryAfterSeconds?: number;
+      readonly refreshClaim?: RefreshClaim;
+      readonly advice?: string;
+    } = {},
   ) {
     super(
       `no usable token for credential '${credential}': ${reason}; ` +
-        'the refresher may not have run yet or may be failing (check its logs and the RefreshFailed metric)',
+        (options.advice ??
+          'the refresher may not have run yet or may be failing (check its logs and the RefreshFailed metric)'),
     );
     this.retryAfterSeconds = options.retryAfterSeconds ?? TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS;
     this.refreshClaim = options.refreshClaim ?? { outcome: 'off' };

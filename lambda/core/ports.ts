@@ -82,10 +82,19 @@ export interface PutOutcome {
   readonly kept?: StoredToken;
 }
 
+/**
+ * Options of a store call made on a caller's behalf. `signal` aborts the call (and the
+ * SDK's retries) once the caller's deadline passes: the reader must answer before its
+ * Lambda timeout, whatever DynamoDB does.
+ */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
 /** Where tokens are kept between refreshes. */
 export interface TokenStore {
   /** The stored item, or undefined when there is none (expired items may still be returned). */
-  get(credential: string): Promise<StoredToken | undefined>;
+  get(credential: string, options?: CallOptions): Promise<StoredToken | undefined>;
   /**
    * Writes the item unless the stored one is newer (`mayReplace` in token-rules: by
    * `secretReadAt`, then `fetchedAt`); an item that cannot be right (expired, future-dated,
@@ -127,7 +136,7 @@ export interface CredentialState {
 /** Records refresh outcomes and self-healing requests. */
 export interface StateStore {
   /** The recorded state; an empty object when nothing was recorded. */
-  get(credential: string): Promise<CredentialState>;
+  get(credential: string, options?: CallOptions): Promise<CredentialState>;
   recordFailure(credential: string, failure: RecordedFailure): Promise<void>;
   recordSuccess(credential: string, atSeconds: number): Promise<void>;
   /**
@@ -135,7 +144,12 @@ export interface StateStore {
    * `notBeforeSeconds` (and records `atSeconds`), false when another caller already asked.
    * Atomic across all callers.
    */
-  claimRefreshRequest(credential: string, atSeconds: number, notBeforeSeconds: number): Promise<boolean>;
+  claimRefreshRequest(
+    credential: string,
+    atSeconds: number,
+    notBeforeSeconds: number,
+    options?: CallOptions,
+  ): Promise<boolean>;
 }
 
 /**
@@ -143,7 +157,7 @@ export interface StateStore {
  * self-healing, once it has won the refresh claim ({@link StateStore.claimRefreshRequest}).
  */
 export interface RefreshTrigger {
-  trigger(credential: string, reason: RefreshReason): Promise<void>;
+  trigger(credential: string, reason: RefreshReason, options?: CallOptions): Promise<void>;
 }
 
 /** Time source, injected so expiry rules are tested without sleeping. */
