@@ -2,7 +2,8 @@
 
 It holds the token in memory, shares one broker call among concurrent threads, and rides
 out a short ``TokenUnavailable`` while the refresher catches up: about one broker call per
-token lifetime per process, whatever the call rate.
+token lifetime per process, whatever the call rate; during an outage, at most one per
+``Retry-After`` (every caller of the client shares that one wait).
 """
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ import logging
 import math
 import os
 import random
-import re
 import threading
 import weakref
 from dataclasses import dataclass, replace
 from typing import Any, Mapping, Optional
 
+from ._contract import (
+    CREDENTIAL_NAME_PATTERN,
+    MIN_VALIDITY_SECONDS_DEFAULT,
+    MIN_VALIDITY_SECONDS_MAX,
+    MIN_VALIDITY_SECONDS_MIN,
+)
 from .clock import SYSTEM_CLOCK, Clock
 from .errors import BadRequest, BrokerResponseInvalid, BrokerUnavailable, ClientConfigError, TokenUnavailable
 from .transports.base import BrokerToken, TokenRequest, TokenTransport, rejected_token_hash
@@ -25,8 +31,6 @@ from .transports.sigv4 import CredentialsSource
 
 logger = logging.getLogger("a55_token_broker")
 
-_CREDENTIAL_NAME = re.compile(r"[a-z0-9-]{1,64}")
-_MIN_VALIDITY = (0, 3600)
 _BACKOFF_BASE, _BACKOFF_MAX = 0.2, 1.0
 
 #: Every client, so a forked child can reset them (see :func:`_after_fork_in_child`).
@@ -63,7 +67,8 @@ class TokenBrokerClient:
         credential: credential set to ask for (``[a-z0-9-]{1,64}``). Default:
             TOKEN_BROKER_CREDENTIAL, else the broker's default (first) set.
         min_validity_seconds: a token is served only while it has more than this many
-            seconds left; the broker is asked for one with at least as much. 0 to 3600.
+            seconds left; the broker is asked for one with at least as much. 0 to 1800 (the
+            contract's bound: half an A55 token's life; the reader refuses more).
         retry_deadline_seconds: how long :meth:`get_token` keeps retrying
             ``TokenUnavailable`` (with backoff, honouring ``Retry-After``) before it
             raises it. 0 disables retries.
@@ -100,7 +105,7 @@ class TokenBrokerClient:
         function_name: Optional[str] = None,
         url: Optional[str] = None,
         credential: Optional[str] = None,
-        min_validity_seconds: int = 300,
+        min_validity_seconds: int = MIN_VALIDITY_SECONDS_DEFAULT,
         retry_deadline_seconds: float = 5,
         *,
         transport: Optional[TokenTransport] = None,
@@ -124,13 +129,13 @@ class TokenBrokerClient:
             environ=environ,
         )
         chosen = credential if credential is not None else env_credential
-        if chosen is not None and (not isinstance(chosen, str) or not _CREDENTIAL_NAME.fullmatch(chosen)):
+        if chosen is not None and (not isinstance(chosen, str) or not CREDENTIAL_NAME_PATTERN.fullmatch(chosen)):
             raise ClientConfigError(
                 f"credential '{str(chosen)[:70]}' is not a credential set name: 1-64 characters of a-z, 0-9 and -"
             )
         #: The credential set asked for; None means the broker's default.
         self.credential: Optional[str] = chosen
-        low, high = _MIN_VALIDITY
+        low, high = MIN_VALIDITY_SECONDS_MIN, MIN_VALIDITY_SECONDS_MAX
         if (
             isinstance(min_validity_seconds, bool)
             or not isinstance(min_validity_seconds, int)
@@ -153,8 +158,12 @@ class TokenBrokerClient:
         self._lock = threading.Lock()
         self._cached: Optional[_Cached] = None
         self._flight: Optional[_Flight] = None
-        #: Hash of the last invalidated token, until the broker has answered with another.
+        #: Hash of the last invalidated token, until the broker has answered with a token again.
         self._rejected_hash: Optional[str] = None
+        #: No broker call before this (monotonic) time: the wait the last TokenUnavailable asked
+        #: for (Retry-After, at least the back-off). Shared by every thread, so an outage costs
+        #: one call per wait, not one per caller; it is a wait, never a cached failure.
+        self._not_before = -math.inf
         _CLIENTS.add(self)
 
     @property
@@ -185,22 +194,30 @@ class TokenBrokerClient:
 
     def get_token_details(self) -> BrokerToken:
         """Like :meth:`get_token`, with the whole view; ``expires_in`` is counted down to now."""
-        with self._lock:
-            cached = self._cached
-            if cached is not None and self._has_validity_left(cached):
-                return self._view(cached)
-            flight = self._flight
-            leader = flight is None
-            if flight is None:
-                flight = self._flight = _Flight(self._rejected_hash)
-        if leader:
-            self._fly(flight)
-        else:
-            flight.done.wait()
-        if flight.error is not None:
-            raise flight.error
-        assert flight.entry is not None
-        return self._view(flight.entry)
+        while True:
+            with self._lock:
+                cached = self._cached
+                if cached is not None and self._has_validity_left(cached):
+                    return self._view(cached)
+                flight = self._flight
+                pending = self._rejected_hash
+                # A call started before a token was rejected may answer with that very token:
+                # wait for it, then take what it cached or ask again saying "not this token".
+                stale = flight is not None and pending is not None and flight.rejected_hash != pending
+                leader = flight is None
+                if flight is None:
+                    flight = self._flight = _Flight(pending)
+            if stale:
+                flight.done.wait()
+                continue
+            if leader:
+                self._fly(flight)
+            else:
+                flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            assert flight.entry is not None
+            return self._view(flight.entry)
 
     def invalidate(self, token: str) -> bool:
         """Forgets ``token`` if it is the cached one, so the next :meth:`get_token` asks the broker.
@@ -264,8 +281,7 @@ class TokenBrokerClient:
             return
         if flight.rejected_hash is not None and got == flight.rejected_hash:
             logger.warning("the broker answered with the token reported as rejected")
-        if pending is not None and pending == flight.rejected_hash:
-            self._rejected_hash = None
+        self._rejected_hash = None
         self._cached = entry
 
     def _load(self, rejected_hash: Optional[str]) -> _Cached:
@@ -276,6 +292,7 @@ class TokenBrokerClient:
         attempt = 0
         while True:
             attempt += 1
+            self._shared_wait(deadline)
             sent_at = clock.now()
             logger.debug("asking %s for a token of credential %s (attempt %d)", self.broker, self._shown_credential, attempt)
             try:
@@ -289,6 +306,8 @@ class TokenBrokerClient:
                 return _Cached(token, sent_at + token.expires_in)
             except TokenUnavailable as error:
                 delay = max(_backoff(attempt), error.retry_after_seconds or 0.0)
+                with self._lock:
+                    self._not_before = max(self._not_before, clock.now() + delay)
                 # Waiting past the deadline (a long Retry-After included) would only delay the same answer.
                 if clock.now() + delay > deadline:
                     raise
@@ -297,7 +316,25 @@ class TokenBrokerClient:
                     self._shown_credential,
                     delay,
                 )
-                clock.sleep(delay)
+
+    def _shared_wait(self, deadline: float) -> None:
+        """Waits until the broker may be asked again, or raises at once if that is past ``deadline``."""
+        with self._lock:
+            not_before = self._not_before
+        now = self._clock.now()
+        wait = not_before - now
+        if wait <= 0:
+            return
+        if now + wait > deadline:
+            seconds = math.ceil(wait)
+            raise TokenUnavailable(
+                f"no usable token for credential {self._shown_credential} yet: the broker answered "
+                f"TokenUnavailable and is not asked again for {seconds} s (Retry-After), past this "
+                "call's retry deadline",
+                broker=self.broker,
+                retry_after_seconds=seconds,
+            )
+        self._clock.sleep(wait)
 
     def _has_validity_left(self, entry: _Cached) -> bool:
         return entry.expires_at - self._clock.now() > self.min_validity_seconds

@@ -77,7 +77,8 @@ class TokenUnavailable(TokenBrokerError):
     :meth:`TokenBrokerClient.get_token` retries this error until its deadline.
 
     Attributes:
-        retry_after_seconds: what the reader's ``Retry-After`` asked for (URL transports only).
+        retry_after_seconds: seconds to wait before asking again: the reader's ``Retry-After``
+            over a URL; over Invoke (no headers) the reader's contract value, 2.
     """
 
     def __init__(

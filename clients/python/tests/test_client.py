@@ -5,6 +5,7 @@ retries, single-flight across threads, and invalidate / rejectedTokenHash. In me
 from __future__ import annotations
 
 import threading
+import time
 from typing import List
 
 import pytest
@@ -13,12 +14,14 @@ from a55_test_support.fakes import CountingTransport, FakeClock, ScriptedTranspo
 
 from a55_token_broker import (
     BadRequest,
+    BrokerToken,
     BrokerResponseInvalid,
     BrokerUnavailable,
     ClientConfigError,
     InvokeTransport,
     TokenBrokerClient,
     TokenBrokerError,
+    TokenRequest,
     TokenUnavailable,
     UnknownCredential,
     UrlTransport,
@@ -43,7 +46,8 @@ class TestOptions:
             ({"credential": "Production"}, "credential 'Production' is not a credential set name"),
             ({"credential": "x" * 65}, "is not a credential set name"),
             ({"credential": "prod\n"}, "is not a credential set name"),
-            ({"min_validity_seconds": 3601}, "min_validity_seconds must be an integer from 0 to 3600, got 3601"),
+            ({"min_validity_seconds": 3601}, "min_validity_seconds must be an integer from 0 to 1800, got 3601"),
+            ({"min_validity_seconds": 1801}, "min_validity_seconds must be an integer from 0 to 1800, got 1801"),
             ({"min_validity_seconds": -1}, "got -1"),
             ({"min_validity_seconds": 1.5}, "got 1.5"),
             ({"min_validity_seconds": True}, "got True"),
@@ -59,7 +63,7 @@ class TestOptions:
 
     def test_accepts_the_bounds(self) -> None:
         assert client_with(ScriptedTransport(token("t")), min_validity_seconds=0).min_validity_seconds == 0
-        assert client_with(ScriptedTransport(token("t")), min_validity_seconds=3600, retry_deadline_seconds=0)
+        assert client_with(ScriptedTransport(token("t")), min_validity_seconds=1800, retry_deadline_seconds=0)
 
     def test_refuses_two_targets(self) -> None:
         with pytest.raises(ClientConfigError, match="give only one of function_name, url and transport"):
@@ -226,6 +230,106 @@ class TestRetries:
             client.get_token()
         assert client.get_token() == CANARY_TOKEN
         assert transport.calls == 2
+
+
+class TestOutage:
+    """While the broker answers TokenUnavailable, every caller of a client shares one wait."""
+
+    def test_a_process_serving_requests_back_to_back_for_a_minute_asks_at_most_31_times(self) -> None:
+        # One request after another (50 ms apart), each asking for a token, as a busy worker does.
+        clock = FakeClock()
+        transport = ScriptedTransport(unavailable(2))
+        client = client_with(transport, clock)
+        start = clock.now()
+        while clock.now() - start < 60:
+            with pytest.raises(TokenUnavailable):
+                client.get_token()
+            clock.advance(0.05)
+        assert transport.calls <= 60 // 2 + 1
+
+    def test_invoke_without_a_header_waits_the_readers_contract_retry_after(self) -> None:
+        clock = FakeClock()
+        transport = ScriptedTransport(InvokeStub.unavailable_error())
+        client = client_with(transport, clock)
+        start = clock.now()
+        while clock.now() - start < 60:
+            with pytest.raises(TokenUnavailable):
+                client.get_token()
+            clock.advance(0.05)
+        assert transport.calls <= 60 // 2 + 1
+
+    def test_a_caller_during_the_wait_fails_at_once_when_it_outlasts_its_deadline_then_asks_after_it(
+        self, caught: List[BaseException]
+    ) -> None:
+        clock = FakeClock()
+        transport = ScriptedTransport(unavailable(2), token(CANARY_TOKEN))
+        client = client_with(transport, clock, retry_deadline_seconds=0)
+        with pytest.raises(TokenUnavailable):
+            client.get_token()
+        with pytest.raises(TokenUnavailable, match="Retry-After") as during:
+            client.get_token()
+        caught.append(during.value)
+        assert during.value.retry_after_seconds == 2
+        assert transport.calls == 1
+        clock.advance(2)
+        assert client.get_token() == CANARY_TOKEN
+        assert transport.calls == 2
+
+    def test_50_threads_over_5_s_make_at_most_4_calls_none_within_retry_after(self) -> None:
+        # Real time: 50 threads start 0.1 s apart and each asks once (deadline 5 s).
+        transport = TimedTransport(unavailable(2))
+        client = TokenBrokerClient(transport=transport, environ=EMPTY_ENV)
+
+        def call() -> None:
+            try:
+                client.get_token()
+            except TokenUnavailable:
+                pass
+
+        started = time.monotonic()
+        threads = []
+        for _ in range(50):
+            threads.append(run_threads(1, call)[0])
+            time.sleep(0.1)
+        for thread in threads:
+            thread.join(15)
+        within = [at for at in transport.called_at if at - started < 5]
+        gaps = [b - a for a, b in zip(transport.called_at, transport.called_at[1:])]
+        assert len(within) <= 5 // 2 + 2  # ceil(5/2) + 1
+        assert min(gaps) >= 1.99
+
+
+class InvokeStub:
+    """What InvokeTransport raises for the reader's TokenUnavailable function error."""
+
+    @staticmethod
+    def unavailable_error() -> TokenUnavailable:
+        class Payload:
+            def read(self) -> bytes:
+                return b'{"errorType": "TokenUnavailable", "errorMessage": "no token is stored yet"}'
+
+        class Lambda:
+            def invoke(self, **_: object) -> dict:
+                return {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": Payload()}
+
+        try:
+            InvokeTransport("a55-reader", lambda_client=Lambda()).fetch_token(TokenRequest(None, 300))
+        except TokenUnavailable as error:
+            assert error.retry_after_seconds == 2
+            return error
+        raise AssertionError("the invoke transport did not raise TokenUnavailable")
+
+
+class TimedTransport(ScriptedTransport):
+    """A scripted transport that notes when (monotonic seconds) each call came."""
+
+    def __init__(self, *steps) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*steps)
+        self.called_at: List[float] = []
+
+    def fetch_token(self, request: TokenRequest) -> BrokerToken:
+        self.called_at.append(time.monotonic())
+        return super().fetch_token(request)
 
 
 def run_threads(count: int, target) -> List[threading.Thread]:  # type: ignore[no-untyped-def]
@@ -396,6 +500,27 @@ class TestInvalidate:
         assert client.get_token() == CANARY_TOKEN  # the callers of that call get its answer...
         assert client.get_token() == CANARY_ROTATED_TOKEN  # ...but it was not cached
         assert transport.requests[2].rejected_token_hash == rejected_token_hash(CANARY_TOKEN)
+
+    def test_a_caller_after_invalidate_does_not_take_the_answer_of_a_call_started_before(self) -> None:
+        clock = FakeClock()
+        hold = threading.Event()
+        inner = ScriptedTransport(token(CANARY_TOKEN, expires_in=400), token(CANARY_TOKEN), token(CANARY_ROTATED_TOKEN))
+        transport = CountingTransport(inner)
+        client = client_with(transport, clock)
+        client.get_token()
+        clock.advance(200)  # 200 s left: expired for a client asking for 300
+        transport._hold = hold  # the next call waits until released
+        before: List[str] = []
+        asking = run_threads(1, lambda: before.append(client.get_token()))
+        assert transport.entered.wait(5)
+        assert client.invalidate(CANARY_TOKEN)  # the A55 API refused it meanwhile
+        after: List[str] = []
+        late = run_threads(1, lambda: after.append(client.get_token()))
+        time.sleep(0.05)
+        hold.set()
+        join_all(asking + late)
+        assert before == [CANARY_TOKEN] and after == [CANARY_ROTATED_TOKEN]
+        assert [r.rejected_token_hash for r in transport.requests] == [None, None, rejected_token_hash(CANARY_TOKEN)]
 
     def test_invalidate_is_safe_from_many_threads(self) -> None:
         transport = ScriptedTransport(token(CANARY_TOKEN), token(CANARY_ROTATED_TOKEN))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Optional
 
+from .._contract import REJECTED_TOKEN_HASH_LENGTH
 from ..errors import BrokerResponseInvalid
 
 try:
@@ -81,7 +82,7 @@ class TokenTransport(Protocol):
 
 def rejected_token_hash(token: str) -> str:
     """The ``rejectedTokenHash`` of ``token``: the first 16 lowercase hex characters of its SHA-256."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:REJECTED_TOKEN_HASH_LENGTH]
 
 
 class _NotJson:

@@ -16,6 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 from urllib3.exceptions import HTTPError as Urllib3Error
 
+from .._contract import TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS
 from ..errors import (
     BrokerAccessDenied,
     BrokerResponseInvalid,
@@ -92,7 +93,13 @@ class InvokeTransport:
             return BrokerUnavailable(
                 "the reader failed with an error payload that names no errorType", broker=self.description
             )
-        return reader_error(error_type, message if isinstance(message, str) else "", broker=self.description)
+        return reader_error(
+            error_type,
+            message if isinstance(message, str) else "",
+            broker=self.description,
+            # An invoke carries no Retry-After header; the reader's contract says how long to wait.
+            retry_after_seconds=TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS if error_type == "TokenUnavailable" else None,
+        )
 
     def _sdk_error(self, error: Exception) -> TokenBrokerError:
         """The Lambda service refused or failed the call itself; the function did not run."""

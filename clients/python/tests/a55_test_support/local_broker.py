@@ -24,6 +24,9 @@ CREDENTIAL_VARIABLES = ("TOKEN_URL", "CLIENT_ID", "CLIENT_SECRET", "SCOPE", "CLI
 
 Event = Dict[str, Any]
 
+#: Refresh reasons a reader asks with (contract/refresh-event.ts): a miss, or a rejected token.
+READER_REASONS = ("read-miss", "rejected-token")
+
 
 class BrokerFailed(RuntimeError):
     """The broker exited, reported a fatal error, or an awaited event did not come."""
@@ -151,7 +154,7 @@ class LocalBroker:
             requested = [e for e in self.events[since:] if e["event"] == "refresh-requested"]
         if requested:
             self.wait_for(
-                lambda e: e["event"] in ("refreshed", "refresh-failed") and e.get("reason") == "read-miss",
+                lambda e: e["event"] in ("refreshed", "refresh-failed") and e.get("reason") in READER_REASONS,
                 timeout,
                 since,
             )
