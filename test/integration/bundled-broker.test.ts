@@ -18,6 +18,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../contract/index.js';
 import { createBrokerApp } from '../../lib/broker-app.js';
 import {
   logicalIdsOfType,
@@ -359,6 +360,8 @@ describe('Integration: bundled refresher and reader', () => {
     expect(asyncInvocations.map((invocation) => invocation.payload)).toEqual([
       { credential: 'production', reason: 'read-miss' },
     ]);
+    // A caller honours Retry-After: within it, the reader does not read the store again.
+    await new Promise((resolve) => setTimeout(resolve, TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS * 1000));
     const healed = await (readers[0] as Handler)({ credential: 'production' }, lambdaContext('reader'));
     expect((await oauth.introspect(healed.accessToken)).active).toBe(true);
   });
@@ -373,16 +376,26 @@ describe('Integration: bundled refresher and reader', () => {
     );
 
     try {
-      // Act
-      const error = await refresh(
+      // Act: the rotation rule's (asynchronous) invoke, then an operator's direct one
+      const answer = await refresh(
         { credential: 'sandbox', reason: 'secret-rotated' },
         lambdaContext('refresher', 60_000),
-      ).catch((caught: Error) => caught);
+      );
+      const error = await refresh({ credential: 'sandbox' }, lambdaContext('refresher', 60_000)).catch(
+        (caught: Error) => caught,
+      );
       const read = await readerHandler();
       const status = await read({ action: 'status' }, lambdaContext('reader'));
       const served = await read({ credential: 'sandbox' }, lambdaContext('reader'));
 
-      // Assess
+      // Assess: answered on the async invoke (Lambda would only retry it), thrown on the direct one
+      expect(answer).toMatchObject({
+        credential: 'sandbox',
+        outcome: 'rejected',
+        error: 'TokenRequestRejected',
+        code: 'invalid_client',
+        retryable: false,
+      });
       expect(error).toMatchObject({ name: 'TokenRequestRejected', oauthError: 'invalid_client' });
       const sandbox = status.credentials.find(
         (entry: { credential: string }) => entry.credential === 'sandbox',
