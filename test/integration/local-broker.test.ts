@@ -11,7 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A55Client, TokenBrokerClient } from '../../client/index.js';
+import {
+  A55Client,
+  TokenBrokerClient,
+  type TokenTransport,
+  TokenUnavailable,
+  UrlTransport,
+} from '../../client/index.js';
 import { createLocalDynamoDbClient } from '../../tools/dynamodb-local-client.js';
 import { type OAuthClient, type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
 import { startA55StandIn, WALLETS } from './client/a55-stand-in.js';
@@ -228,9 +234,10 @@ describe('Integration: local broker (npm start)', () => {
     });
 
     it('fetches tokens from TOKEN_URL, heals a failed first refresh on a read, and never prints the secret', async () => {
-      // Prepare: the refresh at start is refused, so the first read finds no token.
+      // Prepare: every attempt of the refresh at start meets a 503, so the first read finds no
+      // token. (A refusal such as invalid_client is not healed by reads: decision D4.)
       const client = oauth.clients[0] as OAuthClient;
-      oauth.failNext(1, { type: 'status', status: 401, body: '{"error":"invalid_client"}' });
+      oauth.failNext(4, 503);
       const run = start(['--port', '0', '--json', '--interval', '55'], {
         TOKEN_URL: oauth.tokenUrl,
         CLIENT_ID: client.clientId,
@@ -245,16 +252,16 @@ describe('Integration: local broker (npm start)', () => {
       // Act
       const miss = await fetch(`${url}/token?credential=sandbox`);
       await run.waitFor((line) => line.event === 'refreshed');
-      const token = (await (await fetch(`${url}/token?credential=sandbox`)).json()) as {
-        accessToken: string;
-      };
+      // The reader re-reads the store for a missing token at most once per Retry-After (2 s);
+      // the client waits that out, as callers do.
+      const token = await new TokenBrokerClient({ url, credential: 'sandbox' }).getTokenDetails();
 
       // Assess
       expect(ready).toMatchObject({
         tokenSource: { kind: 'real', origin: 'the environment' },
         credentials: [{ name: 'sandbox', tokenUrl: oauth.tokenUrl, clientAuth: 'client_secret_basic' }],
       });
-      expect(failed).toMatchObject({ credential: 'sandbox', errorName: 'TokenRequestRejected' });
+      expect(failed).toMatchObject({ credential: 'sandbox', errorName: 'TokenEndpointUnavailable' });
       expect(miss.status).toBe(503);
       expect(miss.headers.get('retry-after')).toBe('2');
       expect(await miss.json()).toMatchObject({ error: 'TokenUnavailable' });
@@ -270,6 +277,63 @@ describe('Integration: local broker (npm start)', () => {
 
       const stopping = await stopAndCheck(run, ready, 'SIGTERM');
       expect(stopping.reason).toBe('SIGTERM');
+    });
+  });
+
+  describe('Outage: the token endpoint issues tokens too short for the callers', () => {
+    let oauth: OAuthServer;
+    let run: BrokerRun;
+    let url: string;
+
+    beforeAll(async () => {
+      // 10-minute tokens: a caller asking for 1800 s gets TokenUnavailable (Retry-After: 2) forever.
+      oauth = await startOAuthServer({ accessTokenTtl: 600 });
+      const client = oauth.clients[0] as OAuthClient;
+      run = start(['--port', '0', '--json'], {
+        TOKEN_URL: oauth.tokenUrl,
+        CLIENT_ID: client.clientId,
+        CLIENT_SECRET: client.clientSecret,
+        CLIENT_AUTH: client.tokenEndpointAuthMethod,
+      });
+      url = (await run.waitFor((line) => line.event === 'ready')).readerUrl as string;
+      await run.waitFor((line) => line.event === 'refreshed');
+    });
+
+    afterAll(async () => {
+      if (run?.child.exitCode === null) run.child.kill('SIGTERM');
+      await run?.exited;
+      await oauth?.stop();
+    });
+
+    it('50 concurrent getToken() calls over 5 s make at most ceil(5/2)+1 broker calls, none within Retry-After', async () => {
+      // Prepare: one client (one process), its broker calls timed.
+      const calledAt: number[] = [];
+      const http = new UrlTransport({ url });
+      const transport: TokenTransport = {
+        description: http.description,
+        fetchToken: (request) => {
+          calledAt.push(Date.now());
+          return http.fetchToken(request);
+        },
+      };
+      const client = new TokenBrokerClient({ transport, minValiditySeconds: 1800 });
+      const started = Date.now();
+
+      // Act: a caller every 100 ms for 5 s, each with the default 5 s deadline.
+      const calls: Promise<unknown>[] = [];
+      for (let i = 0; i < 50; i++) {
+        calls.push(client.getToken().catch((error: unknown) => error));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const outcomes = await Promise.all(calls);
+
+      // Assess
+      const within = calledAt.filter((at) => at - started < 5_000);
+      const gaps = calledAt.slice(1).map((at, index) => at - (calledAt[index] as number));
+      expect(outcomes.every((outcome) => outcome instanceof TokenUnavailable)).toBe(true);
+      expect(within.length).toBeGreaterThanOrEqual(1);
+      expect(within.length).toBeLessThanOrEqual(Math.ceil(5 / 2) + 1);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1_990);
     });
   });
 
