@@ -84,9 +84,9 @@ const PORT_ATTEMPTS = 3;
  *
  * It listens on 127.0.0.1 only (DynamoDB Local 3.x itself has no such option: it is
  * started through local/dynamodb-local-loopback.java, which needs a Java with the
- * jdk.compiler module, as every JDK and Debian's JRE have). CORS is off, so no web page
- * can read its answers; the local broker also keeps its table under an access key id
- * made up for each run (local/broker.ts), which a page cannot guess.
+ * jdk.compiler module, as every JDK and Debian's JRE have). It sends no
+ * Access-Control-Allow-Origin, so no web page can read its answers, and the local broker
+ * keeps its table under an access key id made up for each run (local/broker.ts).
  *
  * @throws Error when java is missing or cannot run the launcher (no jdk.compiler), when
  *   the process exits early, or when it is not ready within `startTimeoutMs` (the message
@@ -153,10 +153,6 @@ async function launch(java: string, jarDir: string, port: number, timeoutMs: num
     String(port),
     // Keeps it offline: without this flag DynamoDB Local 3.x sends usage telemetry.
     '-disableTelemetry',
-    // CORS allows only this origin, which no page can have (an Origin is scheme://host or
-    // "null"): a browser never lets a page read an answer. The default is '*'.
-    '-cors',
-    'none',
   ];
   const child = await startManagedProcess(java, javaArgs);
   const endpoint = `http://${DYNAMODB_LOCAL_HOST}:${port}`;

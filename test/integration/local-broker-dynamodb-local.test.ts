@@ -1,8 +1,9 @@
 /**
  * DynamoDB Local as the local broker (and every integration test) starts it: bound to
- * 127.0.0.1 only, with CORS closed, so neither another host nor a web page can reach the
- * tokens it holds. Checked on the listening socket itself (/proc/net/tcp), by connecting
- * on this machine's other addresses, and with a browser's CORS preflight.
+ * 127.0.0.1 only, so no other host can reach the tokens it holds. Checked on the listening
+ * socket itself (/proc/net/tcp) and by connecting on this machine's other addresses. A
+ * guard besides: it lets no web page read its answers (no Access-Control-Allow-Origin;
+ * DynamoDB Local 3.3 sends none, whatever its -cors option says).
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
