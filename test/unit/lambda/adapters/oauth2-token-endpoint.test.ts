@@ -209,13 +209,14 @@ describe('Class: FetchTokenEndpoint', () => {
   });
 
   it.each([
-    [429, { 'retry-after': '12' }, 12],
-    [503, { 'retry-after': new Date(Date.now() + 30_000).toUTCString() }, 30],
-    [500, {}, undefined],
-    [502, {}, undefined],
-    [504, {}, undefined],
+    [429, () => ({ 'retry-after': '12' }), 12],
+    // The date is made when the answer is sent: made when the file loads, a busy run would age it.
+    [503, () => ({ 'retry-after': new Date(Date.now() + 30_000).toUTCString() }), 30],
+    [500, () => ({}), undefined],
+    [502, () => ({}), undefined],
+    [504, () => ({}), undefined],
   ])('marks HTTP %i retryable with its Retry-After', async (status, headers, retryAfter) => {
-    server.script(json(status, { error: 'slow_down' }, headers));
+    server.script((request, response) => json(status, { error: 'slow_down' }, headers())(request, response));
     const error = await failure();
     expect(error).toBeInstanceOf(TokenEndpointUnavailable);
     expect((error as TokenEndpointUnavailable).retryable).toBe(true);
