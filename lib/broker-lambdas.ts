@@ -30,6 +30,8 @@ export interface RefresherOptions {
   /** The refresher's sets with their secret ids; called at synth, once every set exists. */
   readonly refresherCredentials: () => readonly RefresherCredentialSet[];
   readonly logRetention: logs.RetentionDays;
+  /** The schedules' interval: a token that will not outlive the next run is counted (TokenLifetimeTooShort). */
+  readonly refreshInterval: Duration;
   /** Concurrency reserved for it; undefined for none. */
   readonly reservedConcurrency?: number;
 }
@@ -53,6 +55,7 @@ export function createRefresher(scope: Construct, options: RefresherOptions): No
       [env.tableName]: table.tableName,
       // toJsonString keeps the secret ARNs as CloudFormation references.
       [env.credentials]: Lazy.string({ produce: () => stack.toJsonString(options.refresherCredentials()) }),
+      [env.refreshIntervalSeconds]: String(options.refreshInterval.toSeconds()),
       POWERTOOLS_SERVICE_NAME: SERVICE.refresher,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: 'INFO',

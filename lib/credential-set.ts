@@ -1,7 +1,7 @@
 /**
  * The CredentialSet construct: everything the broker has once per credential set, in
  * one place: its reader (function, role, log group, Function URL), its client credentials
- * secret, its refresh schedule, its rotation rule, its deploy-time refresh and its four
+ * secret, its refresh schedule, its rotation rule, its deploy-time refresh and its five
  * alarms. The TokenBroker creates one per configured set, under its `CredentialSets`
  * child, with the set's name as construct id.
  */

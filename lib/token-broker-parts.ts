@@ -48,6 +48,8 @@ export interface ITokenBroker extends IConstruct {
   metricSecretRejected(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   /** TokenSecondsRemaining of a set. */
   metricTokenSecondsRemaining(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** TokenLifetimeTooShort of a set. */
+  metricTokenLifetimeTooShort(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   /** ReadServed of a set. */
   metricReadServed(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   /** ReadUnavailable of a set. */

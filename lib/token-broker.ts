@@ -134,6 +134,7 @@ export class TokenBroker extends Construct implements ITokenBroker {
       // Read at synth: the sets create their secrets below, once the refresher their triggers invoke exists.
       refresherCredentials: () => this.credentialSets.map(refresherEntry),
       logRetention,
+      refreshInterval: this.refreshInterval,
       ...(resolved.refresherReservedConcurrency === undefined
         ? {}
         : { reservedConcurrency: resolved.refresherReservedConcurrency }),
@@ -288,6 +289,20 @@ export class TokenBroker extends Construct implements ITokenBroker {
       statistic: 'Minimum',
       ...props,
     });
+  }
+
+  /**
+   * TokenLifetimeTooShort of `credential`: a refresh stored a token that will not outlive the
+   * next scheduled run by the default validity (the token endpoint shortened its lifetime);
+   * readers then ask for refreshes when it runs low. Sum over 5 minutes by default.
+   */
+  metricTokenLifetimeTooShort(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.credentialMetric(
+      'metricTokenLifetimeTooShort',
+      METRIC.tokenLifetimeTooShort,
+      credential,
+      props,
+    );
   }
 
   /** ReadServed of `credential`: reads answered with a token. Sum over 5 minutes by default. */

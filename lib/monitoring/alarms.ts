@@ -1,7 +1,8 @@
 /**
  * The broker's alarms: a failing broker pages someone before a caller sees a 503. Per
  * credential set (made by its CredentialSet): refresh failed, secret rejected, stored
- * token under 10 minutes, reads answered TokenUnavailable; for the broker: reader-side
+ * token under 10 minutes, reads answered TokenUnavailable, tokens issued too short-lived
+ * for the schedule; for the broker: reader-side
  * failures and failed refreshes waiting in the failure queue. Each notifies the optional
  * SNS topic on ALARM and on OK. Metrics come from the broker's `metricXxx` methods.
  */
@@ -26,6 +27,11 @@ export interface CredentialAlarms {
   readonly tokenExpiring: cloudwatch.Alarm;
   /** ReadUnavailable Sum >= 1 in 5 minutes: a caller was answered TokenUnavailable. */
   readonly readUnavailable: cloudwatch.Alarm;
+  /**
+   * TokenLifetimeTooShort Sum >= 1 in 1 hour: the token endpoint issues tokens that do not
+   * outlive the next scheduled run by the default validity.
+   */
+  readonly tokenLifetimeTooShort: cloudwatch.Alarm;
 }
 
 /** Every alarm of a broker. */
@@ -52,7 +58,7 @@ const atLeastOnce = {
 
 const fiveMinutes = Duration.minutes(5);
 
-/** The four alarms of credential set `name`, under a new `Alarms` construct in `scope`. */
+/** The five alarms of credential set `name`, under a new `Alarms` construct in `scope`. */
 export function createCredentialAlarms(
   scope: Construct,
   broker: ITokenBroker,
@@ -96,12 +102,28 @@ export function createCredentialAlarms(
       metric: broker.metricReadUnavailable(name, { period: fiveMinutes }),
       ...atLeastOnce,
     }),
+    tokenLifetimeTooShort: new cloudwatch.Alarm(root, 'TokenLifetimeTooShort', {
+      alarmDescription:
+        `A55 token broker: the token endpoint issued credential set '${name}' a token that will not ` +
+        'outlive the next scheduled refresh by the default minValiditySeconds (did A55 shorten the token ' +
+        'lifetime?). Readers ask for early refreshes meanwhile; shorten the refresh interval.',
+      // One hour holds at least one scheduled run (the interval is at most 54 minutes): the alarm
+      // stays on while every token is that short and clears an hour after the last one.
+      metric: broker.metricTokenLifetimeTooShort(name, { period: Duration.hours(1) }),
+      ...atLeastOnce,
+    }),
   };
 }
 
 /** The alarms of one set as a list, in a fixed order. */
 export function credentialAlarmList(alarms: CredentialAlarms): cloudwatch.Alarm[] {
-  return [alarms.refreshFailed, alarms.secretRejected, alarms.tokenExpiring, alarms.readUnavailable];
+  return [
+    alarms.refreshFailed,
+    alarms.secretRejected,
+    alarms.tokenExpiring,
+    alarms.readUnavailable,
+    alarms.tokenLifetimeTooShort,
+  ];
 }
 
 /** The broker-wide alarms, under a new `Alarms` construct in `scope` (the broker). */

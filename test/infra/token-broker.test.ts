@@ -245,6 +245,8 @@ describe('Construct: TokenBroker', () => {
       expect(environment).toEqual({
         TABLE_NAME: { Ref: logicalId(defaults.table) },
         CREDENTIALS: expect.anything(),
+        // The default 50 minutes: a token that will not outlive the next run is counted
+        REFRESH_INTERVAL_SECONDS: '3000',
         POWERTOOLS_SERVICE_NAME: 'token-broker-refresher',
         POWERTOOLS_METRICS_NAMESPACE: 'TokenBroker',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -550,6 +552,7 @@ describe('Construct: TokenBroker', () => {
       // THEN
       const { template } = synthesized.custom;
       template.allResourcesProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(30 minutes)' });
+      expect(environmentOf(synthesized.custom, custom.refresher).REFRESH_INTERVAL_SECONDS).toBe('1800');
       for (const reader of readersOf(custom)) {
         expect(environmentOf(synthesized.custom, reader).READ_CACHE_SECONDS).toBe('0');
       }

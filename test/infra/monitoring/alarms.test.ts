@@ -79,6 +79,18 @@ const CREDENTIAL_ALARMS: Record<keyof CredentialAlarms, CredentialAlarmCase> = {
     comparison: 'GreaterThanOrEqualToThreshold',
     missing: 'notBreaching',
   },
+  // Counted by a refresh whose token will not outlive the next scheduled run by the default
+  // validity: one hour holds at least one scheduled run (interval <= 54 min), so the alarm
+  // stays in ALARM while every token is that short and clears an hour after the last one.
+  tokenLifetimeTooShort: {
+    metricName: 'TokenLifetimeTooShort',
+    service: SERVICE.refresher,
+    statistic: 'Sum',
+    period: 3600,
+    threshold: 1,
+    comparison: 'GreaterThanOrEqualToThreshold',
+    missing: 'notBreaching',
+  },
 };
 
 /** The topic the stack created from alarmEmail. */
@@ -164,17 +176,18 @@ describe('Construct: TokenBroker', () => {
       });
     });
 
-    it('has four alarms per credential set and two for the broker, all listed in alarms.all', () => {
+    it('has five alarms per credential set and two for the broker, all listed in alarms.all', () => {
       // THEN
-      synthesized.alerting.template.resourceCountIs('AWS::CloudWatch::Alarm', 4 * CREDENTIALS.length + 2);
-      expect(broker.alarms.all).toHaveLength(4 * CREDENTIALS.length + 2);
+      synthesized.alerting.template.resourceCountIs('AWS::CloudWatch::Alarm', 5 * CREDENTIALS.length + 2);
+      expect(broker.alarms.all).toHaveLength(5 * CREDENTIALS.length + 2);
       expect(new Set(broker.alarms.all).size).toBe(broker.alarms.all.length);
     });
 
     it('has no alarm action without a topic', () => {
       // THEN
       const alarms = Object.values(synthesized.quiet.template.findResources('AWS::CloudWatch::Alarm'));
-      expect(alarms).toHaveLength(6);
+      // one set: five of its own and the broker's two
+      expect(alarms).toHaveLength(7);
       for (const alarm of alarms) {
         expect(alarm.Properties.AlarmActions).toBeUndefined();
         expect(alarm.Properties.OKActions).toBeUndefined();

@@ -50,6 +50,13 @@ describe('Construct: TokenBroker', () => {
         SERVICE.refresher,
         'Minimum',
       ],
+      [
+        'metricTokenLifetimeTooShort',
+        (c) => broker.metricTokenLifetimeTooShort(c),
+        METRIC.tokenLifetimeTooShort,
+        SERVICE.refresher,
+        'Sum',
+      ],
       ['metricReadServed', (c) => broker.metricReadServed(c), METRIC.readServed, SERVICE.reader, 'Sum'],
       [
         'metricReadUnavailable',
