@@ -5,7 +5,7 @@
  */
 import { App, type AppProps } from 'aws-cdk-lib';
 import { CONFIG_CONTEXT_KEY, loadBrokerConfig } from './config.js';
-import { registerNag } from './nag.js';
+import { registerNag } from './nag-checks.js';
 import { TokenBrokerStack } from './token-broker-stack.js';
 
 /** The stack id: part of the deployed contract (renaming it deploys a second broker). */

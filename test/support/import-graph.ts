@@ -10,7 +10,7 @@ import { join, posix, relative, sep } from 'node:path';
 import ts from 'typescript';
 
 /** Folders that hold no source of ours (.gitignore, plus dot-folders). */
-const SKIPPED = new Set(['node_modules', 'cdk.out', '.test-out', 'coverage']);
+const SKIPPED = new Set(['node_modules', 'dist', 'cdk.out', '.test-out', 'coverage']);
 
 /** What `resolve` needs of package.json: the name and the exports a self-reference goes through. */
 export interface PackageManifest {
