@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from './assembly.js';
 import type { ColdStartRow } from './cold-start.js';
 import type { ReadPathResult } from './read-path-worker.js';
+import { SCENARIO_FLEET_CONTAINERS, SCENARIOS, type ScenarioRow } from './sim/scenarios.js';
 import { type LOAD_MODEL, type LoadRow, STRATEGIES } from './sim/token-load.js';
 import { formatCount, formatKiB, formatNs, formatRatio, type LatencySummary } from './stats.js';
 
@@ -27,7 +28,12 @@ export interface BenchResults {
   readonly synthSeconds: number;
   readonly readPath: ReadPathResult;
   readonly coldStart: readonly ColdStartRow[];
-  readonly tokenLoad: { readonly model: typeof LOAD_MODEL; readonly rows: readonly LoadRow[] };
+  readonly tokenLoad: {
+    readonly model: typeof LOAD_MODEL;
+    readonly rows: readonly LoadRow[];
+    /** What one caller or a rejected secret adds (bench/sim/scenarios.ts). */
+    readonly scenarios: readonly ScenarioRow[];
+  };
 }
 
 /** The machine the numbers belong to. */
@@ -157,6 +163,18 @@ export function renderMarkdown(results: BenchResults): string {
     ),
     '',
     `At 1,000 containers, per-process caching makes ${formatRatio(r.tokenRequestsPerProcessVsBrokerAt1000)} the broker's token requests.`,
+    '',
+    `### What one caller or a rejected secret can add (${SCENARIO_FLEET_CONTAINERS} containers, self-healing on)`,
+    '',
+    '| Scenario | Token requests/day | of them refused | Refresher runs | Refreshes asked by the reader | Extra caller served / reads | DynamoDB reads/day | Failed calls |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...results.tokenLoad.scenarios.map(
+      (row) =>
+        `| ${SCENARIOS[row.scenario].label} | ${formatCount(row.tokenRequests)} | ${formatCount(row.rejectedTokenRequests)} | ` +
+        `${formatCount(row.refresherRuns)} | ${formatCount(row.refreshRequests)} | ` +
+        `${row.extraCallerReads === 0 ? '–' : `${formatCount(row.extraCallerServed)} / ${formatCount(row.extraCallerReads)}`} | ` +
+        `${formatCount(row.dynamoReads)} | ${formatCount(row.failedCalls)} |`,
+    ),
     '',
   ].join('\n');
 }

@@ -13,6 +13,7 @@ import { buildAssembly, PROJECT_ROOT } from './assembly.js';
 import { measureColdStarts } from './cold-start.js';
 import { measureReadPath } from './read-path.js';
 import { type BenchResults, describeMachine, renderMarkdown, writeResults } from './report.js';
+import { runScenarios } from './sim/scenarios.js';
 import { LOAD_MODEL, runTokenLoad } from './sim/token-load.js';
 
 // No AWS account here: never let the SDK probe instance metadata or CDK phone home.
@@ -46,6 +47,8 @@ try {
 
   step('simulating a day of token-endpoint load');
   const rows = await runTokenLoad();
+  step('simulating a day of what one caller or a rejected secret can add');
+  const scenarios = await runScenarios();
 
   const results: BenchResults = {
     date: new Date().toISOString(),
@@ -54,7 +57,7 @@ try {
     synthSeconds: assembly.synthSeconds,
     readPath,
     coldStart,
-    tokenLoad: { model: LOAD_MODEL, rows },
+    tokenLoad: { model: LOAD_MODEL, rows, scenarios },
   };
   const markdown = renderMarkdown(results);
   const files = writeResults(results, markdown);

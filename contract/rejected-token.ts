@@ -5,6 +5,7 @@
  * hashlib), the reader compares it with the stored token's; this module only holds the
  * shape, since the contract imports nothing, not even a hash function.
  */
+import { MIN_VALIDITY_SECONDS } from './limits.js';
 
 /** Lowercase hex characters of the SHA-256 of the access token that make up the hash. */
 export const REJECTED_TOKEN_HASH_LENGTH = 16;
@@ -25,3 +26,13 @@ export const REJECTED_TOKEN_HASH_RULE =
 export function isRejectedTokenHash(value: unknown): value is string {
   return typeof value === 'string' && REJECTED_TOKEN_HASH_PATTERN.test(value);
 }
+
+/**
+ * A token fetched in answer to a reader's refresh request is not replaced again when it is
+ * reported rejected within this many seconds of that request: a token rejected right
+ * after a replacement of its own would most likely be rejected again (the A55 API refuses
+ * the client, not the token), and no caller can turn rejections into more than one refresh
+ * per half token lifetime, the bound {@link MIN_VALIDITY_SECONDS} keeps for validity.
+ * A token fetched otherwise (the schedule, a rotation) is replaced at its first rejection.
+ */
+export const REJECTED_AGAIN_INTERVAL_SECONDS = MIN_VALIDITY_SECONDS.max;

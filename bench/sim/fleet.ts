@@ -42,6 +42,16 @@ export interface LoadCounters {
   failedCalls: number;
   /** Most token requests in any one second: what a rate limit (HTTP 429) sees. */
   peakTokenRequestsPerSecond: number;
+  /** Token requests the endpoint refused (a rejected secret). */
+  rejectedTokenRequests: number;
+  /** Runs of the refresher: scheduled, asked for by a reader, and Lambda's async retries. */
+  refresherRuns: number;
+  /** Refreshes a reader asked for (self-healing, `rejected-token`). */
+  refreshRequests: number;
+  /** Reads of a scenario's extra caller, which invokes the reader without a client cache. */
+  extraCallerReads: number;
+  /** Of those, the reads answered with a token. */
+  extraCallerServed: number;
 }
 
 /** Records what happens; only events inside the counted period are counted. */
@@ -55,6 +65,11 @@ export class Recorder {
     expiredTokenCalls: 0,
     failedCalls: 0,
     peakTokenRequestsPerSecond: 0,
+    rejectedTokenRequests: 0,
+    refresherRuns: 0,
+    refreshRequests: 0,
+    extraCallerReads: 0,
+    extraCallerServed: 0,
   };
   readonly #perSecond = new Map<number, number>();
 
@@ -99,6 +114,26 @@ export class Recorder {
 
   dynamoWrite(atMs: number): void {
     if (this.#counts(atMs)) this.counters.dynamoWrites++;
+  }
+
+  /** The token endpoint refused the request at `atMs` (also counted by {@link tokenRequest}). */
+  rejectedTokenRequest(atMs: number): void {
+    if (this.#counts(atMs)) this.counters.rejectedTokenRequests++;
+  }
+
+  refresherRun(atMs: number): void {
+    if (this.#counts(atMs)) this.counters.refresherRuns++;
+  }
+
+  refreshRequest(atMs: number): void {
+    if (this.#counts(atMs)) this.counters.refreshRequests++;
+  }
+
+  /** A read of a scenario's extra caller; `served` when it got a token. */
+  extraCallerRead(atMs: number, served: boolean): void {
+    if (!this.#counts(atMs)) return;
+    this.counters.extraCallerReads++;
+    if (served) this.counters.extraCallerServed++;
   }
 }
 

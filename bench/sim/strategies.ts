@@ -7,6 +7,7 @@
 import { TokenBrokerClient } from '../../client/token-broker-client.js';
 import type { TokenTransport } from '../../client/transports/transport.js';
 import { A55_TOKEN_URL, type RefresherCredentialSet } from '../../contract/index.js';
+import { TokenRequestRejected } from '../../lambda/core/errors.js';
 import type {
   PutOutcome,
   StateStore,
@@ -16,9 +17,11 @@ import type {
 } from '../../lambda/core/ports.js';
 import { Reader, type TokenView } from '../../lambda/core/reader.js';
 import { refresh } from '../../lambda/core/refresh.js';
+import { rejectedTokenHashOf } from '../../lambda/core/token-hash.js';
 import { mayReplace } from '../../lambda/core/token-rules.js';
 import { seededRandom, uniform } from '../stats.js';
 import type { Recorder, SimContext, Strategy } from './fleet.js';
+import { ASYNC_INVOKE_LATENCY_MS, asyncInvoker, SimStateStore } from './self-healing.js';
 
 /** The token and timing rules all strategies share. */
 export interface TokenRules {
@@ -104,11 +107,18 @@ export function readThroughCache(rules: TokenRules) {
  * One reader instance serves the fleet: its cache then saves the most DynamoDB reads, so
  * that count is a lower bound (each reader container adds at most one read per 30 s).
  */
-export function tokenBroker(rules: TokenRules) {
-  return ({ recorder, queue, clock, params, startMs }: SimContext): Strategy => {
+export function tokenBroker(rules: TokenRules, scenario: BrokerScenario = {}) {
+  return (context: SimContext): Strategy => {
+    const { recorder, queue, clock, params, startMs } = context;
     const random = seededRandom(params.seed + 1);
     const store = new SimTokenStore(clock.now, recorder);
-    const endpoint = countingEndpoint(clock.now, recorder, rules.tokenLifetimeSeconds);
+    const endpoint = countingEndpoint(
+      clock.now,
+      recorder,
+      rules.tokenLifetimeSeconds,
+      scenario.secretRejectedFromMs,
+    );
+    const state = scenario.selfHealing ? new SimStateStore(clock, recorder) : SIM_STATE_STORE;
     const set: RefresherCredentialSet = {
       name: CREDENTIAL,
       tokenUrl: A55_TOKEN_URL,
@@ -116,38 +126,48 @@ export function tokenBroker(rules: TokenRules) {
       secretId: 'simulated',
     };
     const noSleep = (): Promise<void> => Promise.reject(new Error('the simulation never waits'));
-    const runRefresh = async (): Promise<void> => {
-      await refresh(
-        { set, reason: 'schedule' },
+    const invoke = asyncInvoker(context, (reason) =>
+      refresh(
+        { set, reason },
         {
           credentials: { getCredentials: async () => ({ clientId: 'sim', clientSecret: 'sim' }) },
           endpoint,
           store,
-          state: SIM_STATE_STORE,
+          state,
           clock,
           sleep: noSleep,
           random,
         },
         { deadlineMs: clock.nowMs + 60_000 },
-      );
-    };
+      ),
+    );
     // The deploy-time custom resource stores a token before the schedule's first run.
-    queue.schedule(startMs, runRefresh);
+    queue.schedule(startMs, () => invoke('deploy'));
     const phaseMs = random() * rules.refreshIntervalMs;
     const scheduleRefresh = (atMs: number): void =>
       queue.schedule(atMs, () => {
         scheduleRefresh(atMs + rules.refreshIntervalMs);
-        return runRefresh();
+        return invoke('schedule');
       });
     scheduleRefresh(startMs + phaseMs);
 
     const reader = new Reader({
       store,
-      state: SIM_STATE_STORE,
+      state,
       clock,
       credentialNames: [CREDENTIAL],
       cacheSeconds: rules.readerCacheSeconds,
+      // The reader's async Invoke: the refresher runs a moment later, the read does not wait.
+      trigger: scenario.selfHealing
+        ? {
+            trigger: async (_credential, reason) => {
+              recorder.refreshRequest(clock.nowMs);
+              queue.schedule(clock.nowMs + ASYNC_INVOKE_LATENCY_MS, () => invoke(reason));
+            },
+          }
+        : undefined,
     });
+    if (scenario.extraCaller) startExtraCaller(context, reader, scenario.extraCaller);
     const transport: TokenTransport = {
       description: 'simulated reader',
       fetchToken: async (request) => {
@@ -181,12 +201,74 @@ export function tokenBroker(rules: TokenRules) {
   };
 }
 
-/** The token endpoint as the refresher sees it: answers at once, counts every request. */
-function countingEndpoint(now: () => number, recorder: Recorder, expiresIn: number): TokenEndpoint {
+/** What a scenario changes in (c), on top of the fleet; see ./scenarios.ts. */
+export interface BrokerScenario {
+  /**
+   * The reader asks the refresher for tokens: real claims on a simulated state item, an
+   * async invoke with Lambda's retries. Off in the fleet comparison, where the schedule
+   * always leaves a token with more than 300 s, so it never triggers.
+   */
+  readonly selfHealing?: boolean;
+  /** From this time on the token endpoint answers 401 invalid_client: a rejected secret. */
+  readonly secretRejectedFromMs?: number;
+  /** One more caller that invokes the reader directly, without a client cache. */
+  readonly extraCaller?: ExtraCaller;
+}
+
+/** A caller invoking the reader every `everyMs` from the start of the simulation. */
+export interface ExtraCaller {
+  readonly everyMs: number;
+  readonly minValiditySeconds: number;
+  /** It reports every token it is served as rejected on its next read (`rejectedTokenHash`). */
+  readonly rejectsEveryToken?: boolean;
+}
+
+function startExtraCaller(
+  { queue, clock, recorder, startMs }: SimContext,
+  reader: Reader,
+  caller: ExtraCaller,
+) {
+  let rejectedTokenHash: string | undefined;
+  const read = async (): Promise<void> => {
+    queue.schedule(clock.nowMs + caller.everyMs, read);
+    recorder.brokerInvocation(clock.nowMs);
+    try {
+      const view = (await reader.serve({
+        minValiditySeconds: caller.minValiditySeconds,
+        ...(rejectedTokenHash === undefined ? {} : { rejectedTokenHash }),
+      })) as TokenView;
+      if (caller.rejectsEveryToken) rejectedTokenHash = rejectedTokenHashOf(view.accessToken);
+      recorder.extraCallerRead(clock.nowMs, true);
+    } catch {
+      recorder.extraCallerRead(clock.nowMs, false);
+    }
+  };
+  queue.schedule(startMs + caller.everyMs, read);
+}
+
+/**
+ * The token endpoint as the refresher sees it: answers at once, counts every request; from
+ * `rejectsFromMs` on it refuses the client credentials as Cognito does (401 invalid_client).
+ */
+function countingEndpoint(
+  now: () => number,
+  recorder: Recorder,
+  expiresIn: number,
+  rejectsFromMs = Number.POSITIVE_INFINITY,
+): TokenEndpoint {
   let issued = 0;
   return {
-    requestToken: async () => {
+    requestToken: async ({ credential }) => {
       recorder.tokenRequest(now());
+      if (now() >= rejectsFromMs) {
+        recorder.rejectedTokenRequest(now());
+        throw new TokenRequestRejected(
+          credential,
+          401,
+          'invalid_client',
+          'the simulated secret was rejected',
+        );
+      }
       issued += 1;
       return { body: { access_token: `sim-token-${issued}`, token_type: 'Bearer', expires_in: expiresIn } };
     },
@@ -194,8 +276,9 @@ function countingEndpoint(now: () => number, recorder: Recorder, expiresIn: numb
 }
 
 /**
- * The state item, not simulated: its writes are one per refresh and its reads only serve
- * the status answer, so they change no count the simulation compares.
+ * The state item, not simulated in the fleet comparison: its writes are one per refresh
+ * and its reads only serve the status answer, so they change no count it compares (the
+ * scenarios simulate it: ./self-healing.ts).
  */
 const SIM_STATE_STORE: StateStore = {
   get: async () => ({}),

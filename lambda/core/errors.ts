@@ -76,12 +76,15 @@ export type RefreshClaim =
 /**
  * Why a reader did not ask for a refresh: no token of the stored one's lifetime could serve
  * the validity asked for; the stored token is too new for another to be asked for
- * (REFRESH_REQUEST_INTERVAL_SECONDS); the last refresh failed in a way a retry cannot fix.
+ * (REFRESH_REQUEST_INTERVAL_SECONDS); the last refresh failed in a way a retry cannot fix;
+ * the stored token, reported rejected, replaced another one moments ago
+ * (REJECTED_AGAIN_INTERVAL_SECONDS).
  */
 export type RefreshWithheld =
   | 'no-token-lasts-long-enough'
   | 'token-just-fetched'
-  | 'last-failure-not-retryable';
+  | 'last-failure-not-retryable'
+  | 'rejected-again';
 
 /** No token is stored for the set, or the stored one has too little validity left. */
 export class TokenUnavailable extends BrokerError {

@@ -5,6 +5,7 @@
  * when a fresh token could serve the request, the stored one is older than the claim
  * interval, and the last refresh did not fail in a way a retry cannot fix.
  */
+import { REJECTED_AGAIN_INTERVAL_SECONDS } from '../../contract/index.js';
 import { type RefreshClaim, type RefreshWithheld, TokenUnavailable } from './errors.js';
 import type { CredentialState, RecordedFailure, StoredToken } from './ports.js';
 import type { ReadRequest } from './read-request.js';
@@ -31,6 +32,21 @@ export function pointlessRefresh(
   if (token.expiresAt - token.fetchedAt <= minValiditySeconds) return 'no-token-lasts-long-enough';
   if (nowMs / 1000 - token.fetchedAt <= intervalSeconds) return 'token-just-fetched';
   return undefined;
+}
+
+/**
+ * True when `token`, reported rejected, was fetched in answer to a reader's refresh request
+ * made less than REJECTED_AGAIN_INTERVAL_SECONDS ago: it is not replaced again before then
+ * (contract/rejected-token.ts). The state item records when the last request was made; a
+ * token fetched after it is that request's answer (or a later scheduled one's).
+ */
+export function rejectedAgain(state: CredentialState, token: StoredToken, nowMs: number): boolean {
+  const requestedAt = state.refreshRequestedAt;
+  return (
+    requestedAt !== undefined &&
+    token.fetchedAt >= requestedAt &&
+    nowMs / 1000 - requestedAt < REJECTED_AGAIN_INTERVAL_SECONDS
+  );
 }
 
 /**
@@ -77,6 +93,11 @@ export function readMiss(
   } else if (token && claim.outcome === 'withheld' && claim.why === 'token-just-fetched') {
     const age = Math.floor(atMs / 1000 - token.fetchedAt);
     advice = `the stored token was fetched ${age} s ago, too recently to ask for another (at most one per ${intervalSeconds} s)`;
+  } else if (token && claim.outcome === 'withheld' && claim.why === 'rejected-again') {
+    advice =
+      'the stored token was fetched in answer to a refresh request less than ' +
+      `${REJECTED_AGAIN_INTERVAL_SECONDS} s ago and is rejected too, so the reader does not ask for another yet: ` +
+      'a new one would most likely be rejected as well; check that the A55 API accepts this client (its scope, its environment)';
   } else if (rejected && (claim.outcome === 'requested' || claim.outcome === 'already-requested')) {
     advice = 'the reader asked the refresher for a new one: try again after Retry-After';
   }

@@ -17,7 +17,7 @@ import {
 } from '../../contract/index.js';
 import { withinDeadline } from './deadline.js';
 import type { CallOptions, Clock, RefreshTrigger, StateStore, StoredToken, TokenStore } from './ports.js';
-import { type ClaimResult, finalFailureOf, pointlessRefresh, readMiss } from './read-miss.js';
+import { type ClaimResult, finalFailureOf, pointlessRefresh, readMiss, rejectedAgain } from './read-miss.js';
 import { parseReaderRequest, type ReadRequest } from './read-request.js';
 import { type BrokerStatus, readStatus } from './status.js';
 import { rejectedTokenHashOf } from './token-hash.js';
@@ -184,10 +184,12 @@ export class Reader {
    * serve the validity asked for, the stored token is younger than the claim interval, or
    * the last refresh failed in a way a retry cannot fix (newer than the last success:
    * a new secret version lifts it, its rotation event invokes the refresher directly). A
-   * caller reporting the stored token as rejected skips the first two: a new token is
-   * what it needs, whatever the stored one's age. The state item is consulted at most once
+   * caller reporting the stored token as rejected skips the first two (a new token is
+   * what it needs, whatever the stored one's age) unless the token was itself fetched in
+   * answer to a request made less than REJECTED_AGAIN_INTERVAL_SECONDS ago: a rejected
+   * token is replaced once, not once a minute. The state item is consulted at most once
    * per Retry-After by this instance, and not at all within the claim interval after its
-   * own successful claim.
+   * own successful claim or a failure a retry cannot fix.
    */
   async #claimRefresh(
     request: ReadRequest,
@@ -207,16 +209,23 @@ export class Reader {
     const previous = this.#claims.get(credential);
     if (previous) {
       const age = nowMs - previous.atMs;
-      const requested = previous.result.claim.outcome === 'requested';
-      if (requested && age < intervalMs) return { claim: { outcome: 'already-requested' } };
-      if (!requested && age < this.#recheckMs) return previous.result;
+      const { claim } = previous.result;
+      if (claim.outcome === 'requested') {
+        if (age < intervalMs) return { claim: { outcome: 'already-requested' } };
+      } else if (age < this.#recheckMs) {
+        return previous.result;
+      } else if (
+        claim.outcome === 'withheld' &&
+        claim.why === 'last-failure-not-retryable' &&
+        age < intervalMs
+      ) {
+        // A failure only a new outcome lifts: the rotation's refresh records it, and its new
+        // token is read from the store as usual; the state item can wait for the interval.
+        return previous.result;
+      }
     }
-    const result = await this.#claimAtState(
-      credential,
-      rejected ? 'rejected-token' : 'read-miss',
-      nowMs,
-      signal,
-    );
+    const report = rejected && token ? { rejected: token } : undefined;
+    const result = await this.#claimAtState(credential, report, nowMs, signal);
     // A concurrent caller's `already-requested` must not hide this instance's own claim.
     const latest = this.#claims.get(credential);
     const keepLatest =
@@ -227,9 +236,10 @@ export class Reader {
     return result;
   }
 
+  /** The claim at the state item; `report.rejected` is the stored token a caller reported rejected. */
   async #claimAtState(
     credential: string,
-    reason: RefreshReason,
+    report: { readonly rejected: StoredToken } | undefined,
     nowMs: number,
     signal: AbortSignal | undefined,
   ): Promise<ClaimResult> {
@@ -244,8 +254,13 @@ export class Reader {
         'GetItem of the state item',
       );
       const finalFailure = finalFailureOf(recorded);
-      if (finalFailure)
+      if (finalFailure) {
         return { claim: { outcome: 'withheld', why: 'last-failure-not-retryable' }, finalFailure };
+      }
+      if (report && rejectedAgain(recorded, report.rejected, nowMs)) {
+        return { claim: { outcome: 'withheld', why: 'rejected-again' } };
+      }
+      const reason: RefreshReason = report ? 'rejected-token' : 'read-miss';
       const now = Math.floor(nowMs / 1000);
       const claimed = await withinDeadline(
         state.claimRefreshRequest(credential, now, now - this.#claimIntervalSeconds, options),

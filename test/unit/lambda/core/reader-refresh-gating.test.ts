@@ -190,6 +190,30 @@ describe('Class: Reader', () => {
       expect(state.states.get('sandbox')?.refreshRequestedAt).toBeUndefined();
     });
 
+    it('reads the state item at most once a minute while the last failure is not retryable', async () => {
+      // Prepare: nothing stored, the secret rejected; callers keep asking every 3 s.
+      const { clock, state, trigger, reader, nowS } = readerFixture({ cacheSeconds: 30 });
+      state.states.set('sandbox', {
+        lastFailure: { name: 'TokenRequestRejected', message: 'rejected', at: nowS() - 5, retryable: false },
+      });
+      let reads = 0;
+      const get = state.get.bind(state);
+      state.get = async (...args) => {
+        reads++;
+        return get(...args);
+      };
+
+      // Act: ten minutes
+      for (let i = 0; i < 200; i++) {
+        await thrownBy(reader.serve({}));
+        clock.advance(3_000);
+      }
+
+      // Assess
+      expect(reads).toBeLessThanOrEqual(10);
+      expect(trigger.triggered).toEqual([]);
+    });
+
     it('does not ask when nothing is stored and the secret was rejected', async () => {
       const { state, trigger, reader, nowS } = readerFixture();
       state.states.set('sandbox', {

@@ -94,6 +94,39 @@ describe('Class: Reader', () => {
       expect(view.accessToken).toBe('successor');
     });
 
+    it('replaces a rejected token once: its replacement, rejected too, is not replaced again for half an hour', async () => {
+      // Prepare: the token the schedule stored is rejected; the refresher answers with t1.
+      const { clock, store, trigger, reader, read, token } = readerFixture({ cacheSeconds: 30 });
+      store.items.set('sandbox', token('t0', { ageSeconds: 600 }));
+      const first = await thrownBy(reader.serve({ rejectedTokenHash: hashOf('t0') }));
+      clock.advance(2_000);
+      store.items.set('sandbox', token('t1'));
+      expect((await read({ rejectedTokenHash: hashOf('t0') })).accessToken).toBe('t1');
+
+      // Act: t1 is rejected too, a minute later and again 29 minutes after the first request
+      clock.advance(60_000);
+      const second = await thrownBy(reader.serve({ rejectedTokenHash: hashOf('t1') }));
+      clock.advance(28 * 60_000);
+      const third = await thrownBy(reader.serve({ rejectedTokenHash: hashOf('t1') }));
+      clock.advance(60_000);
+      const fourth = await thrownBy(reader.serve({ rejectedTokenHash: hashOf('t1') }));
+
+      // Assess
+      expect((first as TokenUnavailable).refreshClaim).toEqual({ outcome: 'requested' });
+      for (const again of [second, third]) {
+        expect((again as TokenUnavailable).refreshClaim).toEqual({
+          outcome: 'withheld',
+          why: 'rejected-again',
+        });
+        expect((again as Error).message).toContain('was fetched in answer to a refresh request');
+      }
+      expect((fourth as TokenUnavailable).refreshClaim).toEqual({ outcome: 'requested' });
+      expect(trigger.triggered).toEqual([
+        { credential: 'sandbox', reason: 'rejected-token' },
+        { credential: 'sandbox', reason: 'rejected-token' },
+      ]);
+    });
+
     it('does not ask while the last failure is not retryable', async () => {
       const { store, state, trigger, reader, token, nowS } = readerFixture();
       store.items.set('sandbox', token('rejected-one', { ageSeconds: 600 }));
