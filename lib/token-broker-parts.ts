@@ -18,8 +18,11 @@ import type { IConstruct } from 'constructs';
 export interface ITokenBroker extends IConstruct {
   /** Set names in configuration order. */
   readonly credentialNames: string[];
-  /** The token cache every set's items live in. */
-  readonly table: dynamodb.ITable;
+  /**
+   * The token cache every set's items live in. The class, not `ITable`: under a consumer's
+   * `exactOptionalPropertyTypes`, `Table` does not satisfy `ITable` (tableStreamArn).
+   */
+  readonly table: dynamodb.Table;
   /** The key encrypting {@link table}. */
   readonly tableKey: kms.IKey;
   /** The function every trigger invokes. */
