@@ -33,7 +33,13 @@ public class DynamoDbLocalLoopback {
       ((ServerConnector) connector).setHost(host);
     }
     // No telemetry is configured (ServerRunner.main would do it; -disableTelemetry is passed too).
-    proxy.start();
+    try {
+      proxy.start();
+    } catch (Exception error) {
+      // Jetty's threads would keep a JVM that cannot serve alive: exit, as ServerRunner does.
+      error.printStackTrace();
+      System.exit(1);
+    }
     System.out.println("listening on " + host);
   }
 }

@@ -72,7 +72,8 @@ export const DYNAMODB_LOCAL_HOST = '127.0.0.1';
 const LOOPBACK_LAUNCHER = fileURLToPath(new URL('./dynamodb-local-loopback.java', import.meta.url));
 
 /** What java prints when it cannot run a source file: a runtime without the jdk.compiler module. */
-const NO_COMPILER = /jdk\.compiler|Could not find or load main class .*\.java|unable to find .*compiler/i;
+const NO_COMPILER =
+  /Module jdk\.compiler not (?:in boot Layer|found)|Could not find or load main class \S*\.java|unable to find the Java compiler/i;
 
 /** Printed (stack trace on stderr, then exit 1) when the port was taken between our probe and java's bind. */
 const PORT_TAKEN = /BindException|Address already in use/;
@@ -160,17 +161,18 @@ async function launch(java: string, jarDir: string, port: number, timeoutMs: num
     await waitUntilReady(child, endpoint, timeoutMs);
   } catch (error) {
     await child.stop();
+    // A taken port first: the launcher's stack trace names jdk.compiler frames too.
+    if (PORT_TAKEN.test(child.output())) {
+      throw new PortTaken(`DynamoDB Local could not listen on port ${port}: it is already in use`, {
+        cause: error,
+      });
+    }
     if (NO_COMPILER.test(child.output())) {
       throw new Error(
         `${java} cannot run DynamoDB Local bound to ${DYNAMODB_LOCAL_HOST}: it has no jdk.compiler module ` +
           '(a JRE without it); use a JDK 17+, e.g. apt-get install openjdk-17-jdk-headless, or set JAVA_HOME to one',
         { cause: error },
       );
-    }
-    if (PORT_TAKEN.test(child.output())) {
-      throw new PortTaken(`DynamoDB Local could not listen on port ${port}: it is already in use`, {
-        cause: error,
-      });
     }
     throw error;
   }

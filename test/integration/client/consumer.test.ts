@@ -19,6 +19,7 @@ import {
   A55ApiError,
   A55Client,
   BrokerAccessDenied,
+  rejectedTokenHash,
   TokenBrokerClient,
   TokenUnavailable,
   UnknownCredential,
@@ -337,11 +338,38 @@ describe('Integration: consumer library against the real reader', () => {
       expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 2);
     });
 
-    it('throws A55ApiError 401 without the token when the re-read token is refused too', async () => {
+    it('never retries with the token the API refused: while the store holds only that one, TokenUnavailable', async () => {
       // Prepare
-      const broker = new TokenBrokerClient({ url: localBroker.url, credential: 'sandbox' });
+      const broker = new TokenBrokerClient({
+        url: localBroker.url,
+        credential: 'sandbox',
+        retryDeadlineMs: 0,
+      });
       const client = new A55Client({ broker, baseUrl: a55.baseUrl });
       a55.acceptedTokens.delete(SANDBOX_TOKEN);
+
+      // Act
+      const error = await client.request('GET', '/wallets').catch((caught: unknown) => caught);
+      errors.push(error);
+
+      // Assess: the reader was told "not this token" (a hash) and did not serve it again.
+      expect(error).toBeInstanceOf(TokenUnavailable);
+      expect(a55.calls).toHaveLength(1);
+      expect(localBroker.requests).toHaveLength(2);
+      expect(JSON.stringify(localBroker.requests[1])).toContain(
+        `rejectedTokenHash=${rejectedTokenHash(SANDBOX_TOKEN)}`,
+      );
+      expect(JSON.stringify(localBroker.requests)).not.toContain(SANDBOX_TOKEN);
+    });
+
+    it('throws A55ApiError 401 without the token when the other token the reader gives is refused too', async () => {
+      // Prepare: the client holds the sandbox token; the store has a newer one by now.
+      const broker = new TokenBrokerClient({ url: localBroker.url, credential: 'sandbox' });
+      const client = new A55Client({ broker, baseUrl: a55.baseUrl });
+      expect(await broker.getToken()).toBe(SANDBOX_TOKEN);
+      await storeToken('sandbox', ROTATED_TOKEN, Math.floor(Date.now() / 1000) + 2);
+      a55.acceptedTokens.delete(SANDBOX_TOKEN);
+      a55.acceptedTokens.delete(ROTATED_TOKEN);
 
       // Act
       const error = await client.request('GET', '/wallets').catch((caught: unknown) => caught);
@@ -350,7 +378,11 @@ describe('Integration: consumer library against the real reader', () => {
       // Assess
       expect(error).toBeInstanceOf(A55ApiError);
       expect(error).toMatchObject({ status: 401, body: '{"message":"Unauthorized"}' });
-      expect(a55.calls).toHaveLength(2);
+      expect((error as Error).message).toContain('a fresh token was rejected too');
+      expect(a55.calls.map((call) => call.authorization)).toEqual([
+        `Bearer ${SANDBOX_TOKEN}`,
+        `Bearer ${ROTATED_TOKEN}`,
+      ]);
       expect(localBroker.requests).toHaveLength(2);
     });
   });
