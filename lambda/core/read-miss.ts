@@ -5,7 +5,7 @@
  * when a fresh token could serve the request, the stored one is older than the claim
  * interval, and the last refresh did not fail in a way a retry cannot fix.
  */
-import { REJECTED_AGAIN_INTERVAL_SECONDS } from '../../contract/index.js';
+import { REJECTED_AGAIN_INTERVAL_SECONDS, STORED_ITEM_CLOCK_SKEW_SECONDS } from '../../contract/index.js';
 import { type RefreshClaim, type RefreshWithheld, TokenUnavailable } from './errors.js';
 import type { CredentialState, RecordedFailure, StoredToken } from './ports.js';
 import type { ReadRequest } from './read-request.js';
@@ -21,7 +21,8 @@ export interface ClaimResult {
  * Why asking for a refresh could not get a token that serves the request, if so: a fresh
  * token lives about as long as the stored one did and is served only with strictly more
  * than `minValiditySeconds` left; and a token fetched within the claim interval would
- * only be replaced by one just like it.
+ * only be replaced by one just like it. An item dated in the future (beyond the clock
+ * skew) cannot be right, so its age and lifetime tell nothing: a refresh replaces it.
  */
 export function pointlessRefresh(
   token: StoredToken,
@@ -29,6 +30,7 @@ export function pointlessRefresh(
   nowMs: number,
   intervalSeconds: number,
 ): RefreshWithheld | undefined {
+  if (token.fetchedAt > nowMs / 1000 + STORED_ITEM_CLOCK_SKEW_SECONDS) return undefined;
   if (token.expiresAt - token.fetchedAt <= minValiditySeconds) return 'no-token-lasts-long-enough';
   if (nowMs / 1000 - token.fetchedAt <= intervalSeconds) return 'token-just-fetched';
   return undefined;
@@ -42,10 +44,13 @@ export function pointlessRefresh(
  */
 export function rejectedAgain(state: CredentialState, token: StoredToken, nowMs: number): boolean {
   const requestedAt = state.refreshRequestedAt;
+  const nowSeconds = nowMs / 1000;
   return (
     requestedAt !== undefined &&
     token.fetchedAt >= requestedAt &&
-    nowMs / 1000 - requestedAt < REJECTED_AGAIN_INTERVAL_SECONDS
+    // A future-dated item answers no request: it cannot be right and is replaced.
+    token.fetchedAt <= nowSeconds + STORED_ITEM_CLOCK_SKEW_SECONDS &&
+    nowSeconds - requestedAt < REJECTED_AGAIN_INTERVAL_SECONDS
   );
 }
 

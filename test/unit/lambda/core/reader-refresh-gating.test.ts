@@ -66,6 +66,25 @@ describe('Class: Reader', () => {
       expect(trigger.triggered).toHaveLength(1);
     });
 
+    it('asks when the stored item is dated in the future: its age and lifetime say nothing', async () => {
+      // Prepare: fetched "in an hour", expired a minute ago (a clock that jumped, a hand edit).
+      const { store, trigger, reader, nowS } = readerFixture();
+      store.items.set('sandbox', {
+        credential: 'sandbox',
+        accessToken: 't1',
+        tokenType: 'Bearer',
+        fetchedAt: nowS() + 3600,
+        expiresAt: nowS() - 60,
+      });
+
+      // Act
+      const error = await unavailable(reader.serve({}));
+
+      // Assess: the refresher replaces such an item (RF, item 5)
+      expect(error.refreshClaim).toEqual({ outcome: 'requested' });
+      expect(trigger.triggered).toEqual([{ credential: 'sandbox', reason: 'read-miss' }]);
+    });
+
     it('asks when no token is stored, whatever the validity asked for', async () => {
       const { trigger, reader } = readerFixture();
       const error = await unavailable(reader.serve({ minValiditySeconds: 1800 }));

@@ -127,6 +127,14 @@ describe('Class: Reader', () => {
       ]);
     });
 
+    it('replaces a rejected item dated in the future, whenever the last request was', async () => {
+      const { state, store, trigger, reader, token, nowS } = readerFixture();
+      state.states.set('sandbox', { refreshRequestedAt: nowS() - 120 });
+      store.items.set('sandbox', token('future', { ageSeconds: -3600 }));
+      await thrownBy(reader.serve({ rejectedTokenHash: hashOf('future') }));
+      expect(trigger.triggered).toEqual([{ credential: 'sandbox', reason: 'rejected-token' }]);
+    });
+
     it('does not ask while the last failure is not retryable', async () => {
       const { store, state, trigger, reader, token, nowS } = readerFixture();
       store.items.set('sandbox', token('rejected-one', { ageSeconds: 600 }));
