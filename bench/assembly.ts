@@ -1,16 +1,17 @@
 /**
  * The artefacts the cold-start and read-path benchmarks measure: the refresher and reader
- * bundles exactly as `cdk synth` writes them (with the environment their template gives
- * them), plus the comparison builds: an empty handler bundled the same way (the floor), the
- * handlers built naively (unminified, every package loaded from node_modules), and the
- * reader with the AWS SDK bundled in (what leaving the SDK to the runtime saves).
+ * assets exactly as `cdk synth` copies them from dist/lambda-assets (AWS SDK inside; with
+ * the environment their template gives them), plus the comparison builds: an empty
+ * handler bundled the same way (the floor), the handlers built naively (unminified, every
+ * package loaded from node_modules), and the reader with the AWS SDK left to the runtime
+ * (what bundling the SDK saves).
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { createBrokerApp } from '../lib/broker-app.js';
-import { BUNDLING } from '../lib/broker-function.js';
+import { LAMBDA_BUNDLE_OPTIONS } from '../tools/build-lambda-assets.js';
 import {
   readerFunction,
   readTemplate,
@@ -46,7 +47,8 @@ export interface BenchAssembly {
   readonly emptyFloor: BenchBundle;
   readonly naiveRefresher: BenchBundle;
   readonly naiveReader: BenchBundle;
-  readonly readerSdkBundled: BenchBundle;
+  /** The reader with `@aws-sdk/*` external, loaded from node_modules as a runtime's copy would be. */
+  readonly readerSdkExternal: BenchBundle;
 }
 
 /** Synthesizes the app as configured in cdk.json and builds the comparison bundles. */
@@ -78,7 +80,7 @@ export async function buildAssembly(): Promise<BenchAssembly> {
       Object.entries(fn.environment).map(([name, value]) => [name, resolveIntrinsics(value, refs)]),
     );
     const [file] = fn.handler.split('.');
-    return { label, file: join(outdir, fn.assetPath, `${file}.mjs`), env, sdkBundled: false };
+    return { label, file: join(outdir, fn.assetPath, `${file}.mjs`), env, sdkBundled: true };
   };
   const refresher = bundleOf(refresherFunction(functions), 'refresher (synthesized)');
   // Each set has its own reader; the bench measures the first configured set's.
@@ -90,41 +92,45 @@ export async function buildAssembly(): Promise<BenchAssembly> {
   mkdirSync(bundles, { recursive: true });
   writeFileSync(emptyEntry, 'export const handler = async () => ({ ok: true });\n');
   const handlers = join(PROJECT_ROOT, 'lambda', 'handlers');
-  const [emptyFile, naiveRefresherFile, naiveReaderFile, sdkBundledFile] = await Promise.all([
-    bundleLikeCdk(emptyEntry, join(bundles, 'empty'), [...BUNDLING.externalModules]),
+  const [emptyFile, naiveRefresherFile, naiveReaderFile, sdkExternalFile] = await Promise.all([
+    bundleLikeAssets(emptyEntry, join(bundles, 'empty'), []),
     bundleNaively(join(handlers, 'refresh.ts'), join(bundles, 'naive-refresher')),
     bundleNaively(join(handlers, 'read.ts'), join(bundles, 'naive-reader')),
-    bundleLikeCdk(join(handlers, 'read.ts'), join(bundles, 'reader-sdk-bundled'), []),
+    bundleLikeAssets(join(handlers, 'read.ts'), join(bundles, 'reader-sdk-external'), ['@aws-sdk/*']),
   ]);
   return {
     outdir,
     synthSeconds,
     refresher,
     reader,
-    emptyFloor: { label: 'empty handler (floor)', file: emptyFile, env: reader.env, sdkBundled: false },
-    naiveRefresher: { ...refresher, label: 'refresher, naive build', file: naiveRefresherFile },
-    naiveReader: { ...reader, label: 'reader, naive build', file: naiveReaderFile },
-    readerSdkBundled: { ...reader, label: 'reader, SDK bundled in', file: sdkBundledFile, sdkBundled: true },
+    emptyFloor: { label: 'empty handler (floor)', file: emptyFile, env: reader.env, sdkBundled: true },
+    naiveRefresher: {
+      ...refresher,
+      label: 'refresher, naive build',
+      file: naiveRefresherFile,
+      sdkBundled: false,
+    },
+    naiveReader: { ...reader, label: 'reader, naive build', file: naiveReaderFile, sdkBundled: false },
+    readerSdkExternal: {
+      ...reader,
+      label: 'reader, SDK left to the runtime',
+      file: sdkExternalFile,
+      sdkBundled: false,
+    },
   };
 }
 
 /**
- * Builds with the settings NodejsFunction uses for the broker (lib/broker-function.ts
- * BUNDLING): ESM, minified, the createRequire banner; `external` decides what stays out.
+ * Builds with the settings of the prebuilt assets (tools/build-lambda-assets.ts); `external`
+ * decides what stays out.
  */
-async function bundleLikeCdk(entry: string, dir: string, external: string[]): Promise<string> {
+async function bundleLikeAssets(entry: string, dir: string, external: string[]): Promise<string> {
   const outfile = join(dir, 'index.mjs');
   await build({
+    ...LAMBDA_BUNDLE_OPTIONS,
+    sourcemap: false,
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: BUNDLING.format === 'esm' ? 'esm' : 'cjs',
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
-    mainFields: [...BUNDLING.mainFields],
-    banner: { js: BUNDLING.banner },
     external,
     logLevel: 'silent',
   });

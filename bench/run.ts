@@ -37,7 +37,7 @@ try {
     assembly.emptyFloor,
     assembly.reader,
     assembly.naiveReader,
-    assembly.readerSdkBundled,
+    assembly.readerSdkExternal,
     assembly.refresher,
     assembly.naiveRefresher,
   ]);

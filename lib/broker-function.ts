@@ -1,41 +1,22 @@
 /**
- * How the broker builds each of its two Lambdas: the same runtime, architecture and
- * local esbuild bundling, an explicit log group with a set retention, and an explicit
- * role that starts empty (no AWSLambdaBasicExecutionRole: its logs:* actions apply to
- * every log group in the account).
+ * How the broker builds each of its Lambdas: the same runtime and architecture, the
+ * prebuilt code from dist/lambda-assets (lib/lambda-assets.ts: bundled once by
+ * `npm run build`, AWS SDK inside, so synth runs no bundler and deploys exactly the
+ * tested files), an explicit log group with a set retention, and an explicit role that
+ * starts empty (no AWSLambdaBasicExecutionRole: its logs:* actions apply to every log
+ * group in the account).
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-
-/** The repository root: entries and the lock file are found from here, not from the cwd. */
-const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-/**
- * esbuild settings for both handlers. ESM for top-level await and smaller cold starts;
- * the banner gives bundled CommonJS dependencies a `require`; the AWS SDK v3 is left out
- * because the Node.js 24 runtime ships it.
- */
-export const BUNDLING = {
-  format: OutputFormat.ESM,
-  target: 'node22',
-  minify: true,
-  sourceMap: false,
-  mainFields: ['module', 'main'],
-  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-  externalModules: ['@aws-sdk/*'],
-  forceDockerBundling: false,
-} as const;
+import { LAMBDA_ASSET_HANDLER, type LambdaAssetName, lambdaAssetDir } from './lambda-assets.js';
 
 /** What differs between the refresher and the reader. */
 export interface BrokerFunctionOptions {
-  /** Handler file under `lambda/handlers/`, e.g. `refresh.ts`; it must `export const handler`. */
-  readonly entry: string;
+  /** Which prebuilt asset the function runs (lib/lambda-assets.ts). */
+  readonly asset: LambdaAssetName;
   /** Shown in the console. */
   readonly description: string;
   /** Maximum run time. */
@@ -53,8 +34,8 @@ export interface BrokerFunctionOptions {
 
 /** A broker Lambda with the role and log group made for it. */
 export interface BrokerFunction {
-  /** The function, bundled from its handler file. */
-  readonly fn: NodejsFunction;
+  /** The function, running its prebuilt asset. */
+  readonly fn: LambdaFunction;
   /** Holds only what the caller grants plus writing to {@link logGroup}. */
   readonly role: iam.Role;
   /** Where the function logs; deleted with the function. */
@@ -81,11 +62,9 @@ export function createBrokerFunction(
   });
   logGroup.grantWrite(role);
 
-  const fn = new NodejsFunction(scope, id, {
-    entry: join(PROJECT_ROOT, 'lambda', 'handlers', options.entry),
-    handler: 'handler',
-    projectRoot: PROJECT_ROOT,
-    depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+  const fn = new LambdaFunction(scope, id, {
+    code: Code.fromAsset(lambdaAssetDir(options.asset)),
+    handler: LAMBDA_ASSET_HANDLER,
     description: options.description,
     runtime: Runtime.NODEJS_24_X,
     architecture: Architecture.ARM_64,
@@ -97,11 +76,6 @@ export function createBrokerFunction(
     ...(options.reservedConcurrentExecutions === undefined
       ? {}
       : { reservedConcurrentExecutions: options.reservedConcurrentExecutions }),
-    bundling: {
-      ...BUNDLING,
-      mainFields: [...BUNDLING.mainFields],
-      externalModules: [...BUNDLING.externalModules],
-    },
   });
   return { fn, role, logGroup };
 }

@@ -7,7 +7,7 @@
 import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -37,13 +37,13 @@ export interface RefresherOptions {
 }
 
 /** Creates `Refresher` (with its role and log group) in `scope`. */
-export function createRefresher(scope: Construct, options: RefresherOptions): NodejsFunction {
+export function createRefresher(scope: Construct, options: RefresherOptions): lambda.Function {
   const { table, credentialNames } = options;
   const env = BROKER_FUNCTION_ENV;
   const stack = Stack.of(scope);
 
   const refresher = createBrokerFunction(scope, 'Refresher', {
-    entry: 'refresh.ts',
+    asset: 'refresher',
     description: 'A55 token broker: fetches a client-credentials token and stores it in DynamoDB',
     // Room for the token request's 10 s timeout plus backoff retries on 429/5xx.
     timeout: Duration.seconds(60),

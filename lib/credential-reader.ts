@@ -49,7 +49,7 @@ export function createCredentialReader(scope: Construct, options: CredentialRead
   const { credential, table, refresher } = options;
   const env = BROKER_FUNCTION_ENV;
   const reader = createBrokerFunction(scope, 'Reader', {
-    entry: 'read.ts',
+    asset: 'reader',
     description: `A55 token broker: serves the stored token of credential set '${credential}' to IAM-authorized callers`,
     timeout: Duration.seconds(10),
     logRetention: options.logRetention,

@@ -13,7 +13,6 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -61,7 +60,7 @@ export class TokenBroker extends Construct implements ITokenBroker {
   /** Customer-managed key encrypting {@link table}, rotated yearly. */
   readonly tableKey: kms.Key;
   /** Fetches a token for `{"credential": name}` and stores it; only scheduled/trusted callers invoke it. */
-  readonly refresher: NodejsFunction;
+  readonly refresher: lambda.Function;
   /** Set names in configuration order. */
   readonly credentialNames: string[];
   /**
