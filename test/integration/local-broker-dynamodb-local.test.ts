@@ -5,12 +5,22 @@
  * guard besides: it lets no web page read its answers (no Access-Control-Allow-Origin;
  * DynamoDB Local 3.3 sends none, whatever its -cors option says).
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { type DynamoDbLocal, findJarDirectory, startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { LOOPBACK_LAUNCHER_SOURCE, loopbackLauncherArgs } from '../../local/dynamodb-local-launcher.js';
 
 /** Local addresses of every socket listening on `port`, read from /proc/net/tcp and tcp6. */
 function listeningAddresses(port: number): string[] {
@@ -63,6 +73,29 @@ describe('Integration: DynamoDB Local as the local broker starts it', () => {
 
   afterAll(async () => {
     await local?.stop();
+  });
+
+  it('starts from the launcher compiled once into node_modules/.cache when the JDK has javac', async () => {
+    // Prepare: the java on this machine and the jar, as startDynamoDbLocal finds them.
+    const java = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
+    const jar = join(findJarDirectory(), 'DynamoDBLocal.jar');
+    const hasJavac = existsSync(join(dirname(java), 'javac'));
+
+    // Act
+    const args = await loopbackLauncherArgs(java, jar);
+
+    // Assess: with a javac, a class path holding the compiled launcher; else the source file.
+    expect(args).toEqual(
+      hasJavac
+        ? [
+            '-cp',
+            expect.stringMatching(
+              /:.*node_modules\/\.cache\/a55-token-broker\/dynamodb-local-loopback-[0-9a-f]{16}$/,
+            ),
+            'DynamoDbLocalLoopback',
+          ]
+        : ['-cp', jar, LOOPBACK_LAUNCHER_SOURCE],
+    );
   });
 
   it('listens on 127.0.0.1 only: its one listening socket is bound to that address', () => {
@@ -122,6 +155,17 @@ describe('Function: startDynamoDbLocal, on a Java that cannot bind it to 127.0.0
 
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the launcher in source-file mode when no javac sits beside that java', async () => {
+    const java = join(dir, 'java');
+    writeFileSync(java, '#!/bin/sh\nexec java "$@"\n');
+    chmodSync(java, 0o755);
+    expect(await loopbackLauncherArgs(java, '/jars/DynamoDBLocal.jar')).toEqual([
+      '-cp',
+      '/jars/DynamoDBLocal.jar',
+      LOOPBACK_LAUNCHER_SOURCE,
+    ]);
   });
 
   it('fails closed with an error that says what to install, rather than listen on every interface', async () => {
