@@ -284,10 +284,13 @@ describe('Outside consumer: the packed tarball installed into fresh projects', (
     expect(consumers).toHaveLength(1);
     const [[, consumer]] = consumers as [[string, Resource]];
     expect(variables(consumer)).toMatchObject({
-      [TOKEN_BROKER_ENV.functionName]: { Ref: expect.any(String) },
+      // The granted set's own reader, by ARN (one reader per credential set).
+      [TOKEN_BROKER_ENV.functionName]: { 'Fn::GetAtt': [expect.any(String), 'Arn'] },
       [TOKEN_BROKER_ENV.credential]: 'production',
     });
-    const readerId = (variables(consumer)[TOKEN_BROKER_ENV.functionName] as { Ref: string }).Ref;
+    const [readerId] = (
+      variables(consumer)[TOKEN_BROKER_ENV.functionName] as { 'Fn::GetAtt': [string, string] }
+    )['Fn::GetAtt'];
     const reader = template.Resources[readerId];
     expect(reader?.Type).toBe('AWS::Lambda::Function');
 
