@@ -2,8 +2,10 @@
  * The deployable artefact end to end: synthesize the app, take the refresher and reader
  * bundles out of the cloud assembly, run them with the environment the template gives
  * them against Amazon's DynamoDB Local and a real OAuth 2.0 server (oidc-provider), and
- * check the failure rules of docs/design.md. Secrets Manager has no local server: its SDK
- * client is mocked (the bundles leave the SDK external, so they share the test's copy).
+ * check the failure rules of docs/design.md. Secrets Manager and Lambda have no local
+ * server, and the bundles carry their own AWS SDK, so a mock of the test's SDK copy cannot
+ * reach them: they talk to a loopback stand-in speaking the services' wire protocols
+ * (test/support/aws-stand-in.ts), reached through the SDK's service endpoint variables.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,9 +16,6 @@ import {
   GetItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../contract/index.js';
 import { createBrokerApp } from '../../lib/broker-app.js';
@@ -30,6 +29,7 @@ import {
   type Template,
 } from '../../tools/synthesized-handlers.js';
 import { lambdaContext } from '../fakes/lambda-context.js';
+import { type AwsStandIn, startAwsStandIn } from '../support/aws-stand-in.js';
 import { importBundledHandler } from '../support/bundled-handler.js';
 import { useDynamoDbLocal } from '../support/dynamodb-local.js';
 import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
@@ -43,9 +43,9 @@ const TABLE = 'a55-token-broker-it';
 const REFRESHER_NAME = 'a55-token-broker-refresher';
 
 describe('Integration: bundled refresher and reader', () => {
-  const secretsManager = mockClient(SecretsManagerClient);
-  // Lambda's async invoke, emulated: the reader's self-healing request runs the bundled refresher.
-  const lambda = mockClient(LambdaClient);
+  /** Secrets Manager and Lambda on loopback. Lambda's async invoke is emulated: the
+   * reader's self-healing request runs the bundled refresher. */
+  let aws: AwsStandIn;
   /** Refresher runs started through the emulated async invoke, with their payloads. */
   const asyncInvocations: Array<{ payload: unknown; run: Promise<unknown> }> = [];
   let outdir: string;
@@ -58,14 +58,17 @@ describe('Integration: bundled refresher and reader', () => {
   let db: DynamoDBClient;
   /** CloudFormation logical IDs -> the local stand-ins. */
   const refs: Record<string, string> = {};
-  /** Secret ARN -> the value Secrets Manager would return. */
-  const secretValues = new Map<string, string>();
+  /** Secret ARN -> the value Secrets Manager returns (AWSCURRENT), held by the stand-in. */
+  const secretValues = {
+    get: (secretId: string) => aws.secretValue(secretId),
+    set: (secretId: string, value: string) => aws.setSecret(secretId, value),
+  };
   let refresh: Handler;
 
   const secretArnOf = (credential: string) =>
     `arn:aws:secretsmanager:us-east-1:111122223333:secret:a55-${credential}`;
   const readerHandler = (credential: 'sandbox' | 'production' = 'sandbox') =>
-    importBundledHandler<Handler>(outdir, readerFns[credential], refs);
+    importBundledHandler<Handler>(outdir, readerFns[credential], refs, aws.endpointEnv);
   const storedItem = async (credential: string) =>
     (
       await db.send(
@@ -78,6 +81,7 @@ describe('Integration: bundled refresher and reader', () => {
     ).Item;
 
   beforeAll(async () => {
+    aws = await startAwsStandIn();
     oauth = await startOAuthServer({
       accessTokenTtl: 3600,
       clients: [
@@ -151,44 +155,47 @@ describe('Integration: bundled refresher and reader', () => {
       );
       expect(index).toBeLessThan(2);
     }
-    // The SDK resolves endpoints lazily, at the first request, so this stays set for the file.
+    // The SDK resolves endpoints lazily, at the first request, so these stay set for the
+    // file: the cold-start `extraEnv` alone is gone by the time a bundle first calls out.
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-    refresh = await importBundledHandler<Handler>(outdir, refresherFn, refs);
+    Object.assign(process.env, aws.endpointEnv);
+    refresh = await importBundledHandler<Handler>(outdir, refresherFn, refs, aws.endpointEnv);
   });
 
   afterAll(async () => {
     delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+    delete process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+    delete process.env.AWS_ENDPOINT_URL_LAMBDA;
     await oauth?.stop();
+    await aws?.stop();
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
   afterEach(async () => {
     await Promise.allSettled(asyncInvocations.map((invocation) => invocation.run));
+    // Every invoke was the refresher's async one, and every request was signed.
+    for (const call of aws.invokeCalls) {
+      expect(call).toMatchObject({ functionName: REFRESHER_NAME, invocationType: 'Event' });
+    }
+    expect(aws.invokeCalls.map((call) => call.payload)).toEqual(
+      asyncInvocations.map((invocation) => invocation.payload),
+    );
+    expect(aws.signatureRejections).toEqual([]);
     asyncInvocations.length = 0;
   });
 
   beforeEach(() => {
-    lambda.reset();
-    lambda
-      .on(InvokeCommand)
-      .callsFake((input: { FunctionName: string; InvocationType: string; Payload: Uint8Array }) => {
-        expect(input).toMatchObject({ FunctionName: REFRESHER_NAME, InvocationType: 'Event' });
-        const payload = JSON.parse(new TextDecoder().decode(input.Payload));
-        asyncInvocations.push({
-          payload,
-          run: refresh(payload, lambdaContext('refresher', 60_000)).catch((e) => e),
-        });
-        return { StatusCode: 202 };
+    // Calls, pending failures and the invoke hook start afresh; secrets (unknown ids answer
+    // ResourceNotFoundException) persist, like the map they replace.
+    aws.reset();
+    aws.onInvoke(({ functionName, invocationType, payload }) => {
+      // Only the refresher's async invoke runs it; anything else is answered and then fails afterEach.
+      if (functionName !== REFRESHER_NAME || invocationType !== 'Event') return undefined;
+      asyncInvocations.push({
+        payload,
+        run: refresh(payload, lambdaContext('refresher', 60_000)).catch((e) => e),
       });
-    secretsManager.reset();
-    secretsManager.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
-      const value = secretValues.get(input.SecretId);
-      if (value === undefined) {
-        throw Object.assign(new Error('Secrets Manager can not find the specified secret.'), {
-          name: 'ResourceNotFoundException',
-        });
-      }
-      return { ARN: input.SecretId, SecretString: value };
+      return undefined;
     });
   });
 
@@ -211,6 +218,9 @@ describe('Integration: bundled refresher and reader', () => {
 
     // Assess
     expect(result).toMatchObject({ credential: 'sandbox', outcome: 'written', attempts: 1 });
+    expect(aws.secretCalls).toEqual([
+      { service: 'secretsmanager', operation: 'GetSecretValue', secretId: secretArnOf('sandbox') },
+    ]);
     expect(body).toEqual({
       credential: 'sandbox',
       accessToken: expect.any(String),
@@ -359,6 +369,15 @@ describe('Integration: bundled refresher and reader', () => {
     );
     expect(asyncInvocations.map((invocation) => invocation.payload)).toEqual([
       { credential: 'production', reason: 'read-miss' },
+    ]);
+    expect(aws.invokeCalls).toEqual([
+      {
+        service: 'lambda',
+        operation: 'Invoke',
+        functionName: REFRESHER_NAME,
+        invocationType: 'Event',
+        payload: { credential: 'production', reason: 'read-miss' },
+      },
     ]);
     // A caller honours Retry-After: within it, the reader does not read the store again.
     await new Promise((resolve) => setTimeout(resolve, TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS * 1000));
@@ -512,6 +531,7 @@ describe('Integration: bundled refresher and reader', () => {
       expect(JSON.stringify(overUrl)).not.toContain(productionToken);
       // Nothing was asked of the refresher for a set this reader does not serve
       expect(asyncInvocations).toEqual([]);
+      expect(aws.invokeCalls).toEqual([]);
     });
 
     it("the sandbox reader's status shows sandbox only, never production's state", async () => {
