@@ -12,7 +12,13 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { stateKey, TABLE_PARTITION_KEY } from '../../contract/index.js';
 import { TokenStoreError } from '../core/errors.js';
-import type { CallOptions, CredentialState, RecordedFailure, StateStore } from '../core/ports.js';
+import {
+  type CallOptions,
+  type CredentialState,
+  RECORDED_MESSAGE_MAX_CHARS,
+  type RecordedFailure,
+  type StateStore,
+} from '../core/ports.js';
 import { classifySdkError, sdkErrorName } from './sdk-errors.js';
 
 /** A {@link StateStore} on the broker's DynamoDB table. */
@@ -40,7 +46,7 @@ export class DynamoDbStateStore implements StateStore {
   async recordFailure(credential: string, failure: RecordedFailure): Promise<void> {
     const values: Record<string, AttributeValue> = {
       ':name': { S: failure.name },
-      ':message': { S: failure.message.slice(0, 1_000) },
+      ':message': { S: failure.message.slice(0, RECORDED_MESSAGE_MAX_CHARS) },
       ':at': { N: String(failure.at) },
     };
     const set = ['lastErrorName = :name', 'lastErrorMessage = :message', 'lastErrorAt = :at'];

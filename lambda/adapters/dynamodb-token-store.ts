@@ -12,6 +12,7 @@ import {
 import { STORED_ITEM_CLOCK_SKEW_SECONDS, TABLE_TTL_ATTRIBUTE } from '../../contract/index.js';
 import { TokenStoreError } from '../core/errors.js';
 import type { CallOptions, PutOutcome, StoredToken, TokenStore } from '../core/ports.js';
+import { assertStorable } from '../core/token-rules.js';
 import { classifySdkError, DESCRIPTIVE_SDK_ERRORS, sdkErrorName } from './sdk-errors.js';
 
 /** Options of {@link DynamoDbTokenStore}. */
@@ -137,16 +138,8 @@ export class DynamoDbTokenStore implements TokenStore {
    */
   async put(token: StoredToken, nowMs: number = Date.now()): Promise<PutOutcome> {
     const { credential } = token;
-    for (const field of ['expiresAt', 'fetchedAt', 'secretReadAt'] as const) {
-      // String(NaN) would reach DynamoDB as "NaN" and fail with a less helpful ValidationException.
-      const value = token[field];
-      if ((value !== undefined || field !== 'secretReadAt') && !Number.isFinite(value)) {
-        throw new TokenStoreError(
-          credential,
-          `refusing to store a token whose ${field} is not a finite number`,
-        );
-      }
-    }
+    // String(NaN) would reach DynamoDB as "NaN" and fail with a less helpful ValidationException.
+    assertStorable(token);
     const now = nowMs / 1000;
     try {
       await this.#client.send(

@@ -111,7 +111,10 @@ export interface RecordedFailure {
   readonly name: string;
   /** OAuth error code or HTTP status (`invalid_client`, `http_503`), when the endpoint gave one. */
   readonly code?: string;
-  /** The error message: names the credential and what to do, never a secret or token. */
+  /**
+   * The error message: names the credential and what to do, never a secret or token.
+   * Stores keep its first {@link RECORDED_MESSAGE_MAX_CHARS} characters.
+   */
   readonly message: string;
   /** Epoch seconds. */
   readonly at: number;
@@ -123,6 +126,9 @@ export interface RecordedFailure {
    */
   readonly retryable?: boolean;
 }
+
+/** Characters of a {@link RecordedFailure} message a state store keeps (docs/design.md, State item). */
+export const RECORDED_MESSAGE_MAX_CHARS = 1_000;
 
 /** What is recorded about a credential set besides its token (a separate item: never touches the token). */
 export interface CredentialState {

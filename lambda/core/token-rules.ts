@@ -7,8 +7,8 @@ import {
   MIN_VALIDITY_SECONDS,
   STORED_ITEM_CLOCK_SKEW_SECONDS,
 } from '../../contract/index.js';
-import { TokenResponseInvalid } from './errors.js';
-import type { StoredToken } from './ports.js';
+import { TokenResponseInvalid, TokenStoreError } from './errors.js';
+import type { StoredToken, TokenStore } from './ports.js';
 
 /** The validated, normalised token response. */
 export interface ValidatedToken {
@@ -146,6 +146,25 @@ export function mayReplace(stored: StoredToken, incoming: StoredToken, nowSecond
     stored.secretReadAt < incomingRead ||
     (stored.secretReadAt === incomingRead && stored.fetchedAt < incoming.fetchedAt)
   );
+}
+
+/**
+ * Refuses a token whose times are not finite numbers, before any store holds it: NaN
+ * compares false with everything, so such an item could never be replaced by
+ * {@link mayReplace} (and DynamoDB would refuse "NaN" with a less helpful error). Every
+ * {@link TokenStore} applies it first in `put`.
+ * @throws TokenStoreError naming the field.
+ */
+export function assertStorable(token: StoredToken): void {
+  for (const field of ['expiresAt', 'fetchedAt', 'secretReadAt'] as const) {
+    const value = token[field];
+    if ((value !== undefined || field !== 'secretReadAt') && !Number.isFinite(value)) {
+      throw new TokenStoreError(
+        token.credential,
+        `refusing to store a token whose ${field} is not a finite number`,
+      );
+    }
+  }
 }
 
 /**

@@ -1,42 +1,36 @@
 /**
  * In-memory {@link StateStore} and {@link RefreshTrigger}, following the ports'
- * contracts (the refresh-request claim is atomic and rate-limited).
+ * contracts (the refresh-request claim is atomic and rate-limited): the state store is
+ * the local broker's in-memory adapter.
  */
 import type { RefreshReason } from '../../contract/index.js';
-import type {
-  CredentialState,
-  RecordedFailure,
-  RefreshTrigger,
-  StateStore,
-} from '../../lambda/core/ports.js';
+import { MemoryStateStore } from '../../lambda/adapters/memory-state-store.js';
+import type { CredentialState, RecordedFailure, RefreshTrigger } from '../../lambda/core/ports.js';
 
-/** A state store on a Map. */
-export class InMemoryStateStore implements StateStore {
-  readonly states = new Map<string, CredentialState>();
-  /** Errors thrown by the next calls, in order. */
+/**
+ * The local broker's {@link MemoryStateStore}, opened up for tests: its states can be
+ * seeded and read, and the next recording or claim calls can be made to fail.
+ */
+export class InMemoryStateStore extends MemoryStateStore {
+  override readonly states = new Map<string, CredentialState>();
+  /** Errors thrown by the next calls (recordings and claims), in order. */
   readonly failures: Error[] = [];
 
-  async get(credential: string): Promise<CredentialState> {
-    return this.states.get(credential) ?? {};
-  }
-  async recordFailure(credential: string, failure: RecordedFailure): Promise<void> {
+  override async recordFailure(credential: string, failure: RecordedFailure): Promise<void> {
     this.#fail();
-    this.states.set(credential, { ...this.states.get(credential), lastFailure: failure });
+    return super.recordFailure(credential, failure);
   }
-  async recordSuccess(credential: string, atSeconds: number): Promise<void> {
+  override async recordSuccess(credential: string, atSeconds: number): Promise<void> {
     this.#fail();
-    this.states.set(credential, { ...this.states.get(credential), lastSuccessAt: atSeconds });
+    return super.recordSuccess(credential, atSeconds);
   }
-  async claimRefreshRequest(
+  override async claimRefreshRequest(
     credential: string,
     atSeconds: number,
     notBeforeSeconds: number,
   ): Promise<boolean> {
     this.#fail();
-    const previous = this.states.get(credential)?.refreshRequestedAt;
-    if (previous !== undefined && previous >= notBeforeSeconds) return false;
-    this.states.set(credential, { ...this.states.get(credential), refreshRequestedAt: atSeconds });
-    return true;
+    return super.claimRefreshRequest(credential, atSeconds, notBeforeSeconds);
   }
   #fail(): void {
     const failure = this.failures.shift();

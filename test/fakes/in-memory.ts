@@ -1,9 +1,10 @@
 /**
- * In-memory implementations of the core's ports, for unit tests of the core. They
- * follow the ports' contracts (the conditional put's `mayReplace`) so the core is tested
- * against the same rules the DynamoDB adapter enforces.
+ * In-memory implementations of the core's ports, for unit tests of the core. The token
+ * store is the local broker's in-memory adapter (the conditional put's `mayReplace`), so
+ * the core is tested against the same rules the DynamoDB adapter enforces.
  */
 import type { RefresherCredentialSet } from '../../contract/index.js';
+import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
 import type {
   ClientCredentials,
   Clock,
@@ -13,9 +14,7 @@ import type {
   StoredToken,
   TokenEndpoint,
   TokenRequest,
-  TokenStore,
 } from '../../lambda/core/ports.js';
-import { mayReplace } from '../../lambda/core/token-rules.js';
 
 /** A clock that only moves when told to; `sleep` advances it. */
 export class ManualClock implements Clock {
@@ -34,28 +33,28 @@ export class ManualClock implements Clock {
   };
 }
 
-/** A {@link TokenStore} on a Map, with the conditional-write rule of the DynamoDB store (core `mayReplace`). */
-export class InMemoryTokenStore implements TokenStore {
-  readonly items = new Map<string, StoredToken>();
+/**
+ * The local broker's {@link MemoryTokenStore} (the DynamoDB store's write rule, core
+ * `mayReplace`), opened up for tests: its items can be seeded and read, calls are
+ * counted, and puts can be made to fail.
+ */
+export class InMemoryTokenStore extends MemoryTokenStore {
+  override readonly items = new Map<string, StoredToken>();
   puts = 0;
   gets = 0;
   /** Errors thrown by the next puts, in order. */
   readonly putFailures: Error[] = [];
 
-  async get(credential: string): Promise<StoredToken | undefined> {
+  override async get(credential: string): Promise<StoredToken | undefined> {
     this.gets++;
-    return this.items.get(credential);
+    return super.get(credential);
   }
 
-  async put(token: StoredToken, nowMs = Date.now()): Promise<PutOutcome> {
+  override async put(token: StoredToken, nowMs = Date.now()): Promise<PutOutcome> {
     this.puts++;
     const failure = this.putFailures.shift();
     if (failure) throw failure;
-    const existing = this.items.get(token.credential);
-    if (existing && !mayReplace(existing, token, nowMs / 1000))
-      return { result: 'superseded', kept: existing };
-    this.items.set(token.credential, token);
-    return { result: 'written' };
+    return super.put(token, nowMs);
   }
 }
 

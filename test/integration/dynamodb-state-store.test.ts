@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state-store.js';
 import { DynamoDbTokenStore } from '../../lambda/adapters/dynamodb-token-store.js';
 import { useDynamoDbLocal } from '../support/dynamodb-local.js';
+import { describeStateStoreContract } from '../support/store-contract.js';
 
 describe('Class: DynamoDbStateStore (DynamoDB Local)', () => {
   const dynamo = useDynamoDbLocal();
@@ -17,6 +18,11 @@ describe('Class: DynamoDbStateStore (DynamoDB Local)', () => {
     state = new DynamoDbStateStore({ client, tableName: table });
     tokens = new DynamoDbTokenStore({ client, tableName: table, consistentRead: true });
   });
+
+  // The cases shared with the in-process store (test/unit/lambda/adapters), each on its own table.
+  describeStateStoreContract(
+    async () => new DynamoDbStateStore({ client, tableName: await dynamo.createTable() }),
+  );
 
   it('answers an empty state when nothing was recorded', async () => {
     expect(await state.get('fresh')).toEqual({});

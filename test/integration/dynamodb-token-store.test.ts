@@ -14,6 +14,7 @@ import type { StoredToken } from '../../lambda/core/ports.js';
 import { mayReplace } from '../../lambda/core/token-rules.js';
 import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { useDynamoDbLocal } from '../support/dynamodb-local.js';
+import { describeTokenStoreContract } from '../support/store-contract.js';
 
 /**
  * A send time a minute ago: the write condition judges a stored item against the writer's
@@ -46,6 +47,9 @@ describe('Class: DynamoDbTokenStore (DynamoDB Local)', () => {
     return { store: new DynamoDbTokenStore({ client, tableName, consistentRead: true }), tableName };
   }
 
+  // The write rule's cases, shared with the in-process store (test/unit/lambda/adapters).
+  describeTokenStoreContract(async () => (await freshStore()).store);
+
   describe('Method: put', () => {
     it('writes an item that get reads back, with ttl set and scope kept', async () => {
       // Prepare
@@ -66,63 +70,6 @@ describe('Class: DynamoDbTokenStore (DynamoDB Local)', () => {
         }),
       );
       expect(raw.Item?.ttl).toEqual({ N: String(FETCHED_AT + 3600 + 86_400) });
-    });
-
-    it('does not overwrite a newer token with an older one', async () => {
-      // Prepare
-      const { store } = await freshStore();
-      await store.put(token(FETCHED_AT));
-
-      // Act
-      const result = await store.put(token(FETCHED_AT - 1));
-
-      // Assess
-      expect(result).toEqual({ result: 'superseded', kept: token(FETCHED_AT) });
-      expect((await store.get('sandbox'))?.accessToken).toBe(`token-fetched-at-${FETCHED_AT}`);
-    });
-
-    it('does not overwrite a token fetched at the same second', async () => {
-      // Prepare
-      const { store } = await freshStore();
-      await store.put(token(FETCHED_AT));
-
-      // Act
-      const result = await store.put(token(FETCHED_AT, { accessToken: 'same-second-other-token' }));
-
-      // Assess
-      expect(result).toEqual({ result: 'superseded', kept: token(FETCHED_AT) });
-      expect((await store.get('sandbox'))?.accessToken).toBe(`token-fetched-at-${FETCHED_AT}`);
-    });
-
-    it('overwrites an older token with a newer one, dropping a scope the newer one lacks', async () => {
-      // Prepare
-      const { store } = await freshStore();
-      await store.put(token(FETCHED_AT, { scope: 'a55/read' }));
-
-      // Act
-      const result = await store.put(token(FETCHED_AT + 3000));
-
-      // Assess
-      expect(result).toEqual({ result: 'written' });
-      expect(await store.get('sandbox')).toStrictEqual(token(FETCHED_AT + 3000));
-    });
-
-    it('keeps the token with the highest fetchedAt when 20 writes race', async () => {
-      // Prepare
-      const { store } = await freshStore();
-      const fetchedAts = Array.from({ length: 20 }, () => FETCHED_AT - Math.floor(Math.random() * 3_000));
-      const newest = Math.max(...fetchedAts);
-
-      // Act
-      const results = await Promise.all(fetchedAts.map((fetchedAt) => store.put(token(fetchedAt))));
-
-      // Assess
-      expect((await store.get('sandbox'))?.fetchedAt).toBe(newest);
-      // Random values may repeat: exactly one write of the newest value wins, duplicates are superseded.
-      const newestWrites = fetchedAts.filter(
-        (fetchedAt, i) => fetchedAt === newest && results[i]?.result === 'written',
-      );
-      expect(newestWrites).toHaveLength(1);
     });
 
     it('replaces an item whose fetchedAt is missing, so a hand-edited item cannot block refreshes', async () => {
@@ -151,48 +98,6 @@ describe('Class: DynamoDbTokenStore (DynamoDB Local)', () => {
       );
     }
     const now = () => Date.now() / 1000;
-
-    it.each([
-      ['fetched an hour in the future', { fetchedAt: 3_600, expiresAt: 7_200 }],
-      ['fetched a year in the future', { fetchedAt: 365 * 86_400, expiresAt: 366 * 86_400 }],
-      ['with a secret read an hour in the future', { fetchedAt: 0, expiresAt: 3_600, secretReadAt: 3_600 }],
-      ['expired a second ago, though fetched later than the new token', { fetchedAt: 10, expiresAt: -1 }],
-      ['expiring this very second', { fetchedAt: 10, expiresAt: 0 }],
-    ])('replaces an item %s: it cannot be right and would block every refresh', async (_case, offsets) => {
-      // Prepare
-      const { store, tableName } = await freshStore();
-      const at = Math.floor(now());
-      await seed(tableName, {
-        accessToken: { S: 'stuck' },
-        tokenType: { S: 'Bearer' },
-        fetchedAt: { N: String(at + offsets.fetchedAt) },
-        expiresAt: { N: String(at + offsets.expiresAt) },
-        ...('secretReadAt' in offsets ? { secretReadAt: { N: String(at + offsets.secretReadAt) } } : {}),
-      });
-
-      // Act
-      const result = await store.put(token(FETCHED_AT), at * 1000);
-
-      // Assess
-      expect(result).toEqual({ result: 'written' });
-      expect((await store.get('sandbox'))?.accessToken).toBe(`token-fetched-at-${FETCHED_AT}`);
-    });
-
-    it(`keeps a newer item fetched up to ${STORED_ITEM_CLOCK_SKEW_SECONDS} s ahead (clock skew), and answers it`, async () => {
-      // Prepare
-      const { store } = await freshStore();
-      const at = Math.floor(now());
-      const ahead = token(at + STORED_ITEM_CLOCK_SKEW_SECONDS, {
-        secretReadAt: at + STORED_ITEM_CLOCK_SKEW_SECONDS,
-      });
-      await store.put(ahead, at * 1000);
-
-      // Act
-      const result = await store.put(token(at, { secretReadAt: at }), at * 1000);
-
-      // Assess
-      expect(result).toEqual({ result: 'superseded', kept: ahead });
-    });
 
     it.each([
       ['no accessToken', { accessToken: undefined }],
@@ -230,51 +135,6 @@ describe('Class: DynamoDbTokenStore (DynamoDB Local)', () => {
 
     describe('ordering by when the secret was read', () => {
       const at = Math.floor(Date.now() / 1000) - 100;
-
-      it('never lets a token from an earlier secret read overwrite one from a later read, though sent later', async () => {
-        // Prepare
-        const { store } = await freshStore();
-        const rotated = token(at + 2, { secretReadAt: at + 1, accessToken: 'from-the-rotated-secret' });
-        await store.put(rotated);
-
-        // Act: read the secret before the rotation, sent (after a 429) well after.
-        const result = await store.put(
-          token(at + 30, { secretReadAt: at, accessToken: 'from-the-old-secret' }),
-        );
-
-        // Assess
-        expect(result).toEqual({ result: 'superseded', kept: rotated });
-        expect((await store.get('sandbox'))?.accessToken).toBe('from-the-rotated-secret');
-      });
-
-      it('lets a later secret read win though its request was sent earlier', async () => {
-        const { store } = await freshStore();
-        await store.put(token(at + 30, { secretReadAt: at }));
-        const result = await store.put(token(at + 5, { secretReadAt: at + 1 }));
-        expect(result).toEqual({ result: 'written' });
-        expect((await store.get('sandbox'))?.secretReadAt).toBe(at + 1);
-      });
-
-      it('breaks a tie on the secret read by the send time', async () => {
-        const { store } = await freshStore();
-        await store.put(token(at + 1.5, { secretReadAt: at + 0.25 }));
-        expect(await store.put(token(at + 1.25, { secretReadAt: at + 0.25 }))).toMatchObject({
-          result: 'superseded',
-        });
-        expect(await store.put(token(at + 1.5, { secretReadAt: at + 0.25 }))).toMatchObject({
-          result: 'superseded',
-        });
-        expect(await store.put(token(at + 1.75, { secretReadAt: at + 0.25 }))).toEqual({ result: 'written' });
-      });
-
-      it('orders against an item written without secretReadAt by the send time, as before', async () => {
-        const { store } = await freshStore();
-        await store.put(token(at + 10));
-        expect(await store.put(token(at + 9, { secretReadAt: at + 9 }))).toMatchObject({
-          result: 'superseded',
-        });
-        expect(await store.put(token(at + 11, { secretReadAt: at + 5 }))).toEqual({ result: 'written' });
-      });
 
       it('agrees with the core rule (mayReplace) on every case of a matrix', async () => {
         // Prepare: stored and incoming items over the cases the condition distinguishes.
@@ -333,32 +193,6 @@ describe('Class: DynamoDbTokenStore (DynamoDB Local)', () => {
       expect((error as Error).message).toContain('ResourceNotFoundException');
       expect((error as Error).message).toContain('table no-such-table does not exist');
       expect((error as Error).message).not.toContain('token-fetched-at');
-    });
-  });
-
-  describe('Method: get', () => {
-    it('returns undefined for a credential that has no item', async () => {
-      // Prepare
-      const { store } = await freshStore();
-
-      // Act
-      const result = await store.get('production');
-
-      // Assess
-      expect(result).toBeUndefined();
-    });
-
-    it('returns an expired item as it is (the caller checks expiresAt)', async () => {
-      // Prepare
-      const { store } = await freshStore();
-      const expired = token(1_000_000_000);
-      await store.put(expired);
-
-      // Act
-      const result = await store.get('sandbox');
-
-      // Assess
-      expect(result).toStrictEqual(expired);
     });
   });
 });

@@ -1,0 +1,61 @@
+/**
+ * Credential set state in this process's memory: the local broker's state store when
+ * there is no Java for DynamoDB Local (local/local-stores.ts), and the base of the core
+ * tests' fake. It keeps the DynamoDB state store's contract (docs/design.md, State item):
+ * a failure replaces the previous one whole (fields it does not carry are dropped), its
+ * message is cut to {@link RECORDED_MESSAGE_MAX_CHARS}, recording never touches the token,
+ * and the refresh-request claim is atomic and rate-limited.
+ */
+import {
+  type CredentialState,
+  RECORDED_MESSAGE_MAX_CHARS,
+  type RecordedFailure,
+  type StateStore,
+} from '../core/ports.js';
+
+/** A {@link StateStore} on a Map; each call reads and writes without awaiting in between. */
+export class MemoryStateStore implements StateStore {
+  /** The states by credential set name; protected so the tests' fake can seed and inspect them. */
+  protected readonly states = new Map<string, CredentialState>();
+
+  /** @inheritdoc */
+  async get(credential: string): Promise<CredentialState> {
+    return this.states.get(credential) ?? {};
+  }
+
+  /** @inheritdoc */
+  async recordFailure(credential: string, failure: RecordedFailure): Promise<void> {
+    // Only the fields the DynamoDB item holds, as it reads them back (an empty code is none).
+    const { name, code, at, retryable } = failure;
+    const lastFailure: RecordedFailure = {
+      name,
+      message: failure.message.slice(0, RECORDED_MESSAGE_MAX_CHARS),
+      at,
+      ...(code ? { code } : {}),
+      ...(retryable === undefined ? {} : { retryable }),
+    };
+    this.#update(credential, { lastFailure });
+  }
+
+  /** @inheritdoc */
+  async recordSuccess(credential: string, atSeconds: number): Promise<void> {
+    this.#update(credential, { lastSuccessAt: atSeconds });
+  }
+
+  /** @inheritdoc */
+  async claimRefreshRequest(
+    credential: string,
+    atSeconds: number,
+    notBeforeSeconds: number,
+  ): Promise<boolean> {
+    // The DynamoDB condition: no request recorded, or the last one before `notBeforeSeconds`.
+    const previous = this.states.get(credential)?.refreshRequestedAt;
+    if (previous !== undefined && !(previous < notBeforeSeconds)) return false;
+    this.#update(credential, { refreshRequestedAt: atSeconds });
+    return true;
+  }
+
+  #update(credential: string, change: CredentialState): void {
+    this.states.set(credential, { ...this.states.get(credential), ...change });
+  }
+}

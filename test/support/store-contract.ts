@@ -1,0 +1,334 @@
+/**
+ * The token and state stores' contract as one table of cases, run against every adapter:
+ * DynamoDB (test/integration/dynamodb-*-store.test.ts, on DynamoDB Local) and the
+ * in-process stores (test/unit/lambda/adapters/memory-*-store.test.ts). Each write case
+ * also holds its expected outcome to core `mayReplace`, so the table cannot drift from
+ * the rule it exercises.
+ */
+import { describe, expect, it } from 'vitest';
+import { STORED_ITEM_CLOCK_SKEW_SECONDS } from '../../contract/index.js';
+import { TokenStoreError } from '../../lambda/core/errors.js';
+import {
+  RECORDED_MESSAGE_MAX_CHARS,
+  type StateStore,
+  type StoredToken,
+  type TokenStore,
+} from '../../lambda/core/ports.js';
+import { mayReplace } from '../../lambda/core/token-rules.js';
+
+/**
+ * The writer's clock in every case, a little in the past: stores judge items against the
+ * `nowMs` they are given, never their own clock. Whole seconds, so offsets stay exact.
+ */
+const AT = Math.floor(Date.now() / 1000) - 100;
+
+/** Times of a token as seconds after {@link AT}. */
+interface Offsets {
+  readonly fetchedAt: number;
+  /** @default fetchedAt + 3600 */
+  readonly expiresAt?: number;
+  readonly secretReadAt?: number;
+  readonly scope?: string;
+  readonly accessToken?: string;
+}
+
+/** A stored token whose times are `offsets` after {@link AT}. */
+export function tokenAt(offsets: Offsets): StoredToken {
+  const { fetchedAt, expiresAt = fetchedAt + 3600, secretReadAt, scope, accessToken } = offsets;
+  return {
+    credential: 'sandbox',
+    accessToken: accessToken ?? `token-fetched-at-${fetchedAt}`,
+    tokenType: 'Bearer',
+    expiresAt: AT + expiresAt,
+    fetchedAt: AT + fetchedAt,
+    ...(secretReadAt === undefined ? {} : { secretReadAt: AT + secretReadAt }),
+    ...(scope === undefined ? {} : { scope }),
+  };
+}
+
+/** One conditional write: what is stored, what comes in, and what the put answers. */
+export interface PutCase {
+  readonly name: string;
+  readonly stored: Offsets;
+  readonly incoming: Offsets;
+  readonly result: 'written' | 'superseded';
+}
+
+const SKEW = STORED_ITEM_CLOCK_SKEW_SECONDS;
+
+/** The write rule's cases (docs/design.md, Write condition), judged at {@link AT}. */
+export const PUT_CASES: readonly PutCase[] = [
+  // Order by send time (items without secretReadAt).
+  {
+    name: 'an older token does not overwrite a newer one',
+    stored: { fetchedAt: -60 },
+    incoming: { fetchedAt: -61 },
+    result: 'superseded',
+  },
+  {
+    name: 'a token sent the same second does not overwrite',
+    stored: { fetchedAt: -60 },
+    incoming: { fetchedAt: -60, accessToken: 'same-second-other-token' },
+    result: 'superseded',
+  },
+  {
+    name: 'a newer token overwrites an older one',
+    stored: { fetchedAt: -60, scope: 'a55/read' },
+    incoming: { fetchedAt: -30 },
+    result: 'written',
+  },
+  // Items that cannot be right are replaced, however they compare.
+  {
+    name: 'an item fetched an hour in the future is replaced',
+    stored: { fetchedAt: 3_600 },
+    incoming: { fetchedAt: -60 },
+    result: 'written',
+  },
+  {
+    name: 'an item fetched a year in the future is replaced',
+    stored: { fetchedAt: 365 * 86_400 },
+    incoming: { fetchedAt: -60 },
+    result: 'written',
+  },
+  {
+    name: 'an item whose secret was read an hour in the future is replaced',
+    stored: { fetchedAt: 0, secretReadAt: 3_600 },
+    incoming: { fetchedAt: -60 },
+    result: 'written',
+  },
+  {
+    name: 'an item expired a second ago is replaced, though fetched later',
+    stored: { fetchedAt: 10, expiresAt: -1 },
+    incoming: { fetchedAt: -60 },
+    result: 'written',
+  },
+  {
+    name: 'an item expiring this very second is replaced',
+    stored: { fetchedAt: 10, expiresAt: 0 },
+    incoming: { fetchedAt: -60 },
+    result: 'written',
+  },
+  {
+    name: `a newer item up to ${SKEW} s ahead (clock skew) is kept`,
+    stored: { fetchedAt: SKEW, secretReadAt: SKEW },
+    incoming: { fetchedAt: 0, secretReadAt: 0 },
+    result: 'superseded',
+  },
+  {
+    name: `an item ${SKEW + 1} s ahead is replaced`,
+    stored: { fetchedAt: SKEW + 1, secretReadAt: 0 },
+    incoming: { fetchedAt: 0, secretReadAt: 0 },
+    result: 'written',
+  },
+  // Order by when the secret was read, then by send time.
+  {
+    name: 'a token from an earlier secret read never overwrites one from a later read, though sent later',
+    stored: { fetchedAt: 2, secretReadAt: 1, accessToken: 'from-the-rotated-secret' },
+    incoming: { fetchedAt: 30, secretReadAt: 0, accessToken: 'from-the-old-secret' },
+    result: 'superseded',
+  },
+  {
+    name: 'a later secret read wins though its request was sent earlier',
+    stored: { fetchedAt: 30, secretReadAt: 0 },
+    incoming: { fetchedAt: 5, secretReadAt: 1 },
+    result: 'written',
+  },
+  {
+    name: 'a tie on the secret read: an earlier send loses',
+    stored: { fetchedAt: 1.5, secretReadAt: 0.25 },
+    incoming: { fetchedAt: 1.25, secretReadAt: 0.25 },
+    result: 'superseded',
+  },
+  {
+    name: 'a tie on the secret read: the same send is not rewritten',
+    stored: { fetchedAt: 1.5, secretReadAt: 0.25 },
+    incoming: { fetchedAt: 1.5, secretReadAt: 0.25 },
+    result: 'superseded',
+  },
+  {
+    name: 'a tie on the secret read: a later send wins',
+    stored: { fetchedAt: 1.5, secretReadAt: 0.25 },
+    incoming: { fetchedAt: 1.75, secretReadAt: 0.25 },
+    result: 'written',
+  },
+  {
+    name: 'against an item without secretReadAt an earlier send loses, whatever its read',
+    stored: { fetchedAt: 10 },
+    incoming: { fetchedAt: 9, secretReadAt: 9 },
+    result: 'superseded',
+  },
+  {
+    name: 'against an item without secretReadAt a later send wins, whatever its read',
+    stored: { fetchedAt: 10 },
+    incoming: { fetchedAt: 11, secretReadAt: 5 },
+    result: 'written',
+  },
+  {
+    name: 'an incoming token without secretReadAt counts its send as its read (later: wins)',
+    stored: { fetchedAt: 10, secretReadAt: 9 },
+    incoming: { fetchedAt: 9.5 },
+    result: 'written',
+  },
+  {
+    name: 'an incoming token without secretReadAt counts its send as its read (earlier: loses)',
+    stored: { fetchedAt: 10, secretReadAt: 9 },
+    incoming: { fetchedAt: 8.5 },
+    result: 'superseded',
+  },
+];
+
+/**
+ * The TokenStore contract. `freshStore` answers an empty store (its own table, for
+ * DynamoDB) each time it is called.
+ */
+export function describeTokenStoreContract(freshStore: () => Promise<TokenStore>): void {
+  describe('Contract: TokenStore (test/support/store-contract.ts)', () => {
+    it.each(PUT_CASES.map((c) => [c.name, c] as const))(
+      'put: %s',
+      async (_name, { stored, incoming, result }) => {
+        // Prepare
+        const store = await freshStore();
+        const old = tokenAt(stored);
+        const next = tokenAt(incoming);
+        expect(mayReplace(old, next, AT)).toBe(result === 'written');
+        expect(await store.put(old, AT * 1000)).toEqual({ result: 'written' });
+
+        // Act
+        const outcome = await store.put(next, AT * 1000);
+
+        // Assess: the item kept is answered, so the refresher reports the token callers get.
+        expect(outcome).toEqual(result === 'written' ? { result } : { result, kept: old });
+        expect(await store.get('sandbox')).toStrictEqual(result === 'written' ? next : old);
+      },
+    );
+
+    it('put writes an item that get reads back as it was, scope included', async () => {
+      const store = await freshStore();
+      const token = tokenAt({ fetchedAt: -60, secretReadAt: -61, scope: 'a55/read' });
+      expect(await store.put(token, AT * 1000)).toEqual({ result: 'written' });
+      expect(await store.get('sandbox')).toStrictEqual(token);
+    });
+
+    it('put keeps the item with the highest fetchedAt when 20 writes race', async () => {
+      // Prepare
+      const store = await freshStore();
+      const sends = Array.from({ length: 20 }, () => -Math.floor(Math.random() * 3_000));
+      const newest = Math.max(...sends);
+
+      // Act
+      const results = await Promise.all(
+        sends.map((fetchedAt) => store.put(tokenAt({ fetchedAt }), AT * 1000)),
+      );
+
+      // Assess: values may repeat; exactly one write of the newest wins.
+      expect((await store.get('sandbox'))?.fetchedAt).toBe(AT + newest);
+      const won = sends.filter((send, i) => send === newest && results[i]?.result === 'written');
+      expect(won).toHaveLength(1);
+    });
+
+    it.each(['expiresAt', 'fetchedAt', 'secretReadAt'] as const)(
+      'put refuses a token whose %s is not a finite number, keeping the stored item',
+      async (field) => {
+        const store = await freshStore();
+        const kept = tokenAt({ fetchedAt: -60 });
+        await store.put(kept, AT * 1000);
+        const error = await store
+          .put({ ...tokenAt({ fetchedAt: -30 }), [field]: Number.NaN }, AT * 1000)
+          .catch((rejection: unknown) => rejection);
+        expect(error).toBeInstanceOf(TokenStoreError);
+        expect((error as Error).message).toContain(`${field} is not a finite number`);
+        expect(await store.get('sandbox')).toStrictEqual(kept);
+      },
+    );
+
+    it('get answers undefined for a set without an item, and an expired item as it is', async () => {
+      const store = await freshStore();
+      const expired = { ...tokenAt({ fetchedAt: -7_200 }), credential: 'production' };
+      await store.put(expired, AT * 1000);
+      expect(await store.get('sandbox')).toBeUndefined();
+      expect(await store.get('production')).toStrictEqual(expired);
+    });
+  });
+}
+
+/** The StateStore contract; `freshStore` answers an empty store each time it is called. */
+export function describeStateStoreContract(freshStore: () => Promise<StateStore>): void {
+  describe('Contract: StateStore (test/support/store-contract.ts)', () => {
+    it('get answers an empty state when nothing was recorded', async () => {
+      expect(await (await freshStore()).get('fresh')).toEqual({});
+    });
+
+    it('records the last failure and the last success, each replacing its predecessor', async () => {
+      // Prepare
+      const state = await freshStore();
+
+      // Act
+      await state.recordFailure('a', {
+        name: 'TokenRequestRejected',
+        code: 'invalid_client',
+        message: 'rejected',
+        at: 100,
+        retryable: false,
+      });
+      const refused = await state.get('a');
+      await state.recordSuccess('a', 200);
+      await state.recordFailure('a', {
+        name: 'TokenEndpointUnavailable',
+        message: 'HTTP 503',
+        at: 300,
+        retryable: true,
+      });
+      const unavailable = await state.get('a');
+      await state.recordFailure('a', { name: 'TokenEndpointUnavailable', message: 'HTTP 503', at: 400 });
+
+      // Assess: a field the new failure does not carry described the earlier one.
+      expect(refused).toEqual({
+        lastFailure: {
+          name: 'TokenRequestRejected',
+          code: 'invalid_client',
+          message: 'rejected',
+          at: 100,
+          retryable: false,
+        },
+      });
+      expect(unavailable).toEqual({
+        lastFailure: { name: 'TokenEndpointUnavailable', message: 'HTTP 503', at: 300, retryable: true },
+        lastSuccessAt: 200,
+      });
+      expect(await state.get('a')).toEqual({
+        lastFailure: { name: 'TokenEndpointUnavailable', message: 'HTTP 503', at: 400 },
+        lastSuccessAt: 200,
+      });
+      expect(await state.get('b')).toEqual({});
+    });
+
+    it(`keeps the first ${RECORDED_MESSAGE_MAX_CHARS} characters of a failure message`, async () => {
+      const state = await freshStore();
+      await state.recordFailure('a', {
+        name: 'X',
+        message: 'm'.repeat(RECORDED_MESSAGE_MAX_CHARS + 50),
+        at: 1,
+      });
+      expect((await state.get('a')).lastFailure?.message).toBe('m'.repeat(RECORDED_MESSAGE_MAX_CHARS));
+    });
+
+    it('lets exactly one of many concurrent claims through per interval', async () => {
+      const state = await freshStore();
+      const claims = await Promise.all(
+        Array.from({ length: 25 }, () => state.claimRefreshRequest('b', 1_000, 940)),
+      );
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await state.claimRefreshRequest('b', 1_059, 1_000)).toBe(false);
+      expect(await state.claimRefreshRequest('b', 1_061, 1_001)).toBe(true);
+      expect(await state.get('b')).toEqual({ refreshRequestedAt: 1_061 });
+    });
+
+    it('keeps a claim apart from the recorded outcome', async () => {
+      const state = await freshStore();
+      await state.recordSuccess('c', 10);
+      expect(await state.claimRefreshRequest('c', 20, 0)).toBe(true);
+      await state.recordSuccess('c', 30);
+      expect(await state.get('c')).toEqual({ lastSuccessAt: 30, refreshRequestedAt: 20 });
+    });
+  });
+}
