@@ -3,8 +3,9 @@
  * Reads the flags and credentials, starts everything, prints the banner, refreshes, and on
  * SIGINT, SIGTERM or SIGHUP (or when npm, its parent, goes away) stops everything it
  * started and exits 0. Startup problems a person can fix (a flag, the credentials file, a
- * taken port, no Java) are one line on stderr (a JSON line on stdout with --json) and exit
- * code 1.
+ * taken port, no Java with --store dynamodb-local; without that flag a missing Java means
+ * the in-process store) are one line on stderr (a JSON line on stdout with --json) and
+ * exit code 1.
  */
 import { performance } from 'node:perf_hooks';
 import { CREDENTIAL_NAME_RULE, DEFAULT_CREDENTIAL_NAME, isCredentialName } from '../contract/index.js';
@@ -61,7 +62,7 @@ async function main(argv: readonly string[]): Promise<void> {
     // but is not passed on to us. Being re-parented is the sign to stop.
     if (process.ppid !== parent) requestStop('parent process exited');
     // Without DynamoDB Local every read would fail: better to stop and say why.
-    const java = broker?.info.dynamoDb.pid;
+    const java = broker?.info.dynamoDb?.pid;
     if (java !== undefined && !isAlive(java)) {
       reporter.fatal(`DynamoDB Local (java pid ${java}) exited unexpectedly`);
       requestStop('DynamoDB Local exited', 1);
@@ -79,6 +80,7 @@ async function main(argv: readonly string[]): Promise<void> {
     broker = await startLocalBroker({
       port: options.port,
       dynamoDbPort: options.dynamoDbPort,
+      store: options.store,
       intervalMinutes: options.intervalMinutes,
       reporter,
       ...(credentials ? { credentials } : { embeddedCredentialName: embeddedName() }),

@@ -1,9 +1,10 @@
 /**
  * What the local broker prints once it is up: where the reader listens, which credential
- * sets it serves, where tokens come from, where DynamoDB Local is, and how to call it.
+ * sets it serves, where tokens come from, where they are kept, and how to call it.
  * Names and URLs only: a client id, secret or token never appears here.
  */
 import type { ClientAuthMethod } from '../contract/index.js';
+import type { StoreInfo } from './local-stores.js';
 
 /** One served credential set, as the banner shows it. */
 export interface BannerCredential {
@@ -24,7 +25,10 @@ export interface BannerInfo {
     | { readonly kind: 'embedded'; readonly tokenUrl: string }
     | { readonly kind: 'real'; readonly origin: string };
   readonly intervalMinutes: number;
-  readonly dynamoDb: { readonly endpoint: string; readonly pid: number; readonly tableName: string };
+  /** Where tokens are kept: DynamoDB Local, or this process's memory (and why). */
+  readonly store: StoreInfo;
+  /** DynamoDB Local, when it is the store. */
+  readonly dynamoDb?: { readonly endpoint: string; readonly pid: number; readonly tableName: string };
   /** Milliseconds from process start until ready. */
   readonly startupMs: number;
   /** The broker's own process id. */
@@ -51,7 +55,7 @@ export function formatBanner(info: BannerInfo): string[] {
     ...credentialLines.map((line, index) => `  ${index === 0 ? 'Credentials ' : '            '} ${line}`),
     `  Tokens from  ${tokensFrom}`,
     `  Refresh      at start, then every ${formatMinutes(info.intervalMinutes)}`,
-    `  DynamoDB     ${info.dynamoDb.endpoint} (DynamoDB Local in memory, table ${info.dynamoDb.tableName}, java pid ${info.dynamoDb.pid})`,
+    storeLine(info),
     '',
     `  Try   curl -s '${info.readerUrl}/token?credential=${example}'`,
     `        curl -s ${info.readerUrl}/status`,
@@ -59,6 +63,19 @@ export function formatBanner(info: BannerInfo): string[] {
     '  Ctrl-C stops it.',
     '',
   ];
+}
+
+/** DynamoDB Local's line, or the in-process store's and why it is in use. */
+function storeLine(info: BannerInfo): string {
+  const { dynamoDb, store } = info;
+  if (dynamoDb) {
+    return `  DynamoDB     ${dynamoDb.endpoint} (DynamoDB Local in memory, table ${dynamoDb.tableName}, java pid ${dynamoDb.pid})`;
+  }
+  const why =
+    store.kind === 'memory' && store.reason === 'java-not-found'
+      ? 'java not found; --store dynamodb-local to require DynamoDB Local'
+      : '--store memory';
+  return `  Store        in-process memory (${why})`;
 }
 
 /** `50 min`, `30 s`, `1.5 min`. */

@@ -1,19 +1,16 @@
 /**
  * The whole broker on one machine: the reader's HTTP face on 127.0.0.1, DynamoDB Local
- * holding the token table, the refresher on a timer, and either the embedded token server
+ * holding the token table (or, without Java, the in-process stores: local/local-stores.ts),
+ * the refresher on a timer, and either the embedded token server
  * (oidc-provider standing in for Cognito) or real token endpoints. The refresh use case,
  * the Reader, the reader face middleware and the adapters are the Lambdas' own; only the
  * credential source (given values instead of Secrets Manager) and the runner (a timer and
  * an HTTP server instead of EventBridge and Function URLs) differ.
  */
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { RefresherCredentialSet } from '../contract/index.js';
-import { DynamoDbStateStore } from '../lambda/adapters/dynamodb-state-store.js';
-import { DynamoDbTokenStore } from '../lambda/adapters/dynamodb-token-store.js';
 import { FixedCredentialSource } from '../lambda/adapters/fixed-credential-source.js';
 import { FetchTokenEndpoint } from '../lambda/adapters/oauth2-token-endpoint.js';
 import { type RefreshTrigger, systemClock } from '../lambda/core/ports.js';
@@ -29,9 +26,10 @@ import type { MiddlewareLogger } from '../lambda/middleware/observability.js';
 import { readTelemetry } from '../lambda/middleware/read-telemetry.js';
 import { readerFace } from '../lambda/middleware/reader-face.js';
 import type { BannerInfo } from './banner.js';
+import type { StoreOption } from './cli-options.js';
 import type { LocalCredentialSets } from './credentials-file.js';
-import { createTokenTable, LOCAL_DYNAMODB_REGION } from './dynamodb-local.js';
 import { listenReader } from './http-server.js';
+import { type LocalStores, openStores } from './local-stores.js';
 import { RefreshLoop, type RunRefresh } from './refresh-loop.js';
 import type { Reporter } from './reporter.js';
 import { type StartedServices, startServices } from './services.js';
@@ -51,6 +49,8 @@ export interface LocalBrokerOptions {
   readonly port: number;
   /** DynamoDB Local port; 0 picks a free one. */
   readonly dynamoDbPort: number;
+  /** Where tokens are kept; `auto` is DynamoDB Local when java is found. @default 'auto' */
+  readonly store?: StoreOption;
   readonly intervalMinutes: number;
   /** Real credential sets; without them the embedded token server issues tokens. */
   readonly credentials?: LocalCredentialSets;
@@ -65,13 +65,14 @@ export interface LocalBroker {
   readonly info: BannerInfo;
   /** Refreshes every set now and then on the interval; resolves after the first round. */
   startRefreshing(): Promise<void>;
-  /** Stops the timer, the HTTP server, DynamoDB Local and the token server. Safe to call twice. */
+  /** Stops the timer, the HTTP server, DynamoDB Local (if any) and the token server. Safe to call twice. */
   stop(): Promise<void>;
 }
 
 /**
  * Starts everything; ready (but not yet refreshing) when it resolves.
- * @throws LocalBrokerError for a taken port or a missing Java; whatever was started is stopped again.
+ * @throws LocalBrokerError for a taken port or a missing Java (`store: 'dynamodb-local'`);
+ *   whatever was started is stopped again.
  */
 export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
   // The port first: a taken port fails before two seconds go into starting java.
@@ -86,27 +87,23 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     throw error;
   }
   const { dynamo, oauth, sets } = services;
-  const db = createPrivateDynamoDbClient(dynamo.endpoint);
-  const stopServices = async () => {
-    db.destroy();
-    await Promise.allSettled([http.stop(), dynamo.stop(), oauth?.stop()]);
-  };
+  const { reporter } = options;
+  let stores: LocalStores;
   try {
-    await createTokenTable(db, LOCAL_TABLE_NAME);
+    stores = await openStores(dynamo, LOCAL_TABLE_NAME, (credential, problem) =>
+      reporter.warn(`stored token item of '${credential}' is malformed (${problem}); treating it as absent`),
+    );
   } catch (error) {
-    await stopServices();
+    await Promise.allSettled([http.stop(), dynamo?.stop(), oauth?.stop()]);
     throw error;
   }
+  const stopServices = async () => {
+    stores.close();
+    await Promise.allSettled([http.stop(), dynamo?.stop(), oauth?.stop()]);
+  };
 
-  const { reporter } = options;
   let stopping = false;
-  const store = new DynamoDbTokenStore({
-    client: db,
-    tableName: LOCAL_TABLE_NAME,
-    onMalformedItem: (credential, problem) =>
-      reporter.warn(`stored token item of '${credential}' is malformed (${problem}); treating it as absent`),
-  });
-  const state = new DynamoDbStateStore({ client: db, tableName: LOCAL_TABLE_NAME });
+  const { store, state } = stores;
   const deps: RefreshDependencies = {
     credentials: new FixedCredentialSource(sets.secrets),
     endpoint: new FetchTokenEndpoint(),
@@ -162,7 +159,10 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
         ? { kind: 'embedded', tokenUrl: oauth.tokenUrl }
         : { kind: 'real', origin: sets.origin },
       intervalMinutes: options.intervalMinutes,
-      dynamoDb: { endpoint: dynamo.endpoint, pid: dynamo.pid, tableName: LOCAL_TABLE_NAME },
+      store: services.store,
+      ...(dynamo
+        ? { dynamoDb: { endpoint: dynamo.endpoint, pid: dynamo.pid, tableName: LOCAL_TABLE_NAME } }
+        : {}),
       startupMs: 0,
       pid: process.pid,
     },
@@ -176,20 +176,6 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       return stopped;
     },
   };
-}
-
-/**
- * A client with an access key id made up for this run. DynamoDB Local listens on
- * 127.0.0.1 only (local/dynamodb-local.ts) and keeps one database per access key id and
- * region: another program on this machine, not knowing the id, sees no table and no token.
- */
-function createPrivateDynamoDbClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: LOCAL_DYNAMODB_REGION,
-    // DynamoDB Local accepts letters and digits only; its secret key is not checked.
-    credentials: { accessKeyId: randomBytes(10).toString('hex').toUpperCase(), secretAccessKey: 'local' },
-  });
 }
 
 /**

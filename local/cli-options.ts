@@ -15,13 +15,24 @@ export interface LocalBrokerCliOptions {
   readonly credentialsFile?: string;
   /** DynamoDB Local port; 0 picks a free one. */
   readonly dynamoDbPort: number;
+  /** Where tokens are kept (see {@link STORE_OPTIONS}). */
+  readonly store: StoreOption;
   /** One JSON object per line instead of readable text. */
   readonly json: boolean;
   readonly help: boolean;
 }
 
+/**
+ * Values of `--store`: `auto` is DynamoDB Local when java is found, else the in-process
+ * store (local/local-stores.ts); `dynamodb-local` requires it (a missing java is an error).
+ */
+export const STORE_OPTIONS = ['auto', 'dynamodb-local', 'memory'] as const;
+
+/** One of {@link STORE_OPTIONS}. */
+export type StoreOption = (typeof STORE_OPTIONS)[number];
+
 /** Defaults, shared with the help text. */
-export const CLI_DEFAULTS = { port: 8787, intervalMinutes: 50, dynamoDbPort: 0 } as const;
+export const CLI_DEFAULTS = { port: 8787, intervalMinutes: 50, dynamoDbPort: 0, store: 'auto' } as const;
 
 /**
  * Bounds of `--interval`. The upper one is the CDK configuration's: a token lives an hour,
@@ -34,7 +45,8 @@ export const INTERVAL_MINUTES = { min: 0.1, max: 55 } as const;
 export const HELP_TEXT = `Usage: npm start -- [options]
        node --import tsx bin/local-broker.ts [options]
 
-Runs the token broker on this machine: DynamoDB Local, a token server standing in for
+Runs the token broker on this machine: DynamoDB Local (or, without java, an in-process
+store), a token server standing in for
 Cognito (unless real credentials are given), the refresher on a timer, and the reader
 over plain HTTP on 127.0.0.1 (GET /token?credential=NAME, GET /status; no SigV4).
 
@@ -46,6 +58,8 @@ Options:
                           {"credentials": [{"name", "tokenUrl", "clientId", "clientSecret",
                                             "scope"?, "clientAuth"?}]}
   --dynamodb-port <n>     DynamoDB Local port; 0 picks a free one (default)
+  --store <kind>          where tokens are kept: auto (default: DynamoDB Local when java is
+                          found, else in-process memory), dynamodb-local (java required) or memory
   --json                  log one JSON object per line (for machines)
   -h, --help              show this help
 
@@ -75,6 +89,7 @@ export function parseCliOptions(argv: readonly string[]): LocalBrokerCliOptions 
         interval: { type: 'string' },
         credentials: { type: 'string' },
         'dynamodb-port': { type: 'string' },
+        store: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -95,6 +110,7 @@ export function parseCliOptions(argv: readonly string[]): LocalBrokerCliOptions 
       '--dynamodb-port',
       CLI_DEFAULTS.dynamoDbPort,
     ),
+    store: storeOption(values.store as string | undefined, values['dynamodb-port'] !== undefined),
     intervalMinutes: interval(values.interval as string | undefined),
     ...(credentialsFile === undefined ? {} : { credentialsFile }),
     json: values.json === true,
@@ -111,6 +127,22 @@ function port(raw: string | undefined, flag: string, fallback: number): number {
     );
   }
   return value;
+}
+
+function storeOption(raw: string | undefined, dynamoDbPortGiven: boolean): StoreOption {
+  if (raw === undefined) return CLI_DEFAULTS.store;
+  const store = STORE_OPTIONS.find((option) => option === raw);
+  if (store === undefined) {
+    throw new LocalBrokerError(
+      `--store must be one of ${STORE_OPTIONS.join(', ')}, got '${raw.slice(0, 40)}'`,
+    );
+  }
+  if (store === 'memory' && dynamoDbPortGiven) {
+    throw new LocalBrokerError(
+      '--dynamodb-port is for DynamoDB Local, which --store memory does not start: drop one of them',
+    );
+  }
+  return store;
 }
 
 function interval(raw: string | undefined): number {

@@ -1,13 +1,16 @@
 /**
  * The local broker's two helper servers, started side by side: DynamoDB Local (the same
- * launcher the integration tests use) and, when no real credentials were given, the
+ * launcher the integration tests use; none with the in-process store, see
+ * local/local-stores.ts) and, when no real credentials were given, the
  * embedded OAuth 2.0 token server with one generated client. Startup failures a person
  * can fix become one-line LocalBrokerErrors.
  */
 import { DEFAULT_CREDENTIAL_NAME, type RefresherCredentialSet } from '../contract/index.js';
+import type { StoreOption } from './cli-options.js';
 import type { LocalCredentialSets } from './credentials-file.js';
-import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import type { DynamoDbLocal } from './dynamodb-local.js';
 import { LocalBrokerError } from './errors.js';
+import { isJavaMissing, type StoreInfo, startStore } from './local-stores.js';
 import { type OAuthServer, startOAuthServer } from './oauth-server.js';
 
 /** The embedded token server's one client; its secret is generated at every start and never shown. */
@@ -18,7 +21,9 @@ const EMBEDDED_TOKEN_TTL_SECONDS = 3600;
 
 /** What {@link startServices} started. */
 export interface StartedServices {
-  readonly dynamo: DynamoDbLocal;
+  /** DynamoDB Local; undefined with the in-process store. */
+  readonly dynamo?: DynamoDbLocal;
+  readonly store: StoreInfo;
   /** The embedded token server; undefined with real credentials. */
   readonly oauth?: OAuthServer;
   /** The credential sets to refresh: the real ones given, or the embedded server's one. */
@@ -27,16 +32,18 @@ export interface StartedServices {
 
 /**
  * Starts DynamoDB Local and, without real credentials, the embedded token server.
- * @throws LocalBrokerError when Java is missing or the DynamoDB Local port is taken;
+ * @throws LocalBrokerError when Java is missing (`--store dynamodb-local`) or the DynamoDB Local port is taken;
  *   whatever did start is stopped again.
  */
 export async function startServices(options: {
+  /** @default 'auto' */
+  readonly store?: StoreOption;
   readonly dynamoDbPort: number;
   readonly credentials?: LocalCredentialSets;
   readonly embeddedCredentialName?: string;
 }): Promise<StartedServices> {
   const [dynamoResult, oauthResult] = await Promise.allSettled([
-    startDynamoDbLocal(options.dynamoDbPort === 0 ? {} : { port: options.dynamoDbPort }),
+    startStore(options.store ?? 'auto', options.dynamoDbPort),
     options.credentials
       ? Promise.resolve(undefined)
       : // JWT access tokens, as Cognito issues them.
@@ -48,15 +55,15 @@ export async function startServices(options: {
   ]);
   if (dynamoResult.status === 'rejected' || oauthResult.status === 'rejected') {
     await Promise.allSettled([
-      dynamoResult.status === 'fulfilled' ? dynamoResult.value.stop() : undefined,
+      dynamoResult.status === 'fulfilled' ? dynamoResult.value.dynamo?.stop() : undefined,
       oauthResult.status === 'fulfilled' ? oauthResult.value?.stop() : undefined,
     ]);
     if (dynamoResult.status === 'rejected') throw explain(dynamoResult.reason, options.dynamoDbPort);
     throw (oauthResult as PromiseRejectedResult).reason;
   }
-  const dynamo = dynamoResult.value;
+  const { dynamo, store } = dynamoResult.value;
   const oauth = oauthResult.value;
-  if (!oauth) return { dynamo, sets: options.credentials as LocalCredentialSets };
+  if (!oauth) return { dynamo, store, sets: options.credentials as LocalCredentialSets };
   const [client] = oauth.clients;
   if (!client) throw new Error('the embedded token server registered no client');
   const set: RefresherCredentialSet = {
@@ -67,6 +74,7 @@ export async function startServices(options: {
   };
   return {
     dynamo,
+    store,
     oauth,
     sets: {
       sets: [set],
@@ -79,9 +87,14 @@ export async function startServices(options: {
 /** DynamoDB Local's startup errors, in words a person can act on. */
 function explain(error: unknown, port: number): unknown {
   if (!(error instanceof Error)) return error;
-  // The launcher's own message already says what to install.
-  if (error.message.startsWith('java not found'))
-    return new LocalBrokerError(error.message, { cause: error });
+  // The launcher's own message already says what to install. Only `--store dynamodb-local`
+  // gets here: `auto` keeps tokens in memory instead.
+  if (isJavaMissing(error)) {
+    return new LocalBrokerError(
+      `${error.message} (or drop --store dynamodb-local to keep tokens in memory)`,
+      { cause: error },
+    );
+  }
   if (/already in use/.test(error.message)) {
     return new LocalBrokerError(
       `DynamoDB Local cannot listen on port ${port}: it is already in use; ` +

@@ -2,7 +2,7 @@
  * The DynamoDB client the tests and the benchmarks point at DynamoDB Local. It lives in
  * tools/ (dev tooling, never shipped) because both use it and bench/ must not import test
  * files; the local broker itself uses a client with an access key id of its own
- * (local/broker.ts), so its table stays out of sight of this one.
+ * (local/local-stores.ts), so its table stays out of sight of this one.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_DYNAMODB_REGION } from '../local/dynamodb-local.js';

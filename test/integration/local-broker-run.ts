@@ -139,14 +139,15 @@ async function refusesConnections(url: string): Promise<boolean> {
 /**
  * Sends `signal` to the child (the broker itself, or the shell it runs under) and checks
  * the broker stopped cleanly: its last line is `stopped`, it exited 0 when it was the
- * child, and neither it, nor its java process, nor any of its listeners is left.
+ * child, and neither it, nor its java process (if any), nor any of its listeners is left.
  */
 export async function stopAndCheck(
   run: BrokerRun,
   ready: LogLine,
   signal: NodeJS.Signals = 'SIGTERM',
 ): Promise<LogLine> {
-  const dynamoDb = ready.dynamoDb as { endpoint: string; pid: number };
+  // Absent with the in-process store (no java).
+  const dynamoDb = ready.dynamoDb as { endpoint: string; pid: number } | undefined;
   run.child.kill(signal);
   const stopping = await run.waitFor((line) => line.event === 'stopping');
   await run.waitFor((line) => line.event === 'stopped');
@@ -155,9 +156,9 @@ export async function stopAndCheck(
   await run.closed;
   // The broker has closed its stdout; give the kernel a moment to reap it.
   await expect.poll(() => isRunning(ready.pid as number), { timeout: 2_000 }).toBe(false);
-  expect(isRunning(dynamoDb.pid)).toBe(false);
+  if (dynamoDb) expect(isRunning(dynamoDb.pid)).toBe(false);
   expect(await refusesConnections(`${ready.readerUrl}/status`)).toBe(true);
-  expect(await refusesConnections(dynamoDb.endpoint)).toBe(true);
+  if (dynamoDb) expect(await refusesConnections(dynamoDb.endpoint)).toBe(true);
   return stopping;
 }
 

@@ -395,8 +395,12 @@ describe('Integration: local broker (npm start)', () => {
       await expectOneLineError(start(['--port', String(port)]), new RegExp(`port ${port} .* already in use`));
     });
 
-    it('says when Java is missing', async () => {
-      const run = start(['--port', '0'], { PATH: '/nonexistent', JAVA_HOME: '' });
+    it('says when Java is missing and --store dynamodb-local requires it', async () => {
+      // Without the flag the broker keeps tokens in memory instead (local-broker-without-java.test.ts).
+      const run = start(['--port', '0', '--store', 'dynamodb-local'], {
+        PATH: '/nonexistent',
+        JAVA_HOME: '',
+      });
       await expectOneLineError(run, /java not found/);
     });
   });

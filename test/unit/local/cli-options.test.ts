@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLI_DEFAULTS, HELP_TEXT, parseCliOptions } from '../../../local/cli-options.js';
+import { CLI_DEFAULTS, HELP_TEXT, parseCliOptions, STORE_OPTIONS } from '../../../local/cli-options.js';
 import { LocalBrokerError } from '../../../local/errors.js';
 
 describe('Function: parseCliOptions', () => {
@@ -8,6 +8,7 @@ describe('Function: parseCliOptions', () => {
       port: CLI_DEFAULTS.port,
       intervalMinutes: 50,
       dynamoDbPort: 0,
+      store: 'auto',
       json: false,
       help: false,
     });
@@ -23,6 +24,8 @@ describe('Function: parseCliOptions', () => {
         '--credentials',
         'creds.json',
         '--dynamodb-port=8000',
+        '--store',
+        'dynamodb-local',
         '--json',
         '-h',
       ]),
@@ -31,6 +34,7 @@ describe('Function: parseCliOptions', () => {
       intervalMinutes: 0.5,
       credentialsFile: 'creds.json',
       dynamoDbPort: 8000,
+      store: 'dynamodb-local',
       json: true,
       help: true,
     });
@@ -46,6 +50,9 @@ describe('Function: parseCliOptions', () => {
     [['--interval', 'soon'], '--interval must be a number of minutes'],
     [['--credentials', ' '], '--credentials needs a file path'],
     [['extra'], "Unexpected argument 'extra'"],
+    [['--store', 'docker'], "--store must be one of auto, dynamodb-local, memory, got 'docker'"],
+    [['--store'], "Option '--store <value>' argument missing"],
+    [['--store', 'memory', '--dynamodb-port', '8000'], '--dynamodb-port is for DynamoDB Local'],
   ])('refuses %j with a one-line LocalBrokerError', (argv, message) => {
     const act = () => parseCliOptions(argv);
     expect(act).toThrow(LocalBrokerError);
@@ -57,8 +64,21 @@ describe('Function: parseCliOptions', () => {
     }
   });
 
+  it.each(STORE_OPTIONS)('reads --store %s', (store) => {
+    expect(parseCliOptions(['--store', store]).store).toBe(store);
+  });
+
   it('documents every flag and variable in the help text', () => {
-    for (const word of ['--port', '--interval', '--credentials', '--dynamodb-port', '--json', '--help']) {
+    for (const word of [
+      '--port',
+      '--interval',
+      '--credentials',
+      '--dynamodb-port',
+      '--store',
+      ...STORE_OPTIONS,
+      '--json',
+      '--help',
+    ]) {
       expect(HELP_TEXT).toContain(word);
     }
     for (const variable of [

@@ -13,6 +13,7 @@ const INFO: BannerInfo = {
   ],
   tokenSource: { kind: 'embedded', tokenUrl: 'http://127.0.0.1:40000/token' },
   intervalMinutes: 50,
+  store: { kind: 'dynamodb-local' },
   dynamoDb: { endpoint: 'http://127.0.0.1:41000', pid: 4242, tableName: 'a55-token-broker-local' },
   startupMs: 2345,
   pid: 1234,
@@ -43,6 +44,19 @@ describe('Function: formatBanner', () => {
     );
     expect(text).toContain("curl -s 'http://127.0.0.1:8787/token?credential=default'");
     expect(text).toContain("new TokenBrokerClient({ url: 'http://127.0.0.1:8787', credential: 'default' })");
+  });
+
+  it.each([
+    [
+      'java-not-found',
+      'in-process memory (java not found; --store dynamodb-local to require DynamoDB Local)',
+    ],
+    ['requested', 'in-process memory (--store memory)'],
+  ] as const)('says the tokens are kept in this process (%s), without a DynamoDB line', (reason, line) => {
+    const { dynamoDb: _, ...withoutDynamoDb } = INFO;
+    const text = formatBanner({ ...withoutDynamoDb, store: { kind: 'memory', reason } }).join('\n');
+    expect(text).toContain(`  Store        ${line}`);
+    expect(text).not.toContain('DynamoDB Local in memory');
   });
 
   it('lists real sets with their endpoints and auth methods', () => {
