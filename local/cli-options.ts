@@ -3,6 +3,7 @@
  * flag or a bad value is a one-line error, not something silently ignored.
  */
 import { parseArgs } from 'node:util';
+import { REFRESH_INTERVAL_MINUTES } from '../contract/index.js';
 import { LocalBrokerError } from './errors.js';
 
 /** What the local broker was asked to do. */
@@ -39,7 +40,7 @@ export const CLI_DEFAULTS = { port: 8787, intervalMinutes: 50, dynamoDbPort: 0, 
  * and callers ask for 5 minutes of validity. Fractions are allowed below it so refreshes
  * can be watched without waiting (0.5 is every 30 s).
  */
-export const INTERVAL_MINUTES = { min: 0.1, max: 55 } as const;
+export const INTERVAL_MINUTES = { min: 0.1, max: REFRESH_INTERVAL_MINUTES.max } as const;
 
 /** The `--help` text. */
 export const HELP_TEXT = `Usage: npm start -- [options]
