@@ -238,7 +238,7 @@ describe('Integration: local broker (npm start)', () => {
       // token. (A refusal such as invalid_client is not healed by reads: decision D4.)
       const client = oauth.clients[0] as OAuthClient;
       oauth.failNext(4, 503);
-      const run = start(['--port', '0', '--json', '--interval', '55'], {
+      const run = start(['--port', '0', '--json', '--interval', '54'], {
         TOKEN_URL: oauth.tokenUrl,
         CLIENT_ID: client.clientId,
         CLIENT_SECRET: client.clientSecret,
