@@ -1,7 +1,6 @@
 /**
- * Reader Lambda (docs/design.md, Read Lambda): the Reader (lambda/core/reader.ts) answers,
- * asking the refresher for a token when it has none; the reader face serves both faces and
- * READ_DEADLINE bounds every request by the function's remaining time.
+ * Reader Lambda (docs/design.md, Reader): the Reader (lambda/core/reader.ts) answers; the reader
+ * face serves both faces; READ_DEADLINE bounds each request by the remaining time.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
