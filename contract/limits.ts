@@ -9,18 +9,18 @@ export const CREDENTIAL_NAME_PATTERN = /^[a-z0-9-]{1,64}$/;
 /** The name pattern as people read it in error messages. */
 export const CREDENTIAL_NAME_RULE = 'must match [a-z0-9-]{1,64}';
 
+/** Lifetime of an A55 access token (`expires_in` of A55's Cognito token endpoint), in seconds. */
+export const A55_TOKEN_LIFETIME_SECONDS = 3600;
+
 /**
  * Seconds of validity a caller may ask the reader for (`minValiditySeconds`). The default
  * leaves a caller five minutes to use what it gets. The maximum is half an A55 token's
- * lifetime (3600 s): a caller asking for it gets a token for the first half of each token's
+ * lifetime (1800 s): a caller asking for it gets a token for the first half of each token's
  * life and makes the reader ask for a fresh one at most every 30 minutes, so one caller's
  * demand adds at most 48 token requests a day. A larger value could only be met by tokens
  * refreshed ever more often; a value no token can satisfy would ask for one every minute.
  */
-export const MIN_VALIDITY_SECONDS = { min: 0, max: 1800, default: 300 } as const;
-
-/** Lifetime of an A55 access token (`expires_in` of A55's Cognito token endpoint), in seconds. */
-export const A55_TOKEN_LIFETIME_SECONDS = 3600;
+export const MIN_VALIDITY_SECONDS = { min: 0, max: A55_TOKEN_LIFETIME_SECONDS / 2, default: 300 } as const;
 
 /**
  * The largest refresh interval, in whole minutes, at which the token fetched at run k still
@@ -58,7 +58,7 @@ export function refreshIntervalProblem(minutes: unknown, unit?: string): string 
 
 /**
  * Problem with a whole number that must lie in `[min, max]`, if any, phrased alike by the
- * construct, the reader and the client: `must be an integer from 0 to 3600`.
+ * construct, the reader and the client: `must be an integer from 0 to 1800`.
  */
 export function integerRangeProblem(value: unknown, min: number, max: number): string | undefined {
   if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return undefined;

@@ -5,7 +5,11 @@
  * embedded OAuth 2.0 token server with one generated client. Startup failures a person
  * can fix become one-line LocalBrokerErrors.
  */
-import { DEFAULT_CREDENTIAL_NAME, type RefresherCredentialSet } from '../contract/index.js';
+import {
+  A55_TOKEN_LIFETIME_SECONDS,
+  DEFAULT_CREDENTIAL_NAME,
+  type RefresherCredentialSet,
+} from '../contract/index.js';
 import type { StoreOption } from './cli-options.js';
 import type { LocalCredentialSets } from './credentials-file.js';
 import type { DynamoDbLocal } from './dynamodb-local.js';
@@ -17,7 +21,7 @@ import { type OAuthServer, startOAuthServer } from './oauth-server.js';
 export const EMBEDDED_CLIENT_ID = 'local-broker';
 
 /** Token lifetime of the embedded server: Cognito's one hour. */
-const EMBEDDED_TOKEN_TTL_SECONDS = 3600;
+const EMBEDDED_TOKEN_TTL_SECONDS = A55_TOKEN_LIFETIME_SECONDS;
 
 /** What {@link startServices} started. */
 export interface StartedServices {

@@ -14,6 +14,7 @@ import {
   REFRESH_REQUEST_INTERVAL_SECONDS,
   type RefreshReason,
   TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS,
+  type TokenView,
 } from '../../contract/index.js';
 import { withinDeadline } from './deadline.js';
 import type { CallOptions, Clock, RefreshTrigger, StateStore, StoredToken, TokenStore } from './ports.js';
@@ -23,16 +24,8 @@ import { type BrokerStatus, readStatus } from './status.js';
 import { rejectedTokenHashOf } from './token-hash.js';
 import { hasValidityLeft, secondsRemaining } from './token-rules.js';
 
-/** What callers receive for a token request (docs/design.md, Read Lambda: success body). */
-export interface TokenView {
-  readonly credential: string;
-  readonly accessToken: string;
-  readonly tokenType: 'Bearer';
-  /** ISO-8601. */
-  readonly expiresAt: string;
-  /** Seconds left. */
-  readonly expiresIn: number;
-}
+/** What callers receive for a token request: the contract's success body. */
+export type { TokenView } from '../../contract/index.js';
 
 /** Options of {@link Reader}. */
 export interface ReaderOptions {
