@@ -13,5 +13,6 @@ export * from './reader-errors.js';
 export * from './refresh-event.js';
 export * from './rejected-token.js';
 export * from './retry-after.js';
+export * from './retry-chain.js';
 export * from './telemetry.js';
 export * from './token-view.js';
