@@ -13,10 +13,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
 import { LAMBDA_ASSETS, LAMBDA_ASSETS_DIR, type LambdaAssetName, packageRoot } from '../lib/lambda-assets.js';
+import { nodeBuiltinsViaRequire } from './node-builtins-via-require.js';
 
 /**
  * esbuild settings shared by the assets and the bench's variants. ESM for top-level
- * await; the banner gives bundled CommonJS dependencies a `require`.
+ * await; the banner gives bundled CommonJS dependencies, and the Node built-ins, a
+ * `require` ({@link nodeBuiltinsViaRequire}: importing built-ins as ESM costs the reader
+ * about a third of its module init).
  */
 export const LAMBDA_BUNDLE_OPTIONS = {
   bundle: true,
@@ -32,6 +35,7 @@ export const LAMBDA_BUNDLE_OPTIONS = {
     js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
   },
   legalComments: 'none',
+  plugins: [nodeBuiltinsViaRequire],
   logLevel: 'warning',
 } as const satisfies BuildOptions;
 
