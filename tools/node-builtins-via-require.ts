@@ -22,7 +22,8 @@ export const nodeBuiltinsViaRequire: Plugin = {
       if (!isBuiltin(args.path)) return undefined;
       // The shim's own require(), and require() calls in bundled CommonJS code, stay
       // require() calls (esbuild emits them through the banner's `require`).
-      if (args.namespace === NAMESPACE || args.kind === 'require-call') return { path: args.path, external: true };
+      if (args.namespace === NAMESPACE || args.kind === 'require-call')
+        return { path: args.path, external: true };
       return { path: args.path, namespace: NAMESPACE };
     });
     build.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => ({
