@@ -39,6 +39,12 @@ export const BROKER_FUNCTION_ENV = {
    * turns the check off.
    */
   refreshIntervalSeconds: 'REFRESH_INTERVAL_SECONDS',
+  /**
+   * The broker's name (both functions): the `broker` dimension of every metric they emit
+   * (contract/telemetry.ts), so two brokers in one account never share a metric. Unset
+   * (the local broker, tests), metrics carry no `broker` dimension.
+   */
+  brokerName: 'BROKER_NAME',
 } as const;
 
 /** A credential set as the refresher receives it: where its secret lives, too. */

@@ -13,8 +13,10 @@ export const SERVICE = {
 } as const;
 
 /**
- * Metric names. Every metric has the dimensions `service` and `credential` (except {@link METRIC.readFailed});
- * {@link METRIC.tokenEndpointRejected} also has `errorCode` (the OAuth error code, or `http_<status>`).
+ * Metric names. Every metric has the dimensions `service`, `broker` (when the function knows
+ * its broker: every deployed one does) and `credential` (except {@link METRIC.readFailed} and
+ * {@link METRIC.readRefused}); {@link METRIC.tokenEndpointRejected} also has `errorCode` (the
+ * OAuth error code, or `http_<status>`).
  */
 export const METRIC = {
   /** A refresh stored a token (or found a newer one stored). Count. */
@@ -45,6 +47,12 @@ export const METRIC = {
    * caller. Only the `service` dimension: it may fail before knowing the credential. Count.
    */
   readFailed: 'ReadFailed',
+  /**
+   * The reader refused a caller's request (BadRequest, UnknownCredential, NotFound,
+   * MethodNotAllowed): the caller's mistake, not the broker's, so no alarm pages on it.
+   * Only the `service` dimension, like {@link METRIC.readFailed}. Count.
+   */
+  readRefused: 'ReadRefused',
 } as const;
 
 /** Dimension names. */
@@ -52,4 +60,16 @@ export const DIMENSION = {
   service: 'service',
   credential: 'credential',
   errorCode: 'errorCode',
+  /**
+   * Which broker emitted the metric (its `brokerName`, by default its stack's name), so two
+   * brokers in one account and region never share a metric or an alarm.
+   */
+  broker: 'broker',
 } as const;
+
+/**
+ * A broker name (the {@link DIMENSION.broker} value, the alarm names' prefix and the
+ * dashboard's name): what CloudWatch accepts in a dashboard name, and no longer than a stack
+ * name, so each alarm name stays under CloudWatch's 255 characters.
+ */
+export const BROKER_NAME_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;

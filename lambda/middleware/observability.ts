@@ -8,7 +8,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { METRICS_NAMESPACE } from '../../contract/index.js';
+import { BROKER_FUNCTION_ENV, DIMENSION, METRICS_NAMESPACE } from '../../contract/index.js';
 
 /** Logged field names (any case) whose values are credentials: replaced by `[redacted]`. */
 const CREDENTIAL_FIELDS = new Set(['authorization', 'x-amz-security-token']);
@@ -21,8 +21,13 @@ class EventlessLogger extends Logger {
   override logEventIfEnabled(_event: unknown, _overwriteValue?: boolean): void {}
 }
 
-/** A logger and a metrics instance for one handler module. */
+/**
+ * A logger and a metrics instance for one handler module. Every metric, single ones too,
+ * carries the `broker` dimension when the stack set the broker's name (BROKER_NAME): two
+ * brokers in one account and region then never add to each other's metrics or alarms.
+ */
 export function createObservability(serviceName: string): { logger: Logger; metrics: Metrics } {
+  const broker = process.env[BROKER_FUNCTION_ENV.brokerName]?.trim();
   return {
     logger: new EventlessLogger({
       serviceName,
@@ -32,6 +37,7 @@ export function createObservability(serviceName: string): { logger: Logger; metr
     metrics: new Metrics({
       serviceName,
       namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+      ...(broker ? { defaultDimensions: { [DIMENSION.broker]: broker } } : {}),
     }),
   };
 }

@@ -2,15 +2,18 @@
  * The reader's per-credential metrics and its self-healing log lines, read off what the
  * Reader answered (the local broker uses it for the log lines only): `ReadServed` for a token, `ReadUnavailable` for TokenUnavailable, and
  * `RefreshRequested` when the reader asked the refresher for a token (the outcome of its
- * refresh claim travels on the TokenUnavailable error). Use it after {@link readerFace},
- * so it sees the Reader's own result before the face wraps it.
+ * refresh claim travels on the TokenUnavailable error). A caller's request refused for the
+ * caller's own mistake (any other exposed reader error) is counted once as `ReadRefused`,
+ * so the dashboard tells callers' mistakes from the reader's own failures (`ReadFailed`,
+ * counted by the face). Use it after {@link readerFace}, so it sees the Reader's own result
+ * before the face wraps it.
  */
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type middy from '@middy/core';
-import { DIMENSION, METRIC } from '../../contract/index.js';
-import { errorFields, TokenUnavailable } from '../core/errors.js';
+import { DIMENSION, METRIC, readerAnswerFor } from '../../contract/index.js';
+import { BrokerError, errorFields, TokenUnavailable } from '../core/errors.js';
 import type { TokenView } from '../core/reader.js';
-import type { MiddlewareLogger } from './observability.js';
+import { countSingle, type MiddlewareLogger } from './observability.js';
 
 /** Options of {@link readTelemetry}. */
 export interface ReadTelemetryOptions {
@@ -34,7 +37,13 @@ export function readTelemetry({
 
   const readTelemetryMiddlewareOnError = (request: middy.Request<unknown, unknown>): void => {
     const { error } = request;
-    if (!(error instanceof TokenUnavailable)) return;
+    if (!(error instanceof TokenUnavailable)) {
+      // The face's expose rule tells a refusal (the caller's mistake) from a failure.
+      if (metrics && error instanceof BrokerError && readerAnswerFor(error.name).expose) {
+        countSingle(metrics, METRIC.readRefused);
+      }
+      return;
+    }
     const { credential, refreshClaim } = error;
     metrics?.addDimension(DIMENSION.credential, credential);
     metrics?.addMetric(METRIC.readUnavailable, MetricUnit.Count, 1);
