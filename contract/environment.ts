@@ -40,6 +40,11 @@ export const BROKER_FUNCTION_ENV = {
    */
   refreshIntervalSeconds: 'REFRESH_INTERVAL_SECONDS',
   /**
+   * The refresher's retry queue (SQS URL): where it sends the next retry of a set's retry
+   * chain (docs/design.md, Retry until recovered). Unset turns the chain off.
+   */
+  retryQueueUrl: 'RETRY_QUEUE_URL',
+  /**
    * The broker's name (both functions): the `broker` dimension of every metric they emit
    * (contract/telemetry.ts), so two brokers in one account never share a metric. Unset
    * (the local broker, tests), metrics carry no `broker` dimension.
@@ -60,6 +65,8 @@ export interface RefresherEnvironment {
   readonly credentials: readonly RefresherCredentialSet[];
   /** The schedule's interval, when the construct set it. */
   readonly refreshIntervalSeconds?: number;
+  /** The retry queue's URL, when the construct set it; no retry chain without it. */
+  readonly retryQueueUrl?: string;
 }
 
 /** The reader's configuration. */
@@ -115,6 +122,9 @@ export function parseRefresherEnvironment(env: Environment): RefresherEnvironmen
     tableName: requireEnv(env, BROKER_FUNCTION_ENV.tableName),
     credentials,
     ...(refreshIntervalSeconds === undefined ? {} : { refreshIntervalSeconds }),
+    ...(env[BROKER_FUNCTION_ENV.retryQueueUrl]?.trim()
+      ? { retryQueueUrl: env[BROKER_FUNCTION_ENV.retryQueueUrl]?.trim() as string }
+      : {}),
   };
 }
 

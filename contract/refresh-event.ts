@@ -3,12 +3,14 @@
  * rotation rule, deploy-time custom resource), by the reader's self-healing and by an
  * operator: `{"credential": NAME, "reason": REASON}`.
  */
+import type { RetryTicket } from './retry-chain.js';
 
 /**
  * Why the refresher was invoked; sent as `reason` next to `credential`. The reader sends
  * `read-miss` when it has no usable token and `rejected-token` when a caller reported that
- * the A55 API rejected the stored one (`rejectedTokenHash`); every reason but `manual` comes
- * with an asynchronous invoke.
+ * the A55 API rejected the stored one (`rejectedTokenHash`); the refresher itself sends
+ * `retry` (its retry chain, through a delay queue, with a {@link RetryTicket}); every reason
+ * but `manual` comes with an asynchronous invoke or a queue.
  */
 export const REFRESH_REASONS = [
   'schedule',
@@ -17,6 +19,7 @@ export const REFRESH_REASONS = [
   'read-miss',
   'rejected-token',
   'manual',
+  'retry',
 ] as const;
 
 /** One of {@link REFRESH_REASONS}. */
@@ -28,6 +31,8 @@ export interface RefreshEvent {
   readonly credential: string;
   /** Why; an event without one is taken as `manual` (an operator's invoke). */
   readonly reason?: RefreshReason;
+  /** With `reason: "retry"` only: which retry of the chain this is. */
+  readonly retry?: RetryTicket;
 }
 
 /** True when `value` is one of {@link REFRESH_REASONS}. */

@@ -15,13 +15,9 @@ import { FixedCredentialSource } from '../lambda/adapters/fixed-credential-sourc
 import { FetchTokenEndpoint } from '../lambda/adapters/oauth2-token-endpoint.js';
 import { type RefreshTrigger, systemClock } from '../lambda/core/ports.js';
 import { Reader } from '../lambda/core/reader.js';
-import {
-  type RefreshDependencies,
-  RefreshFailure,
-  type RefreshNote,
-  refresh,
-} from '../lambda/core/refresh.js';
+import { RefreshFailure, type RefreshNote } from '../lambda/core/refresh.js';
 import { parseRefreshRequest } from '../lambda/core/refresh-request.js';
+import { type RetryChainDependencies, refreshWithRetries } from '../lambda/core/retry-chain.js';
 import type { MiddlewareLogger } from '../lambda/middleware/observability.js';
 import { readTelemetry } from '../lambda/middleware/read-telemetry.js';
 import { readerFace } from '../lambda/middleware/reader-face.js';
@@ -104,7 +100,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
 
   let stopping = false;
   const { store, state } = stores;
-  const deps: RefreshDependencies = {
+  const deps: RetryChainDependencies = {
     credentials: new FixedCredentialSource(sets.secrets),
     endpoint: new FetchTokenEndpoint(),
     store,
@@ -113,6 +109,10 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     // Aborted on stop, so a back-off does not hold the shutdown.
     sleep: (ms): Promise<void> => sleep(ms, undefined, { signal: loop.signal }),
     random: Math.random,
+    // The refresher's retry chain, on the loop's timers instead of the SQS delay queue.
+    retries: {
+      enqueue: (credential, ticket, delaySeconds) => loop.enqueue(credential, ticket, delaySeconds),
+    },
   };
   // While stopping, a refresh cut short is not news.
   const report = (tell: () => void) => {
@@ -184,7 +184,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
  */
 function refreshAndReport(
   sets: readonly RefresherCredentialSet[],
-  deps: RefreshDependencies,
+  deps: RetryChainDependencies,
   reporter: Reporter,
   report: (tell: () => void) => void,
 ): RunRefresh {
@@ -199,7 +199,9 @@ function refreshAndReport(
   return async (event) => {
     const request = parseRefreshRequest(event, sets);
     try {
-      const done = await refresh(request, deps, { deadlineMs: Date.now() + REFRESH_BUDGET_MS });
+      const done = await refreshWithRetries(request, deps, { deadlineMs: Date.now() + REFRESH_BUDGET_MS });
+      // A retry whose chain ended meanwhile did nothing: nothing to tell.
+      if (done.outcome === 'retry-not-needed') return;
       tellNotes(done.credential, done.notes);
       reporter.refreshed({
         credential: done.credential,

@@ -10,15 +10,21 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { stateKey, TABLE_PARTITION_KEY } from '../../contract/index.js';
+import { type RetryTicket, stateKey, TABLE_PARTITION_KEY } from '../../contract/index.js';
 import { TokenStoreError } from '../core/errors.js';
 import {
   type CallOptions,
   type CredentialState,
   RECORDED_MESSAGE_MAX_CHARS,
   type RecordedFailure,
+  type SecretInUse,
+  type SecretStage,
   type StateStore,
 } from '../core/ports.js';
+
+/** The retry lease's attributes (docs/design.md, Retry until recovered): removed together. */
+const LEASE_ATTRIBUTES = ['retryDueAt', 'retryAttempt'] as const;
+
 import { classifySdkError, sdkErrorName } from './sdk-errors.js';
 
 /** A {@link StateStore} on the broker's DynamoDB table. */
@@ -62,6 +68,8 @@ export class DynamoDbStateStore implements StateStore {
       set.push('lastErrorRetryable = :retryable');
       values[':retryable'] = { BOOL: failure.retryable };
     }
+    // A failure no retry can fix ends the retry chain: its pending message then does nothing.
+    if (failure.retryable === false) remove.push(...LEASE_ATTRIBUTES);
     const update = `SET ${set.join(', ')}${remove.length === 0 ? '' : ` REMOVE ${remove.join(', ')}`}`;
     await this.#guard(credential, 'UpdateItem', () =>
       this.#client.send(
@@ -76,17 +84,68 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   /** @inheritdoc */
-  async recordSuccess(credential: string, atSeconds: number): Promise<void> {
+  async recordSuccess(credential: string, atSeconds: number, secret?: SecretInUse): Promise<void> {
+    const values: Record<string, AttributeValue> = { ':at': { N: String(atSeconds) } };
+    const set = ['lastSuccessAt = :at'];
+    // A success ends the retry chain.
+    const remove: string[] = [...LEASE_ATTRIBUTES];
+    if (secret) {
+      set.push('inUseStage = :stage');
+      values[':stage'] = { S: secret.stage };
+      for (const [attribute, value] of [
+        ['inUseVersionId', secret.versionId],
+        ['rejectedVersionId', secret.rejectedVersionId],
+      ] as const) {
+        if (value === undefined) remove.push(attribute);
+        else {
+          set.push(`${attribute} = :${attribute}`);
+          values[`:${attribute}`] = { S: value };
+        }
+      }
+    }
     await this.#guard(credential, 'UpdateItem', () =>
       this.#client.send(
         new UpdateItemCommand({
           TableName: this.#tableName,
           Key: this.#key(credential),
-          UpdateExpression: 'SET lastSuccessAt = :at',
-          ExpressionAttributeValues: { ':at': { N: String(atSeconds) } },
+          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+          ExpressionAttributeValues: values,
         }),
       ),
     );
+  }
+
+  /** @inheritdoc */
+  async claimRetry(
+    credential: string,
+    ticket: RetryTicket,
+    options: { readonly heldDueAt?: number; readonly staleBeforeSeconds: number },
+  ): Promise<boolean> {
+    const values: Record<string, AttributeValue> = {
+      ':due': { N: String(ticket.dueAt) },
+      ':attempt': { N: String(ticket.attempt) },
+      ':stale': { N: String(options.staleBeforeSeconds) },
+    };
+    let condition = 'attribute_not_exists(retryDueAt) OR retryDueAt < :stale';
+    if (options.heldDueAt !== undefined) {
+      condition += ' OR retryDueAt = :held';
+      values[':held'] = { N: String(options.heldDueAt) };
+    }
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: this.#key(credential),
+          UpdateExpression: 'SET retryDueAt = :due, retryAttempt = :attempt',
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (sdkErrorName(error) === 'ConditionalCheckFailedException') return false;
+      throw this.#translate(credential, 'UpdateItem', error);
+    }
   }
 
   /** @inheritdoc */
@@ -150,7 +209,22 @@ function toState(item: Record<string, AttributeValue>): CredentialState {
   const message = item.lastErrorMessage?.S;
   const lastSuccessAt = number(item.lastSuccessAt);
   const refreshRequestedAt = number(item.refreshRequestedAt);
+  const retryDueAt = number(item.retryDueAt);
+  const retryAttempt = number(item.retryAttempt);
+  const stage = item.inUseStage?.S;
   return {
+    ...(retryDueAt === undefined || retryAttempt === undefined
+      ? {}
+      : { pendingRetry: { attempt: retryAttempt, dueAt: retryDueAt } }),
+    ...(stage === 'AWSCURRENT' || stage === 'AWSPREVIOUS'
+      ? {
+          secret: {
+            stage: stage satisfies SecretStage,
+            ...(item.inUseVersionId?.S ? { versionId: item.inUseVersionId.S } : {}),
+            ...(item.rejectedVersionId?.S ? { rejectedVersionId: item.rejectedVersionId.S } : {}),
+          },
+        }
+      : {}),
     ...(name && message && at !== undefined
       ? {
           lastFailure: {

@@ -6,10 +6,12 @@
  * message is cut to {@link RECORDED_MESSAGE_MAX_CHARS}, recording never touches the token,
  * and the refresh-request claim is atomic and rate-limited.
  */
+import type { RetryTicket } from '../../contract/index.js';
 import {
   type CredentialState,
   RECORDED_MESSAGE_MAX_CHARS,
   type RecordedFailure,
+  type SecretInUse,
   type StateStore,
 } from '../core/ports.js';
 
@@ -35,11 +37,31 @@ export class MemoryStateStore implements StateStore {
       ...(retryable === undefined ? {} : { retryable }),
     };
     this.#update(credential, { lastFailure });
+    // A failure no retry can fix ends the retry chain, as the DynamoDB store's REMOVE does.
+    if (retryable === false) this.#remove(credential, 'pendingRetry');
   }
 
   /** @inheritdoc */
-  async recordSuccess(credential: string, atSeconds: number): Promise<void> {
-    this.#update(credential, { lastSuccessAt: atSeconds });
+  async recordSuccess(credential: string, atSeconds: number, secret?: SecretInUse): Promise<void> {
+    this.#update(credential, { lastSuccessAt: atSeconds, ...(secret ? { secret: { ...secret } } : {}) });
+    this.#remove(credential, 'pendingRetry');
+  }
+
+  /** @inheritdoc */
+  async claimRetry(
+    credential: string,
+    ticket: RetryTicket,
+    options: { readonly heldDueAt?: number; readonly staleBeforeSeconds: number },
+  ): Promise<boolean> {
+    // The DynamoDB condition: no lease, a lost one, or the one the caller holds.
+    const held = this.states.get(credential)?.pendingRetry?.dueAt;
+    const free =
+      held === undefined ||
+      held < options.staleBeforeSeconds ||
+      (options.heldDueAt !== undefined && held === options.heldDueAt);
+    if (!free) return false;
+    this.#update(credential, { pendingRetry: { attempt: ticket.attempt, dueAt: ticket.dueAt } });
+    return true;
   }
 
   /** @inheritdoc */
@@ -57,5 +79,12 @@ export class MemoryStateStore implements StateStore {
 
   #update(credential: string, change: CredentialState): void {
     this.states.set(credential, { ...this.states.get(credential), ...change });
+  }
+
+  #remove(credential: string, field: keyof CredentialState): void {
+    const current = this.states.get(credential);
+    if (!current || !(field in current)) return;
+    const { [field]: _removed, ...rest } = current;
+    this.states.set(credential, rest);
   }
 }

@@ -19,10 +19,37 @@ export class SecretsManagerCredentialSource implements CredentialSource {
 
   /** @inheritdoc */
   async getCredentials(set: RefresherCredentialSet): Promise<ClientCredentials> {
-    let secretString: string | undefined;
+    return this.#read(set, undefined);
+  }
+
+  /**
+   * The `AWSPREVIOUS` version, asked for by stage; undefined when the secret has none
+   * (ResourceNotFoundException for the stage of a secret that exists). Other failures are
+   * translated as for the current version.
+   */
+  async getPreviousCredentials(set: RefresherCredentialSet): Promise<ClientCredentials | undefined> {
     try {
-      const output = await this.#client.send(new GetSecretValueCommand({ SecretId: set.secretId }));
+      return await this.#read(set, 'AWSPREVIOUS');
+    } catch (error) {
+      if (error instanceof SecretUnavailable && classifySdkError(error.cause).kind === 'not-found') {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  async #read(set: RefresherCredentialSet, stage: 'AWSPREVIOUS' | undefined): Promise<ClientCredentials> {
+    let secretString: string | undefined;
+    let versionId: string | undefined;
+    try {
+      const output = await this.#client.send(
+        new GetSecretValueCommand({
+          SecretId: set.secretId,
+          ...(stage === undefined ? {} : { VersionStage: stage }),
+        }),
+      );
       secretString = output.SecretString;
+      versionId = output.VersionId;
     } catch (error) {
       throw translate(set, error);
     }
@@ -33,7 +60,8 @@ export class SecretsManagerCredentialSource implements CredentialSource {
         'holds a binary value; store {"client_id": "...", "client_secret": "..."} as a plaintext JSON string',
       );
     }
-    return parseClientCredentials(set, secretString);
+    const pair = parseClientCredentials(set, secretString);
+    return versionId ? { ...pair, versionId } : pair;
   }
 }
 

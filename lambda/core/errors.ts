@@ -239,6 +239,21 @@ export class RefreshTriggerError extends BrokerError {
   }
 }
 
+/**
+ * The refresher could not send the next retry of a set's retry chain; its lease lapses after
+ * `RETRY_CHAIN.leaseGraceSeconds` and the next failure starts a new chain.
+ */
+export class RetryNotScheduled extends BrokerError {
+  override readonly name = 'RetryNotScheduled';
+  constructor(
+    readonly credential: string,
+    detail: string,
+    options?: BrokerErrorOptions,
+  ) {
+    super(`credential '${credential}': could not schedule the next retry: ${detail}`, options);
+  }
+}
+
 /** The token store could not be read or written. */
 export class TokenStoreError extends BrokerError {
   override readonly name = 'TokenStoreError';

@@ -3,13 +3,23 @@
  * (Secrets Manager, fetch, DynamoDB; environment and files for the local broker);
  * tests implement them in memory.
  */
-import type { ClientAuthMethod, RefresherCredentialSet, RefreshReason } from '../../contract/index.js';
+import type {
+  ClientAuthMethod,
+  RefresherCredentialSet,
+  RefreshReason,
+  RetryTicket,
+} from '../../contract/index.js';
 
 /** A client_id/client_secret pair, as read from the credential's secret. */
 export interface ClientCredentials {
   readonly clientId: string;
   readonly clientSecret: string;
+  /** The secret version the pair was read from, when the source has versions (never a value). */
+  readonly versionId?: string;
 }
+
+/** The staging labels a refresh reads client credentials under (Secrets Manager's names). */
+export type SecretStage = 'AWSCURRENT' | 'AWSPREVIOUS';
 
 /** Reads the current client credentials of a set. Never caches: rotation must take effect at once. */
 export interface CredentialSource {
@@ -18,6 +28,13 @@ export interface CredentialSource {
    * when it is malformed and {@link SecretNotSet} while it holds the placeholder.
    */
   getCredentials(set: RefresherCredentialSet): Promise<ClientCredentials>;
+  /**
+   * The pair saved before the current one (`AWSPREVIOUS`), read only after the current one
+   * was rejected (docs/design.md, "A rejected AWSCURRENT"); undefined when there is none.
+   * A source without versions leaves it out: no fallback.
+   * @throws the same errors as {@link getCredentials}
+   */
+  getPreviousCredentials?(set: RefresherCredentialSet): Promise<ClientCredentials | undefined>;
 }
 
 /** One client-credentials token request. */
@@ -130,6 +147,17 @@ export interface RecordedFailure {
 /** Characters of a {@link RecordedFailure} message a state store keeps (docs/design.md, State item). */
 export const RECORDED_MESSAGE_MAX_CHARS = 1_000;
 
+/**
+ * Which secret version the stored token came from, recorded with each success: stage and
+ * version ids only, never a value. `rejectedVersionId` is the AWSCURRENT version the token
+ * endpoint refused when the token came from AWSPREVIOUS instead.
+ */
+export interface SecretInUse {
+  readonly stage: SecretStage;
+  readonly versionId?: string;
+  readonly rejectedVersionId?: string;
+}
+
 /** What is recorded about a credential set besides its token (a separate item: never touches the token). */
 export interface CredentialState {
   readonly lastFailure?: RecordedFailure;
@@ -137,14 +165,33 @@ export interface CredentialState {
   readonly lastSuccessAt?: number;
   /** Epoch seconds when a reader last asked the refresher for a refresh. */
   readonly refreshRequestedAt?: number;
+  /** The retry chain's lease: the one retry pending for the set (docs/design.md, Retry until recovered). */
+  readonly pendingRetry?: RetryTicket;
+  /** The secret version of the last success; absent before the first one that recorded it. */
+  readonly secret?: SecretInUse;
 }
 
 /** Records refresh outcomes and self-healing requests. */
 export interface StateStore {
   /** The recorded state; an empty object when nothing was recorded. */
   get(credential: string, options?: CallOptions): Promise<CredentialState>;
+  /** Records a failure; one that is not retryable also ends the set's retry chain (removes its lease). */
   recordFailure(credential: string, failure: RecordedFailure): Promise<void>;
-  recordSuccess(credential: string, atSeconds: number): Promise<void>;
+  /**
+   * Records a success, and the secret version it used when given; ends the set's retry
+   * chain (removes its lease).
+   */
+  recordSuccess(credential: string, atSeconds: number, secret?: SecretInUse): Promise<void>;
+  /**
+   * Takes the set's retry lease for `ticket`: true when no lease exists, when the lease's
+   * `dueAt` is before `staleBeforeSeconds` (lost), or when it is `heldDueAt` (the retry run
+   * holding the chain extends it); false when another chain holds it. Atomic across callers.
+   */
+  claimRetry(
+    credential: string,
+    ticket: RetryTicket,
+    options: { readonly heldDueAt?: number; readonly staleBeforeSeconds: number },
+  ): Promise<boolean>;
   /**
    * Claims the right to ask for a refresh: true when no request was recorded since
    * `notBeforeSeconds` (and records `atSeconds`), false when another caller already asked.
@@ -164,6 +211,16 @@ export interface StateStore {
  */
 export interface RefreshTrigger {
   trigger(credential: string, reason: RefreshReason, options?: CallOptions): Promise<void>;
+}
+
+/**
+ * Delivers a set's next retry run (the refresher's retry chain): SQS with a per-message
+ * delay in AWS, a timer in the local broker. One call, one run; the lease
+ * ({@link StateStore.claimRetry}) decides whether to call.
+ */
+export interface RetryQueue {
+  /** Arranges one refresh `{credential, reason: "retry", retry: ticket}` in `delaySeconds`. */
+  enqueue(credential: string, ticket: RetryTicket, delaySeconds: number): Promise<void>;
 }
 
 /** Time source, injected so expiry rules are tested without sleeping. */

@@ -3,7 +3,7 @@
  * describe a failure for the metrics (code, secret rejected), for the refresher's choice
  * to throw or answer (retryable) and for the state item (describeFailure).
  */
-import { refusalCode } from '../../contract/index.js';
+import { OTHER_OAUTH_ERROR_CODE, type RetryTicket, refusalCode } from '../../contract/index.js';
 import { BrokerError, SecretNotSet, TokenRequestRejected } from './errors.js';
 import type { RecordedFailure } from './ports.js';
 import type { RefreshRequest } from './refresh-request.js';
@@ -20,7 +20,21 @@ export type RefreshNote =
   /** The outcome could not be written to the state item; the outcome stands. */
   | { readonly kind: 'record-failed'; readonly error: unknown }
   /** After a failure, the stored token could not be read to tell its remaining validity. */
-  | { readonly kind: 'remaining-unknown'; readonly error: unknown };
+  | { readonly kind: 'remaining-unknown'; readonly error: unknown }
+  /** AWSCURRENT was rejected and AWSPREVIOUS could not be read or was not accepted either. */
+  | { readonly kind: 'fallback-failed'; readonly error: unknown };
+
+/**
+ * What the retry chain did after a failure: `scheduled` (this failure holds the chain and
+ * sent its next retry), `pending` (another chain already holds the set), `not-scheduled`
+ * (claiming or sending failed; a lost lease is taken over after its grace) or `ended` (the
+ * failure is not retryable: no retry).
+ */
+export type RetryOutcome =
+  | ({ readonly kind: 'scheduled'; readonly delaySeconds: number } & RetryTicket)
+  | { readonly kind: 'pending' }
+  | { readonly kind: 'not-scheduled'; readonly error: unknown }
+  | { readonly kind: 'ended' };
 
 /**
  * A refresh that stored nothing; the token stored before is left as it was. Thrown by
@@ -41,6 +55,8 @@ export class RefreshFailure extends Error {
   readonly secondsLeft: number | undefined;
   /** What happened on the way (retries, recording problems), in order. */
   readonly notes: readonly RefreshNote[];
+  /** What the retry chain did about this failure, once it was asked (lambda/core/retry-chain.ts). */
+  retry?: RetryOutcome;
 
   constructor(
     request: RefreshRequest,
@@ -102,9 +118,14 @@ export function isRetryable(error: unknown): boolean {
 
 /** True when the token endpoint refused the client credentials themselves: a wrong or rotated-away secret. */
 export function isSecretRejected(error: unknown): boolean {
+  if (!(error instanceof TokenRequestRejected)) return false;
+  // RFC 6749 section 5.2: invalid_client may come with 400 as well as 401 (decision 32). A 401
+  // without a known code says the same; a 401 naming another code (unauthorized_client, say)
+  // refuses something else, and must not make the refresh fall back to AWSPREVIOUS.
+  if (error.oauthError === 'invalid_client') return true;
   return (
-    error instanceof TokenRequestRejected &&
-    (error.oauthError === 'invalid_client' || error.httpStatus === 401)
+    error.httpStatus === 401 &&
+    (error.oauthError === undefined || error.oauthError === OTHER_OAUTH_ERROR_CODE)
   );
 }
 

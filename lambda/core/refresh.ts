@@ -5,10 +5,25 @@
  * Lambda, the local broker) turns either into log lines and metrics. Any failure leaves
  * the stored token as it was.
  */
+import { RETRY_CHAIN } from '../../contract/index.js';
 import type { BrokerError } from './errors.js';
-import type { CredentialSource, PutResult, StateStore, TokenEndpoint, TokenStore } from './ports.js';
+import type {
+  ClientCredentials,
+  CredentialSource,
+  PutResult,
+  SecretInUse,
+  StateStore,
+  TokenEndpoint,
+  TokenStore,
+} from './ports.js';
 import { redactError, sensitiveForms } from './redaction.js';
-import { describeFailure, RefreshFailure, type RefreshNote } from './refresh-failure.js';
+import {
+  describeFailure,
+  failureCode,
+  isSecretRejected,
+  RefreshFailure,
+  type RefreshNote,
+} from './refresh-failure.js';
 import type { RefreshRequest } from './refresh-request.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryRuntime, withRetry } from './retry.js';
 import { secondsRemaining, tooShortForSchedule, validateTokenResponse } from './token-rules.js';
@@ -62,6 +77,13 @@ export interface RefreshReport {
   readonly lifetimeTooShort: boolean;
   /** What happened on the way (retries, recording problems), in order. */
   readonly notes: readonly RefreshNote[];
+  /** The secret version the stored token was fetched with (stage, version ids; never a value). */
+  readonly secret: SecretInUse;
+  /**
+   * Set when the token endpoint rejected AWSCURRENT and the token came from AWSPREVIOUS: the
+   * refusal's code (`invalid_client`, `http_401`). The runner still counts SecretRejected.
+   */
+  readonly rejectedCode?: string;
 }
 
 /** Default per-attempt timeout of the token request. */
@@ -90,9 +112,15 @@ export async function refresh(
   const notes: RefreshNote[] = [];
   const progress: Progress = { attempts: 0, redact: [] };
   try {
-    const stored = await fetchAndStore(request, deps, options.deadlineMs, notes, progress);
+    const { secret, rejectedCode, ...stored } = await fetchAndStore(
+      request,
+      deps,
+      options.deadlineMs,
+      notes,
+      progress,
+    );
     await deps.state
-      .recordSuccess(set.name, Math.floor(deps.clock.now() / 1000))
+      .recordSuccess(set.name, Math.floor(deps.clock.now() / 1000), secret)
       .catch((error: unknown) => notes.push({ kind: 'record-failed', error }));
     redactNotes(notes, progress.redact);
     return {
@@ -102,6 +130,8 @@ export async function refresh(
       attempts: progress.attempts,
       secondsLeft: secondsRemaining(stored, deps.clock.now()),
       notes,
+      secret,
+      ...(rejectedCode === undefined ? {} : { rejectedCode }),
     };
   } catch (error) {
     // Before anything is recorded or thrown: the message goes to the state item and the logs.
@@ -129,12 +159,19 @@ function redactNotes(notes: readonly RefreshNote[], forms: readonly string[]): v
 
 /** The three steps, each retried on its own: a store retry never fetches a second token. */
 async function fetchAndStore(
-  { set }: RefreshRequest,
+  { set, retry: ticket }: RefreshRequest,
   deps: RefreshDependencies,
   deadlineMs: number,
   notes: RefreshNote[],
   progress: Progress,
-): Promise<{ outcome: PutResult; expiresAt: number; fetchedAt: number; lifetimeTooShort: boolean }> {
+): Promise<{
+  outcome: PutResult;
+  expiresAt: number;
+  fetchedAt: number;
+  lifetimeTooShort: boolean;
+  secret: SecretInUse;
+  rejectedCode?: string;
+}> {
   const timeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const retry = {
     policy: deps.retryPolicy ?? DEFAULT_RETRY_POLICY,
@@ -147,15 +184,14 @@ async function fetchAndStore(
   // earliest moment the value read could date from, so a read that began before a rotation
   // never counts as newer than one that began after it.
   let secretReadAtMs = 0;
-  const {
-    value: { clientId, clientSecret },
-  } = await withRetry(() => {
+  const { value: current } = await withRetry(() => {
     secretReadAtMs = deps.clock.now();
     return deps.credentials.getCredentials(set);
   }, retry);
-  progress.redact = sensitiveForms({ clientId, clientSecret });
+  progress.redact = sensitiveForms(current);
 
-  const { value: fetched } = await withRetry(async () => {
+  /** One token request with `pair`, validated. */
+  const requestWith = async (pair: ClientCredentials) => {
     progress.attempts++;
     // Expiry counts from when the request left, so a slow answer can only shorten it.
     const sentAtMs = deps.clock.now();
@@ -163,13 +199,43 @@ async function fetchAndStore(
       credential: set.name,
       tokenUrl: set.tokenUrl,
       clientAuth: set.clientAuth,
-      clientId,
-      clientSecret,
+      clientId: pair.clientId,
+      clientSecret: pair.clientSecret,
       timeoutMs: Math.max(1, Math.min(timeoutMs, deadlineMs - sentAtMs)),
       ...(set.scope === undefined ? {} : { scope: set.scope }),
     });
     return { token: validateTokenResponse(set.name, response.body, sentAtMs), sentAtMs };
-  }, retry);
+  };
+  // A retry run of the chain makes one request: the chain is its retry (RETRY_CHAIN).
+  const tokenRetry =
+    ticket === undefined
+      ? retry
+      : { ...retry, policy: { ...retry.policy, maxAttempts: RETRY_CHAIN.tokenAttemptsPerRun } };
+  let secret: SecretInUse = { stage: 'AWSCURRENT', ...versionOf(current) };
+  let rejectedCode: string | undefined;
+  let fetched: Awaited<ReturnType<typeof requestWith>>;
+  try {
+    ({ value: fetched } = await withRetry(() => requestWith(current), tokenRetry));
+  } catch (error) {
+    const fallback = isSecretRejected(error)
+      ? await previousPair(set, deps, current, notes, progress)
+      : undefined;
+    if (!fallback) throw error;
+    try {
+      // Once, without retries: the endpoint answered a moment ago (decision 31).
+      fetched = await requestWith(fallback.pair);
+      secretReadAtMs = fallback.readAtMs;
+    } catch (fallbackError) {
+      notes.push({ kind: 'fallback-failed', error: fallbackError });
+      throw error;
+    }
+    rejectedCode = failureCode(error);
+    secret = {
+      stage: 'AWSPREVIOUS',
+      ...versionOf(fallback.pair),
+      ...(current.versionId === undefined ? {} : { rejectedVersionId: current.versionId }),
+    };
+  }
 
   const { token } = fetched;
   const fetchedAt = fetched.sentAtMs / 1000;
@@ -194,7 +260,47 @@ async function fetchAndStore(
   // Superseded: what callers get is the token kept, so that is what is reported (the alarms
   // watch it); the dropped token's full lifetime would hide a kept one running out.
   const stored = put.kept ?? { expiresAt: token.expiresAt, fetchedAt };
-  return { outcome: put.result, expiresAt: stored.expiresAt, fetchedAt: stored.fetchedAt, lifetimeTooShort };
+  return {
+    outcome: put.result,
+    expiresAt: stored.expiresAt,
+    fetchedAt: stored.fetchedAt,
+    lifetimeTooShort,
+    secret,
+    ...(rejectedCode === undefined ? {} : { rejectedCode }),
+  };
+}
+
+const versionOf = (pair: ClientCredentials) =>
+  pair.versionId === undefined ? {} : { versionId: pair.versionId };
+
+/**
+ * The AWSPREVIOUS pair to try once after AWSCURRENT was rejected, or undefined: the source
+ * has no versions or no previous one, it is the same version, or it cannot be read (noted).
+ * Its forms join the redaction list before it is used; `readAtMs` orders its token's write.
+ */
+async function previousPair(
+  set: RefreshRequest['set'],
+  deps: RefreshDependencies,
+  current: ClientCredentials,
+  notes: RefreshNote[],
+  progress: Progress,
+): Promise<{ pair: ClientCredentials; readAtMs: number } | undefined> {
+  if (!deps.credentials.getPreviousCredentials) return undefined;
+  let previous: ClientCredentials | undefined;
+  const readAtMs = deps.clock.now();
+  try {
+    previous = await deps.credentials.getPreviousCredentials(set);
+  } catch (error) {
+    notes.push({ kind: 'fallback-failed', error });
+    return undefined;
+  }
+  if (!previous) return undefined;
+  // Longest first, as sensitiveForms orders them: a form inside a longer one goes after it.
+  progress.redact = [...progress.redact, ...sensitiveForms(previous)].sort((a, b) => b.length - a.length);
+  const same =
+    (previous.versionId !== undefined && previous.versionId === current.versionId) ||
+    (previous.clientId === current.clientId && previous.clientSecret === current.clientSecret);
+  return same ? undefined : { pair: previous, readAtMs };
 }
 
 /** Seconds the token still stored has (0 when none), for the "nearing expiry" alarm and the local log. */

@@ -27,6 +27,17 @@ export interface CredentialStatus {
     readonly retryable: boolean | null;
   } | null;
   readonly refreshRequestedAt: string | null;
+  /**
+   * Which secret version the stored token came from, and the AWSCURRENT version the token
+   * endpoint rejected when that was AWSPREVIOUS (docs/design.md, A rejected AWSCURRENT).
+   * Stage names and version ids only. Null until a success recorded it.
+   */
+  readonly secret: {
+    readonly inUse: { readonly stage: string; readonly versionId: string | null };
+    readonly rejected: { readonly stage: 'AWSCURRENT'; readonly versionId: string | null } | null;
+  } | null;
+  /** When the retry chain's next run is due (ISO-8601), while one is pending; else null. */
+  readonly nextRetryAt: string | null;
 }
 
 /** The whole status answer. */
@@ -74,10 +85,24 @@ export async function readStatus(
         lastSuccessAt: iso(state.lastSuccessAt),
         lastError: lastError(state),
         refreshRequestedAt: iso(state.refreshRequestedAt),
+        secret: secretInUse(state),
+        nextRetryAt: iso(state.pendingRetry?.dueAt),
       };
     }),
   );
   return { credentials };
+}
+
+function secretInUse({ secret }: CredentialState): CredentialStatus['secret'] {
+  if (!secret) return null;
+  return {
+    inUse: { stage: secret.stage, versionId: secret.versionId ?? null },
+    // Only a token taken from AWSPREVIOUS means AWSCURRENT was refused.
+    rejected:
+      secret.stage === 'AWSPREVIOUS'
+        ? { stage: 'AWSCURRENT', versionId: secret.rejectedVersionId ?? null }
+        : null,
+  };
 }
 
 function lastError(state: CredentialState): CredentialStatus['lastError'] {

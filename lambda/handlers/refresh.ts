@@ -1,23 +1,40 @@
-/** Refresher Lambda: the refresh use case (lambda/core/refresh.ts), its outcome told by refresh-outcome. */
+/** Refresher Lambda: the refresh use case and its retry chain (lambda/core/retry-chain.ts), told by refresh-outcome. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
-import { parseRefresherEnvironment, SERVICE } from '../../contract/index.js';
+import { parseRefresherEnvironment, REFRESHER_CONFIG_FILE, SERVICE } from '../../contract/index.js';
 import { AWS_CLIENT_CONFIG } from '../adapters/aws-client-config.js';
 import { DynamoDbStateStore } from '../adapters/dynamodb-state-store.js';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { FetchTokenEndpoint } from '../adapters/oauth2-token-endpoint.js';
+import { refreshEventOf } from '../adapters/queued-refresh-event.js';
+import { readRefresherConfig } from '../adapters/refresher-config-source.js';
 import { SecretsManagerCredentialSource } from '../adapters/secrets-manager-credential-source.js';
+import { retryQueueAt } from '../adapters/sqs-retry-queue.js';
 import { systemRuntime } from '../core/ports.js';
-import { refresh } from '../core/refresh.js';
 import { parseRefreshRequest } from '../core/refresh-request.js';
+import { refreshWithRetries } from '../core/retry-chain.js';
 import { createObservability } from '../middleware/observability.js';
 import { refreshOutcome } from '../middleware/refresh-outcome.js';
 
 const SAFETY_MARGIN_MS = 3_000; // kept back from the timeout to record, log, flush metrics, answer
-const { tableName, credentials: sets, refreshIntervalSeconds } = parseRefresherEnvironment(process.env);
+const {
+  tableName,
+  credentials: sets,
+  refreshIntervalSeconds,
+  retryQueueUrl,
+} = parseRefresherEnvironment(
+  process.env,
+  // Once, at cold start: the sets the construct wrote beside the bundle (decision 33).
+  await readRefresherConfig({
+    file: new URL(REFRESHER_CONFIG_FILE, import.meta.url),
+    env: process.env,
+    ssm: () => new SSMClient(AWS_CLIENT_CONFIG),
+  }),
+);
 const { logger, metrics } = createObservability(SERVICE.refresher);
 const client = new DynamoDBClient(AWS_CLIENT_CONFIG);
 const deps = {
@@ -27,9 +44,10 @@ const deps = {
   store: new DynamoDbTokenStore({ client, tableName }),
   state: new DynamoDbStateStore({ client, tableName }),
   ...(refreshIntervalSeconds === undefined ? {} : { refreshIntervalSeconds }),
+  ...retryQueueAt(retryQueueUrl),
 };
 const run = (event: unknown, context: { getRemainingTimeInMillis(): number }) =>
-  refresh(parseRefreshRequest(event, sets), deps, {
+  refreshWithRetries(parseRefreshRequest(refreshEventOf(event), sets), deps, {
     deadlineMs: Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
   });
 

@@ -13,7 +13,11 @@
  *   `rejected`, so Lambda does not send the same rejected request twice more. The
  *   metrics, alarms and the state item have it all the same; a direct invoke (`manual`, or
  *   no reason) still throws, so the operator sees a FunctionError.
- * The token never reaches a log, a metric or the answer.
+ * - a retry run of the retry chain (reason `retry`) is answered `failed`: the chain itself
+ *   is its retry, and a thrown error would make SQS deliver the message again.
+ * A report whose token came from AWSPREVIOUS (AWSCURRENT rejected) counts SecretRejected and
+ * TokenEndpointRejected as a failure would, next to RefreshSucceeded. A retry run whose lease
+ * is gone is answered `retry-not-needed`. The token never reaches a log, a metric or the answer.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -21,6 +25,8 @@ import type middy from '@middy/core';
 import { DIMENSION, METRIC } from '../../contract/index.js';
 import { errorFields } from '../core/errors.js';
 import { RefreshFailure, type RefreshNote, type RefreshReport } from '../core/refresh.js';
+import type { RetryOutcome } from '../core/refresh-failure.js';
+import type { RetryNotNeeded } from '../core/retry-chain.js';
 import { countSingle } from './observability.js';
 
 /** The refresher's answer: what happened, never the token. */
@@ -33,6 +39,20 @@ export type RefreshAnswer =
       readonly attempts: number;
       /** Present (true) when the token will not outlive the next scheduled run by the default validity. */
       readonly lifetimeTooShort?: true;
+      /** Present when AWSCURRENT was rejected and the token came from AWSPREVIOUS. */
+      readonly secretStage?: 'AWSPREVIOUS';
+      readonly secretRejected?: true;
+    }
+  | { readonly credential: string; readonly outcome: 'retry-not-needed'; readonly attempt: number }
+  | {
+      readonly credential: string;
+      readonly outcome: 'failed';
+      readonly error: string;
+      readonly code?: string;
+      readonly retryable: true;
+      readonly message: string;
+      /** What the retry chain did: `scheduled` (with the next retry's delay), `pending`, `not-scheduled`. */
+      readonly retry?: string;
     }
   | { readonly credential: string; readonly outcome: 'secret-not-set'; readonly message: string }
   | {
@@ -62,12 +82,44 @@ export function refreshOutcome({ logger, metrics }: RefreshOutcomeOptions): midd
   };
 
   const refreshOutcomeMiddlewareAfter = (request: middy.Request): void => {
-    const report = request.response as RefreshReport;
+    const response = request.response as RefreshReport | RetryNotNeeded;
+    if (response.outcome === 'retry-not-needed') {
+      logger.info('retry not needed: the retry chain ended or was restarted', {
+        credential: response.credential,
+        reason: response.reason,
+        attempt: response.attempt,
+      });
+      const answer: RefreshAnswer = {
+        credential: response.credential,
+        outcome: 'retry-not-needed',
+        attempt: response.attempt,
+      };
+      request.response = answer;
+      return;
+    }
+    const report = response;
     describe(report, report.notes);
     metrics.addMetric(METRIC.refreshSucceeded, MetricUnit.Count, 1);
     metrics.addMetric(METRIC.tokenSecondsRemaining, MetricUnit.Seconds, report.secondsLeft);
     const expiresAt = new Date(report.expiresAt * 1000).toISOString();
-    logger.info('token refreshed', { outcome: report.outcome, expiresAt, attempts: report.attempts });
+    logger.info('token refreshed', {
+      outcome: report.outcome,
+      expiresAt,
+      attempts: report.attempts,
+      secretStage: report.secret.stage,
+    });
+    if (report.rejectedCode !== undefined) {
+      // The new secret is still wrong: the alarm keeps telling the operator (decision 31).
+      metrics.addMetric(METRIC.secretRejected, MetricUnit.Count, 1);
+      countSingle(metrics, METRIC.tokenEndpointRejected, {
+        [DIMENSION.credential]: report.credential,
+        [DIMENSION.errorCode]: report.rejectedCode,
+      });
+      logger.error(
+        'the token endpoint rejected the AWSCURRENT secret; the token was fetched with AWSPREVIOUS: save the correct pair as a new version, or roll AWSCURRENT back (README, Rotate it)',
+        { errorCode: report.rejectedCode, rejectedVersionId: report.secret.rejectedVersionId ?? null },
+      );
+    }
     if (report.lifetimeTooShort) {
       metrics.addMetric(METRIC.tokenLifetimeTooShort, MetricUnit.Count, 1);
       logger.warn(
@@ -81,6 +133,9 @@ export function refreshOutcome({ logger, metrics }: RefreshOutcomeOptions): midd
       expiresAt,
       attempts: report.attempts,
       ...(report.lifetimeTooShort ? { lifetimeTooShort: true as const } : {}),
+      ...(report.rejectedCode === undefined
+        ? {}
+        : { secretStage: 'AWSPREVIOUS' as const, secretRejected: true as const }),
     };
     request.response = answer;
   };
@@ -119,8 +174,25 @@ export function refreshOutcome({ logger, metrics }: RefreshOutcomeOptions): midd
     logger.error('token refresh failed; the stored token was left as it was', {
       ...errorFields(cause),
       retryable: failure.retryable,
+      ...retryFields(failure.retry),
     });
+    if (failure.retry?.kind === 'not-scheduled') {
+      logger.warn('could not schedule the next retry', errorFields(failure.retry.error));
+    }
     logger.removeKeys(['credential', 'reason']);
+    if (failure.reason === 'retry' && failure.retryable) {
+      const answer: RefreshAnswer = {
+        credential: failure.credential,
+        outcome: 'failed',
+        error: errorFields(cause).errorName,
+        ...(code === undefined ? {} : { code }),
+        retryable: true,
+        message: errorFields(cause).errorMessage,
+        ...(failure.retry === undefined ? {} : { retry: failure.retry.kind }),
+      };
+      request.response = answer;
+      return;
+    }
     if (!failure.retryable && failure.reason !== 'manual') {
       const answer: RefreshAnswer = {
         credential: failure.credential,
@@ -137,6 +209,15 @@ export function refreshOutcome({ logger, metrics }: RefreshOutcomeOptions): midd
   };
 
   return { after: refreshOutcomeMiddlewareAfter, onError: refreshOutcomeMiddlewareOnError };
+}
+
+/** The retry chain's answer to a failure, for its log line. */
+function retryFields(retry: RetryOutcome | undefined): Record<string, unknown> {
+  if (retry === undefined) return {};
+  if (retry.kind === 'scheduled') {
+    return { retry: retry.kind, retryAttempt: retry.attempt, retryInSeconds: retry.delaySeconds };
+  }
+  return { retry: retry.kind };
 }
 
 function logNote(logger: Logger, note: RefreshNote): void {
@@ -156,5 +237,8 @@ function logNote(logger: Logger, note: RefreshNote): void {
         'could not read the stored token to report its remaining validity',
         errorFields(note.error),
       );
+      return;
+    case 'fallback-failed':
+      logger.warn('AWSCURRENT was rejected and AWSPREVIOUS could not be used', errorFields(note.error));
   }
 }

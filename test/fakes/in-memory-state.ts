@@ -5,7 +5,12 @@
  */
 import type { RefreshReason } from '../../contract/index.js';
 import { MemoryStateStore } from '../../lambda/adapters/memory-state-store.js';
-import type { CredentialState, RecordedFailure, RefreshTrigger } from '../../lambda/core/ports.js';
+import type {
+  CredentialState,
+  RecordedFailure,
+  RefreshTrigger,
+  SecretInUse,
+} from '../../lambda/core/ports.js';
 
 /**
  * The local broker's {@link MemoryStateStore}, opened up for tests: its states can be
@@ -20,9 +25,9 @@ export class InMemoryStateStore extends MemoryStateStore {
     this.#fail();
     return super.recordFailure(credential, failure);
   }
-  override async recordSuccess(credential: string, atSeconds: number): Promise<void> {
+  override async recordSuccess(credential: string, atSeconds: number, secret?: SecretInUse): Promise<void> {
     this.#fail();
-    return super.recordSuccess(credential, atSeconds);
+    return super.recordSuccess(credential, atSeconds, secret);
   }
   override async claimRefreshRequest(
     credential: string,

@@ -10,6 +10,7 @@ describe('Constant: REFRESH_REASONS', () => {
       'read-miss',
       'rejected-token',
       'manual',
+      'retry',
     ]);
   });
 });

@@ -93,6 +93,7 @@ describe('Function: refresh', () => {
       secondsLeft: 3600,
       lifetimeTooShort: false,
       notes: [],
+      secret: { stage: 'AWSCURRENT' },
     });
     expect(store.items.get('default')).toMatchObject({
       accessToken: 'token-1',
@@ -369,7 +370,10 @@ describe('Function: refresh', () => {
 
       // Assess
       expect(report).toMatchObject({ credential: 'default', reason: 'schedule', secondsLeft: 3600 });
-      expect(state.states.get('default')).toEqual({ lastSuccessAt: Math.floor(clock.now() / 1000) });
+      expect(state.states.get('default')).toEqual({
+        lastSuccessAt: Math.floor(clock.now() / 1000),
+        secret: { stage: 'AWSCURRENT' },
+      });
     });
 
     it('records a failure with its code, reports the validity left, and carries the error unchanged', async () => {

@@ -51,6 +51,8 @@ describe('Function: readStatus', () => {
           retryable: false,
         },
         refreshRequestedAt: null,
+        secret: null,
+        nextRetryAt: null,
       },
       {
         credential: 'production',
@@ -68,6 +70,8 @@ describe('Function: readStatus', () => {
           retryable: null,
         },
         refreshRequestedAt: null,
+        secret: null,
+        nextRetryAt: null,
       },
     ]);
     expect(JSON.stringify(status)).not.toContain('canary-token');

@@ -136,15 +136,23 @@ describe('Handler: refresh', () => {
 
   describe('a failure that retrying cannot fix', () => {
     const asynchronous = REFRESH_REASONS.filter((reason) => reason !== 'manual');
+    // A retry run holds its chain's lease (the state item says so) and carries its ticket.
+    const ticket = { attempt: 2, dueAt: 1_795_000_000 };
 
     it.each(asynchronous)(
       'is answered, not thrown, on an asynchronous invoke (reason %s): no Lambda retry, still counted and recorded',
       async (reason) => {
         // Prepare
         server.script(json(401, { error: 'invalid_client' }));
+        dynamodb.on(GetItemCommand, { Key: { credential: { S: 'sandbox#state' } } }).resolves({
+          Item: { retryDueAt: { N: String(ticket.dueAt) }, retryAttempt: { N: String(ticket.attempt) } },
+        });
 
         // Act
-        const result = await handler({ credential: 'sandbox', reason }, lambdaContext('refresher'));
+        const result = await handler(
+          { credential: 'sandbox', reason, ...(reason === 'retry' ? { retry: ticket } : {}) },
+          lambdaContext('refresher'),
+        );
 
         // Assess
         expect(result).toEqual({
