@@ -41,6 +41,7 @@ import type { ITokenBroker } from './token-broker-parts.js';
 import { type TokenBrokerProps, validateTokenBrokerProps } from './token-broker-props.js';
 import { createDeployRefreshProvider } from './triggers/deploy-refresh.js';
 import { createSchedulerRole } from './triggers/refresh-schedule.js';
+import { createRetryQueue } from './triggers/retry-queue.js';
 import { atConstructPath } from './validation.js';
 
 /**
@@ -87,6 +88,11 @@ export class TokenBroker extends Construct implements ITokenBroker {
   readonly failureQueue: sqs.Queue;
   /** Customer-managed key encrypting {@link failureQueue}, rotated yearly. */
   readonly failureQueueKey: kms.Key;
+  /**
+   * The refresher's retry chain: delayed `{"credential", "reason": "retry"}` messages it sends
+   * itself after a retryable failure and consumes (lib/triggers/retry-queue.ts). SSE-SQS, TLS only.
+   */
+  readonly retryQueue: sqs.Queue;
   /** The topic every alarm notifies, when one was given. */
   readonly alarmTopic?: sns.ITopic;
   /** The broker-wide alarms, and every alarm of the broker in `all`. */
@@ -148,6 +154,11 @@ export class TokenBroker extends Construct implements ITokenBroker {
       // An event older than one interval is superseded by the next scheduled refresh.
       maxEventAge: this.refreshInterval,
       onFailure: new EncryptedQueueDestination(failureQueue),
+    });
+    this.retryQueue = createRetryQueue(this, {
+      refresher: this.refresher,
+      deadLetterQueue: this.failureQueue,
+      removalPolicy,
     });
     const provider = createDeployRefreshProvider(this, logRetention);
     this.deployRefreshRole = provider.role;
