@@ -2,9 +2,9 @@
  * The artefacts the cold-start and read-path benchmarks measure: the refresher and reader
  * assets exactly as `cdk synth` copies them from dist/lambda-assets (AWS SDK inside; with
  * the environment their template gives them), plus the comparison builds: an empty
- * handler bundled the same way (the floor), the handlers built naively (unminified, every
- * package loaded from node_modules), and the reader with the AWS SDK left to the runtime
- * (what bundling the SDK saves).
+ * handler bundled the same way, and the reader built as CDK's `NodejsFunction` builds it
+ * by default (esbuild CommonJS, unminified, `@aws-sdk/*` and `@smithy/*` left to the
+ * runtime, target the runtime's Node version).
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -37,6 +37,9 @@ export interface BenchBundle {
   readonly sdkBundled: boolean;
 }
 
+/** `LAMBDA_NODEJS_SDK_V3_EXCLUDE_SMITHY_PACKAGES` (in cdk.json's recommended flags): both stay out. */
+const NODEJS_FUNCTION_EXTERNALS = ['@aws-sdk/*', '@smithy/*'];
+
 /** Everything measured, built once per run. */
 export interface BenchAssembly {
   /** Temporary folder under the project (so external packages resolve from its node_modules). */
@@ -44,11 +47,13 @@ export interface BenchAssembly {
   readonly synthSeconds: number;
   readonly refresher: BenchBundle;
   readonly reader: BenchBundle;
-  readonly emptyFloor: BenchBundle;
-  readonly naiveRefresher: BenchBundle;
-  readonly naiveReader: BenchBundle;
-  /** The reader with `@aws-sdk/*` external, loaded from node_modules as a runtime's copy would be. */
-  readonly readerSdkExternal: BenchBundle;
+  readonly emptyHandler: BenchBundle;
+  /** The reader as `NodejsFunction` bundles it by default; the SDK comes from the runtime's NODE_PATH. */
+  readonly readerNodejsFunction: BenchBundle;
+  /** The synthesized template, for counting what the broker costs each month. */
+  readonly template: Template;
+  /** Credential sets the app configures. */
+  readonly credentialSets: number;
 }
 
 /** Synthesizes the app as configured in cdk.json and builds the comparison bundles. */
@@ -92,65 +97,54 @@ export async function buildAssembly(): Promise<BenchAssembly> {
   mkdirSync(bundles, { recursive: true });
   writeFileSync(emptyEntry, 'export const handler = async () => ({ ok: true });\n');
   const handlers = join(PROJECT_ROOT, 'lambda', 'handlers');
-  const [emptyFile, naiveRefresherFile, naiveReaderFile, sdkExternalFile] = await Promise.all([
-    bundleLikeAssets(emptyEntry, join(bundles, 'empty'), []),
-    bundleNaively(join(handlers, 'refresh.ts'), join(bundles, 'naive-refresher')),
-    bundleNaively(join(handlers, 'read.ts'), join(bundles, 'naive-reader')),
-    bundleLikeAssets(join(handlers, 'read.ts'), join(bundles, 'reader-sdk-external'), ['@aws-sdk/*']),
+  const [emptyFile, nodejsFunctionFile] = await Promise.all([
+    bundleLikeAssets(emptyEntry, join(bundles, 'empty')),
+    bundleLikeNodejsFunction(join(handlers, 'read.ts'), join(bundles, 'reader-nodejs-function')),
   ]);
   return {
     outdir,
     synthSeconds,
     refresher,
     reader,
-    emptyFloor: { label: 'empty handler (floor)', file: emptyFile, env: reader.env, sdkBundled: true },
-    naiveRefresher: {
-      ...refresher,
-      label: 'refresher, naive build',
-      file: naiveRefresherFile,
-      sdkBundled: false,
-    },
-    naiveReader: { ...reader, label: 'reader, naive build', file: naiveReaderFile, sdkBundled: false },
-    readerSdkExternal: {
+    emptyHandler: { label: 'empty handler', file: emptyFile, env: reader.env, sdkBundled: true },
+    readerNodejsFunction: {
       ...reader,
-      label: 'reader, SDK left to the runtime',
-      file: sdkExternalFile,
+      label: 'reader, CDK NodejsFunction defaults',
+      file: nodejsFunctionFile,
       sdkBundled: false,
     },
+    template,
+    credentialSets: stack.broker.credentialNames.length,
   };
 }
 
-/**
- * Builds with the settings of the prebuilt assets (tools/build-lambda-assets.ts); `external`
- * decides what stays out.
- */
-async function bundleLikeAssets(entry: string, dir: string, external: string[]): Promise<string> {
+/** Builds with the settings of the prebuilt assets (tools/build-lambda-assets.ts). */
+async function bundleLikeAssets(entry: string, dir: string): Promise<string> {
   const outfile = join(dir, 'index.mjs');
   await build({
     ...LAMBDA_BUNDLE_OPTIONS,
     sourcemap: false,
     entryPoints: [entry],
     outfile,
-    external,
     logLevel: 'silent',
   });
   return outfile;
 }
 
 /**
- * What a project without bundling care ships: own code bundled but unminified, and every
- * package (AWS SDK, Powertools, middy) left to be loaded file by file from node_modules.
+ * What `new NodejsFunction(this, 'Reader', { runtime: Runtime.NODEJS_24_X, entry })` runs:
+ * `esbuild --bundle --target=node24 --platform=node` (CommonJS, esbuild's default for node),
+ * no minification, no source map, the runtime's SDK packages external, `index.js`.
  */
-async function bundleNaively(entry: string, dir: string): Promise<string> {
-  const outfile = join(dir, 'index.mjs');
+async function bundleLikeNodejsFunction(entry: string, dir: string): Promise<string> {
+  const outfile = join(dir, 'index.js');
   await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
-    packages: 'external',
     platform: 'node',
-    format: 'esm',
-    target: 'node22',
+    target: 'node24',
+    external: NODEJS_FUNCTION_EXTERNALS,
     logLevel: 'silent',
   });
   return outfile;

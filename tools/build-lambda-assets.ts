@@ -1,6 +1,7 @@
 /**
  * Bundles each broker handler once into `dist/lambda-assets/<name>/` (lib/lambda-assets.ts):
- * esbuild, ESM, minified, with linked source maps, and with every dependency inside,
+ * esbuild, ESM, minified, with linked source maps, and with every dependency inside
+ * (`index.mjs` and the chunks it imports, under `chunks/`),
  * the AWS SDK v3 included, at the version in package-lock.json. The Lambda runtime's own
  * SDK changes month by month; bundling it means the deployed code is the tested code,
  * and it loads faster (bench: reader module init). Run by `npm run build` and by the
@@ -36,6 +37,13 @@ export const LAMBDA_BUNDLE_OPTIONS = {
   },
   legalComments: 'none',
   plugins: [nodeBuiltinsViaRequire],
+  // Code reached only through a dynamic import() (the SDK's credential providers other than
+  // the environment's: SSO, STS, INI files, container and instance metadata) goes into
+  // chunks/ and is loaded only if used; in Lambda it never is. Needs `outdir`.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  entryNames: '[name]',
+  outExtension: { '.js': '.mjs' },
   logLevel: 'warning',
 } as const satisfies BuildOptions;
 
@@ -62,8 +70,8 @@ export async function buildLambdaAssets(
     const file = join(dir, 'index.mjs');
     await build({
       ...LAMBDA_BUNDLE_OPTIONS,
-      entryPoints: [join(root, asset.entry)],
-      outfile: file,
+      entryPoints: { index: join(root, asset.entry) },
+      outdir: dir,
       absWorkingDir: root,
     });
     // Lambda reads `type` from the nearest package.json; .mjs is ESM regardless, this keeps tools agreeing.

@@ -5,7 +5,9 @@
  * the README, the LICENSE and the CHANGELOG.
  */
 import { execFileSync } from 'node:child_process';
-import { packageRoot } from '../lib/lambda-assets.js';
+import { readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { LAMBDA_ASSETS_DIR, packageRoot } from '../lib/lambda-assets.js';
 
 /** Files every release must contain. */
 export const REQUIRED_FILES = [
@@ -37,9 +39,31 @@ export const FORBIDDEN_PATHS = [
   /^node_modules\//,
 ];
 
-/** The problems with a list of packed file paths; empty when the release is fine. */
-export function releaseProblems(files: readonly string[]): string[] {
-  const problems = REQUIRED_FILES.filter((file) => !files.includes(file)).map((file) => `missing ${file}`);
+/**
+ * Every file the build wrote under dist/lambda-assets (posix paths from the package root):
+ * an asset is its entry and the chunks it imports, so a release missing any of them
+ * deploys a function that fails at its first import.
+ */
+export function builtAssetFiles(root = packageRoot()): string[] {
+  const assets = join(root, LAMBDA_ASSETS_DIR);
+  return readdirSync(assets, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .sort();
+}
+
+/**
+ * The problems with a list of packed file paths; empty when the release is fine.
+ * @param required the files that must be there: {@link REQUIRED_FILES}, and when
+ * checking a real build, {@link builtAssetFiles} too.
+ */
+export function releaseProblems(
+  files: readonly string[],
+  required: readonly string[] = REQUIRED_FILES,
+): string[] {
+  const problems = [...new Set(required)]
+    .filter((file) => !files.includes(file))
+    .map((file) => `missing ${file}`);
   for (const file of files) {
     if (FORBIDDEN_PATHS.some((pattern) => pattern.test(file))) problems.push(`must not ship ${file}`);
   }
@@ -58,10 +82,12 @@ export function packedFiles(root = packageRoot()): string[] {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const files = packedFiles();
-  const problems = releaseProblems(files);
+  const problems = releaseProblems(files, [...REQUIRED_FILES, ...builtAssetFiles()]);
   if (problems.length > 0) {
     for (const problem of problems) console.error(`release:check: ${problem}`);
     process.exit(1);
   }
-  console.log(`release:check: ${files.length} files, all required ones present, no test, bench or CI file`);
+  console.log(
+    `release:check: ${files.length} files, all required ones and every built asset file present, no test, bench or CI file`,
+  );
 }

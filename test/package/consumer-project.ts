@@ -346,3 +346,18 @@ export function megabytes(bytes: number): string {
 export function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
+
+/**
+ * A folder's content as one comparable string: each file's path below `dir` and its
+ * SHA-256, sorted. Two folders with the same digest hold the same files, byte for byte.
+ */
+export function treeDigest(dir: string): string {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => {
+      const file = join(entry.parentPath, entry.name);
+      return `${relative(dir, file)} ${sha256(file)}`;
+    })
+    .sort()
+    .join('\n');
+}

@@ -3,7 +3,7 @@
  * The real tarball's list is checked in consumer.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { REQUIRED_FILES, releaseProblems } from '../../tools/release-check.js';
+import { builtAssetFiles, REQUIRED_FILES, releaseProblems } from '../../tools/release-check.js';
 
 /** A release with every required file and the sources the package ships for its source maps. */
 const COMPLETE = [
@@ -56,5 +56,19 @@ describe('release-check: releaseProblems', () => {
   it('lists a missing file and a forbidden one together', () => {
     const files = [...COMPLETE.filter((file) => file !== 'CHANGELOG.md'), 'test/setup.ts'];
     expect(releaseProblems(files)).toEqual(['missing CHANGELOG.md', 'must not ship test/setup.ts']);
+  });
+
+  it('names a built asset chunk the tarball misses: the function would fail at its first import', () => {
+    const built = builtAssetFiles();
+    const chunk = built.find((file) => /^dist\/lambda-assets\/reader\/chunks\/.+\.mjs$/.test(file));
+    expect(chunk, `no reader chunk among ${built.join(', ')}`).toBeDefined();
+    const packed = [...COMPLETE, ...built];
+    expect(releaseProblems(packed, [...REQUIRED_FILES, ...built])).toEqual([]);
+    expect(
+      releaseProblems(
+        packed.filter((file) => file !== chunk),
+        [...REQUIRED_FILES, ...built],
+      ),
+    ).toEqual([`missing ${chunk}`]);
   });
 });

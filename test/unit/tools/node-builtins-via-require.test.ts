@@ -49,8 +49,8 @@ describe('Node built-ins in the Lambda assets', () => {
     await build({
       ...LAMBDA_BUNDLE_OPTIONS,
       sourcemap: false,
-      entryPoints: [join(dir, 'entry.mjs')],
-      outfile: join(dir, 'out.mjs'),
+      entryPoints: { out: join(dir, 'entry.mjs') },
+      outdir: dir,
       logLevel: 'silent',
     });
     const stdout = execFileSync(process.execPath, [join(dir, 'out.mjs')], {
