@@ -5,7 +5,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import middy from '@middy/core';
 import { parseReaderEnvironment, SERVICE } from '../../contract/index.js';
 import { AWS_CLIENT_CONFIG } from '../adapters/aws-client-config.js';
@@ -23,7 +22,8 @@ const { logger, metrics } = createObservability(SERVICE.reader);
 const client = new DynamoDBClient(AWS_CLIENT_CONFIG);
 const onMalformedItem = (credential: string, problem: string) =>
   logger.warn('stored token item is malformed; treating it as absent', { credential, problem });
-const lambda = new LambdaClient(AWS_CLIENT_CONFIG);
+// Made at the first refresh trigger: most cold starts never need the Lambda SDK.
+const lambda = async () => new (await import('@aws-sdk/client-lambda')).LambdaClient(AWS_CLIENT_CONFIG);
 const reader = new Reader({
   ...env,
   store: new DynamoDbTokenStore({ client, tableName, onMalformedItem }),

@@ -41,4 +41,30 @@ describe('Class: LambdaRefreshTrigger', () => {
     expect((error as Error).message).toContain(`failed with ${name}`);
     expect((error as Error).message).toContain(advice);
   });
+
+  it('makes a lazily given client once, at the first trigger, and retries making it after a failure', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    let made = 0;
+    let failNext = true;
+    const trigger = new LambdaRefreshTrigger({
+      client: async () => {
+        made += 1;
+        if (failNext) {
+          failNext = false;
+          throw Object.assign(new Error('cannot load'), { name: 'Error' });
+        }
+        return new LambdaClient({});
+      },
+      functionName: 'refresher-fn',
+    });
+    expect(made).toBe(0);
+
+    const first = await trigger.trigger('sandbox', 'read-miss').catch((caught: unknown) => caught);
+    expect(first).toMatchObject({ name: 'RefreshTriggerError', credential: 'sandbox' });
+    await trigger.trigger('sandbox', 'read-miss');
+    await trigger.trigger('sandbox', 'read-miss');
+
+    expect(made).toBe(2);
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(2);
+  });
 });
