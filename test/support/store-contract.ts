@@ -330,5 +330,90 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
       await state.recordSuccess('c', 30);
       expect(await state.get('c')).toEqual({ lastSuccessAt: 30, refreshRequestedAt: 20 });
     });
+
+    it('lets exactly one of many concurrent failures start a retry chain (the lease)', async () => {
+      // Prepare
+      const state = await freshStore();
+
+      // Act: 25 runs failing at once, none holding a lease
+      const claims = await Promise.all(
+        Array.from({ length: 25 }, (_, index) =>
+          state.claimRetry('r', { attempt: 1, dueAt: 1_015 + index }, { staleBeforeSeconds: 880 }),
+        ),
+      );
+
+      // Assess
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      const { pendingRetry } = await state.get('r');
+      expect(pendingRetry?.attempt).toBe(1);
+      // Only the holder extends it; a stranger's claim fails while the lease is fresh.
+      expect(await state.claimRetry('r', { attempt: 2, dueAt: 1_100 }, { staleBeforeSeconds: 900 })).toBe(
+        false,
+      );
+      expect(
+        await state.claimRetry(
+          'r',
+          { attempt: 2, dueAt: 1_100 },
+          { heldDueAt: (pendingRetry?.dueAt ?? 0) + 1, staleBeforeSeconds: 900 },
+        ),
+      ).toBe(false);
+      expect(
+        await state.claimRetry(
+          'r',
+          { attempt: 2, dueAt: 1_100 },
+          { heldDueAt: pendingRetry?.dueAt as number, staleBeforeSeconds: 900 },
+        ),
+      ).toBe(true);
+      expect((await state.get('r')).pendingRetry).toEqual({ attempt: 2, dueAt: 1_100 });
+      // A lease due before staleBefore is lost: anyone may take it over.
+      expect(await state.claimRetry('r', { attempt: 1, dueAt: 1_300 }, { staleBeforeSeconds: 1_101 })).toBe(
+        true,
+      );
+      expect((await state.get('r')).pendingRetry).toEqual({ attempt: 1, dueAt: 1_300 });
+    });
+
+    it('ends the retry chain on a success and on a failure that is not retryable, not on a retryable one', async () => {
+      // Prepare
+      const state = await freshStore();
+      const claim = (dueAt: number) =>
+        state.claimRetry('e', { attempt: 1, dueAt }, { staleBeforeSeconds: 0 });
+      const failure = (retryable: boolean) => ({ name: 'X', message: 'm', at: 5, retryable });
+
+      // Act / Assess
+      expect(await claim(10)).toBe(true);
+      await state.recordFailure('e', failure(true));
+      expect((await state.get('e')).pendingRetry).toEqual({ attempt: 1, dueAt: 10 });
+      await state.recordFailure('e', failure(false));
+      expect((await state.get('e')).pendingRetry).toBeUndefined();
+      expect(await claim(20)).toBe(true);
+      await state.recordSuccess('e', 30);
+      expect((await state.get('e')).pendingRetry).toBeUndefined();
+      expect(await claim(40)).toBe(true);
+    });
+
+    it('records the secret version of a success, and forgets a rejected version once AWSCURRENT serves again', async () => {
+      // Prepare
+      const state = await freshStore();
+
+      // Act
+      await state.recordSuccess('v', 10, {
+        stage: 'AWSPREVIOUS',
+        versionId: 'version-old',
+        rejectedVersionId: 'version-typo',
+      });
+      const fallenBack = await state.get('v');
+      await state.recordSuccess('v', 20, { stage: 'AWSCURRENT', versionId: 'version-new' });
+      const recovered = await state.get('v');
+      await state.recordSuccess('v', 30, { stage: 'AWSCURRENT' });
+
+      // Assess
+      expect(fallenBack.secret).toEqual({
+        stage: 'AWSPREVIOUS',
+        versionId: 'version-old',
+        rejectedVersionId: 'version-typo',
+      });
+      expect(recovered.secret).toEqual({ stage: 'AWSCURRENT', versionId: 'version-new' });
+      expect((await state.get('v')).secret).toEqual({ stage: 'AWSCURRENT' });
+    });
   });
 }
