@@ -47,3 +47,36 @@ describe('Function: parseRefreshRequest', () => {
     expect(act).toThrow(message);
   });
 });
+
+describe('Function: parseRefreshRequest (retry tickets)', () => {
+  const sets = [testCredential({ name: 'sandbox' })];
+
+  it('carries the ticket of a retry event', () => {
+    const request = parseRefreshRequest(
+      { credential: 'sandbox', reason: 'retry', retry: { attempt: 2, dueAt: 1_795_000_030 } },
+      sets,
+    );
+    expect(request).toMatchObject({ reason: 'retry', retry: { attempt: 2, dueAt: 1_795_000_030 } });
+    expect(parseRefreshRequest({ credential: 'sandbox', reason: 'schedule' }, sets)).not.toHaveProperty(
+      'retry',
+    );
+  });
+
+  it.each([
+    ['no ticket', undefined],
+    ['attempt 0', { attempt: 0, dueAt: 1 }],
+    ['a fractional attempt', { attempt: 1.5, dueAt: 1 }],
+    ['a string dueAt', { attempt: 1, dueAt: '1' }],
+    ['a negative dueAt', { attempt: 1, dueAt: -1 }],
+  ])('refuses a retry with %s', (_case, retry) => {
+    expect(() => parseRefreshRequest({ credential: 'sandbox', reason: 'retry', retry }, sets)).toThrow(
+      BadRequest,
+    );
+  });
+
+  it('refuses a ticket with any other reason', () => {
+    expect(() =>
+      parseRefreshRequest({ credential: 'sandbox', reason: 'manual', retry: { attempt: 1, dueAt: 1 } }, sets),
+    ).toThrow('only sent with reason retry');
+  });
+});

@@ -1,0 +1,192 @@
+/**
+ * The refresher's retry chain and AWSPREVIOUS fallback as the handler wires them: SDK calls
+ * mocked with aws-sdk-client-mock, the token endpoint a scripted HTTP server on loopback.
+ */
+import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureOutput, lambdaContext } from '../../../fakes/lambda-context.js';
+import {
+  json,
+  type ScriptedHttpServer,
+  startScriptedHttpServer,
+} from '../../../fakes/scripted-http-server.js';
+
+const TYPO_SECRET = 'typo-secret-3b1e';
+const GOOD_SECRET = 'good-secret-90fd';
+const CANARY_TOKEN = 'canary-token-5d2c';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:a55/sandbox-AbCdEf';
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/RetryQueue';
+const pair = (secret: string) => JSON.stringify({ client_id: 'client-1', client_secret: secret });
+
+describe('Handler: refresh (retry chain and fallback)', () => {
+  const dynamodb = mockClient(DynamoDBClient);
+  const secretsManager = mockClient(SecretsManagerClient);
+  const sqs = mockClient(SQSClient);
+  let server: ScriptedHttpServer;
+  let handler: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+  let output: ReturnType<typeof captureOutput>;
+  const retryMessage = (ticket: { attempt: number; dueAt: number }) => ({
+    Records: [
+      {
+        messageId: 'm-1',
+        eventSource: 'aws:sqs',
+        body: JSON.stringify({ credential: 'sandbox', reason: 'retry', retry: ticket }),
+      },
+    ],
+  });
+  const leaseHeld = (ticket: { attempt: number; dueAt: number }) =>
+    dynamodb.on(GetItemCommand, { Key: { credential: { S: 'sandbox#state' } } }).resolves({
+      Item: { retryDueAt: { N: String(ticket.dueAt) }, retryAttempt: { N: String(ticket.attempt) } },
+    });
+
+  beforeAll(async () => {
+    server = await startScriptedHttpServer();
+    vi.stubEnv('TABLE_NAME', 'tokens');
+    vi.stubEnv('RETRY_QUEUE_URL', QUEUE_URL);
+    vi.stubEnv(
+      'CREDENTIALS',
+      JSON.stringify([
+        { name: 'sandbox', tokenUrl: server.url, clientAuth: 'client_secret_post', secretId: SECRET_ARN },
+      ]),
+    );
+    ({ handler } = (await import('../../../../lambda/handlers/refresh.js')) as unknown as {
+      handler: typeof handler;
+    });
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  beforeEach(() => {
+    dynamodb.reset();
+    secretsManager.reset();
+    sqs.reset();
+    server.requests.length = 0;
+    secretsManager
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: pair(GOOD_SECRET), VersionId: 'v-good' });
+    dynamodb.on(PutItemCommand).resolves({});
+    dynamodb.on(UpdateItemCommand).resolves({});
+    dynamodb.on(GetItemCommand).resolves({});
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm-2' });
+    output = captureOutput();
+  });
+
+  afterEach(() => {
+    const text = output.text();
+    output.restore();
+    for (const secret of [TYPO_SECRET, GOOD_SECRET, CANARY_TOKEN]) expect(text).not.toContain(secret);
+  });
+
+  it('starts the chain after a scheduled run fails with an outage: claims the lease, sends retry 1 in 15 s', async () => {
+    // Prepare: down for all four in-run attempts
+    server.script(...Array.from({ length: 4 }, () => json(503, {}, { 'retry-after': '0' })));
+
+    // Act
+    const error = await handler(
+      { credential: 'sandbox', reason: 'schedule' },
+      lambdaContext('refresher'),
+    ).catch((caught: Error) => caught);
+
+    // Assess: still thrown for Lambda's async retries, and the chain has begun
+    expect(error).toMatchObject({ name: 'TokenEndpointUnavailable' });
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      Key: { credential: { S: 'sandbox#state' } },
+      UpdateExpression: 'SET retryDueAt = :due, retryAttempt = :attempt',
+      ConditionExpression: 'attribute_not_exists(retryDueAt) OR retryDueAt < :stale',
+    });
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    const sent = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    expect(sent).toMatchObject({ QueueUrl: QUEUE_URL, DelaySeconds: 15 });
+    expect(JSON.parse(sent?.MessageBody ?? '')).toMatchObject({ reason: 'retry', retry: { attempt: 1 } });
+    expect(output.text()).toContain('"retry":"scheduled"');
+  });
+
+  it('answers a failed retry run (never throws: SQS would deliver it again) and sends the next retry in 30 s', async () => {
+    // Prepare
+    const ticket = { attempt: 1, dueAt: 1_795_000_000 };
+    leaseHeld(ticket);
+    server.script(json(503, {}));
+
+    // Act
+    const result = await handler(retryMessage(ticket), lambdaContext('refresher'));
+
+    // Assess
+    expect(result).toEqual({
+      credential: 'sandbox',
+      outcome: 'failed',
+      error: 'TokenEndpointUnavailable',
+      retryable: true,
+      message: expect.stringContaining("credential 'sandbox'"),
+      retry: 'scheduled',
+    });
+    expect(server.requests).toHaveLength(1);
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      ConditionExpression: 'attribute_not_exists(retryDueAt) OR retryDueAt < :stale OR retryDueAt = :held',
+      ExpressionAttributeValues: expect.objectContaining({ ':held': { N: String(ticket.dueAt) } }),
+    });
+    expect(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.DelaySeconds).toBe(30);
+  });
+
+  it('does nothing for a retry whose lease is gone: no secret read, no token request', async () => {
+    // Act
+    const result = await handler(
+      retryMessage({ attempt: 4, dueAt: 1_795_000_000 }),
+      lambdaContext('refresher'),
+    );
+
+    // Assess
+    expect(result).toEqual({ credential: 'sandbox', outcome: 'retry-not-needed', attempt: 4 });
+    expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 0);
+    expect(server.requests).toHaveLength(0);
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+  });
+
+  it('serves with AWSPREVIOUS when AWSCURRENT is rejected, and still counts SecretRejected', async () => {
+    // Prepare: the operator saved a typo; the previous pair is still good
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: SECRET_ARN })
+      .resolves({ SecretString: pair(TYPO_SECRET), VersionId: 'v-typo' });
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: SECRET_ARN, VersionStage: 'AWSPREVIOUS' })
+      .resolves({ SecretString: pair(GOOD_SECRET), VersionId: 'v-good' });
+    server.script(
+      json(400, { error: 'invalid_client' }),
+      json(200, { access_token: CANARY_TOKEN, token_type: 'Bearer', expires_in: 3600 }),
+    );
+
+    // Act
+    const result = await handler(
+      { credential: 'sandbox', reason: 'secret-rotated' },
+      lambdaContext('refresher'),
+    );
+
+    // Assess
+    expect(result).toEqual({
+      credential: 'sandbox',
+      outcome: 'written',
+      expiresAt: expect.any(String),
+      attempts: 2,
+      secretStage: 'AWSPREVIOUS',
+      secretRejected: true,
+    });
+    expect(server.requests.map((request) => request.body.includes(GOOD_SECRET))).toEqual([false, true]);
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      Key: { credential: { S: 'sandbox#state' } },
+      ExpressionAttributeValues: expect.objectContaining({
+        ':stage': { S: 'AWSPREVIOUS' },
+        ':inUseVersionId': { S: 'v-good' },
+        ':rejectedVersionId': { S: 'v-typo' },
+      }),
+    });
+    const emf = output.text();
+    expect(emf).toContain('"RefreshSucceeded"');
+    expect(emf).toContain('"SecretRejected"');
+    expect(emf).toMatch(/"errorCode":"invalid_client"/);
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+  });
+});
