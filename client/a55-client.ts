@@ -3,7 +3,7 @@
  * one retry with a fresh token on 401 (a token revoked or rotated before its expiry),
  * a timeout per attempt, and errors that never carry the token.
  */
-import { isLoopbackHost } from '../contract/index.js';
+import { isSecureOrLoopback } from '../contract/index.js';
 import { A55ApiError, A55RequestError, A55TimeoutError } from './a55-errors.js';
 import { ClientConfigError } from './errors.js';
 
@@ -189,7 +189,7 @@ function baseUrl(raw: string): URL {
   } catch {
     throw new ClientConfigError(`A55 baseUrl '${raw.slice(0, 200)}' is not a valid URL`);
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+  if (!isSecureOrLoopback(url)) {
     throw new ClientConfigError(
       `A55 baseUrl '${url.origin}' must use https: the Bearer token must not travel unencrypted`,
     );

@@ -6,6 +6,7 @@
  * `<path>: <value> <problem>`.
  */
 import { CREDENTIAL_NAME_PATTERN, CREDENTIAL_NAME_RULE } from './limits.js';
+import { isSecureOrLoopback } from './loopback.js';
 
 /** A55's Cognito token endpoint, from the A55 authentication reference. */
 export const A55_TOKEN_URL = 'https://smart-capital.auth.us-east-1.amazoncognito.com/oauth2/token';
@@ -81,15 +82,6 @@ export function isClientAuthMethod(value: unknown): value is ClientAuthMethod {
 }
 
 /**
- * True for a loopback host as `URL.hostname` spells it: `localhost`, `[::1]` or an address
- * of 127.0.0.0/8. A name that only starts with `127.` (`127.example.com`) is a DNS name.
- * Plain http, which carries secrets and tokens in clear, is allowed to these hosts only.
- */
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
-/**
  * Whether `url` may be used as a token endpoint: https anywhere, plain http only on
  * the loopback host (the local broker and tests), because client secrets travel in it.
  * Returns a reason when it may not, undefined when it may.
@@ -102,9 +94,7 @@ export function tokenUrlProblem(url: string): string | undefined {
     return 'is not a valid URL';
   }
   if (parsed.username || parsed.password) return 'must not embed user information';
-  if (parsed.protocol === 'https:') return undefined;
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-  if (parsed.protocol === 'http:' && loopback) return undefined;
+  if (isSecureOrLoopback(parsed)) return undefined;
   return 'must use https (http is allowed only for 127.0.0.1 or localhost)';
 }
 

@@ -8,6 +8,7 @@ export * from './client-credentials.js';
 export * from './credential-set.js';
 export * from './environment.js';
 export * from './limits.js';
+export * from './loopback.js';
 export * from './oauth-errors.js';
 export * from './reader-errors.js';
 export * from './refresh-event.js';

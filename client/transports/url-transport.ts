@@ -4,7 +4,7 @@
  * local broker. Errors come back as the status and `{"error", "message"}`; a 403 without
  * that body is IAM refusing the signature before the reader ran.
  */
-import { isLoopbackHost, parseRetryAfter } from '../../contract/index.js';
+import { isLoopbackUrl, parseRetryAfter } from '../../contract/index.js';
 import {
   BrokerAccessDenied,
   BrokerResponseInvalid,
@@ -187,7 +187,7 @@ function tokenEndpoint(raw: string): URL {
       `token broker url '${url.origin}' must use https (or http to the local broker)`,
     );
   }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+  if (url.protocol === 'http:' && !isLoopbackUrl(url)) {
     throw new ClientConfigError(
       `token broker url '${url.origin}' uses plain http to a remote host: tokens would travel unencrypted; use https`,
     );

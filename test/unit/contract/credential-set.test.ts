@@ -6,7 +6,6 @@ import {
   credentialNameProblem,
   isClientAuthMethod,
   isCredentialName,
-  isLoopbackHost,
   parseCredentialSet,
   show,
   TokenBrokerConfigError,
@@ -228,25 +227,6 @@ describe('Function: isClientAuthMethod', () => {
     [undefined, false],
   ])('%j -> %j', (value, expected) => {
     expect(isClientAuthMethod(value)).toBe(expected);
-  });
-});
-
-describe('Function: isLoopbackHost', () => {
-  it.each(['localhost', '[::1]', '127.0.0.1', '127.1.2.3'])('takes %s for a loopback host', (host) => {
-    expect(isLoopbackHost(host)).toBe(true);
-  });
-
-  it.each(['127.attacker.example', '127.0.0.1.nip.io', 'localhost.example', '10.0.0.1', '::1', ''])(
-    'takes %j for a remote host',
-    (host) => {
-      expect(isLoopbackHost(host)).toBe(false);
-    },
-  );
-
-  it('reads hosts as URL spells them', () => {
-    expect(
-      ['http://[::1]:8787/', 'http://127.1/', 'http://LOCALHOST/'].map((url) => new URL(url).hostname),
-    ).toEqual(['[::1]', '127.0.0.1', 'localhost']);
   });
 });
 

@@ -1,0 +1,26 @@
+/**
+ * The unit suites Stryker runs against each mutant (stryker.config.mjs): the tests of the
+ * mutated areas (contract, client, lambda/core, lambda/adapters), which need no build, no
+ * DynamoDB Local and no synth, so a mutant is judged in milliseconds. The integration, infra
+ * and package suites stay in `npm test`.
+ */
+import { defineConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+/** The unit test files of the mutated areas. */
+export const MUTATION_TEST_FILES = [
+  'test/unit/contract/**/*.test.ts',
+  'test/unit/client/**/*.test.ts',
+  'test/unit/lambda/core/**/*.test.ts',
+  'test/unit/lambda/adapters/**/*.test.ts',
+];
+
+export default defineConfig({
+  test: {
+    include: MUTATION_TEST_FILES,
+    // Bundles the client with esbuild to check what it pulls in: a packaging test, not a unit one.
+    exclude: ['test/unit/client/package-entry.test.ts'],
+    setupFiles: base.test?.setupFiles,
+    env: base.test?.env,
+  },
+});
