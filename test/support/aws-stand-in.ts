@@ -1,7 +1,8 @@
 /**
- * A loopback stand-in for the two AWS services the bundled handlers call that have no
- * local server: Secrets Manager (`GetSecretValue`, JSON 1.1 protocol) and Lambda
- * (`Invoke`, REST-JSON). The bundles carry their own AWS SDK, so a mock of the test's SDK
+ * A loopback stand-in for the AWS services the bundled handlers call that have no local
+ * server: Secrets Manager (`GetSecretValue`, JSON 1.1 protocol, with the AWSCURRENT and
+ * AWSPREVIOUS stages a new version moves), Lambda (`Invoke`, REST-JSON) and SQS
+ * (`SendMessage`, JSON 1.0: the refresher's retry queue). The bundles carry their own AWS SDK, so a mock of the test's SDK
  * copy cannot reach them; they reach this server through the SDK's standard service
  * endpoint variables instead ({@link AwsStandIn.endpointEnv}), over the real wire format.
  *
@@ -9,7 +10,7 @@
  * for the configured credentials, region and service. Secret values are never logged,
  * and the call records keep only the request fields, never a returned secret.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifySigV4 } from '../integration/client/sigv4-verifier.js';
@@ -35,6 +36,15 @@ export type AwsCall =
       readonly invocationType: 'Event' | 'RequestResponse' | 'DryRun';
       /** The invocation payload, parsed as JSON (`undefined` when empty). */
       readonly payload: unknown;
+      readonly error?: string;
+    }
+  | {
+      readonly service: 'sqs';
+      readonly operation: 'SendMessage';
+      readonly queueUrl: string;
+      /** The message body, parsed as JSON. */
+      readonly body: unknown;
+      readonly delaySeconds?: number;
       readonly error?: string;
     };
 
@@ -96,9 +106,10 @@ export class AwsStandIn {
   readonly #credentials: readonly { readonly accessKeyId: string; readonly secretAccessKey: string }[];
   /** SecretId (ARN or name) -> stage -> version. */
   readonly #secrets = new Map<string, Map<SecretStage, SecretVersion>>();
-  readonly #failures: Record<'secretsmanager' | 'lambda', PendingFailure[]> = {
+  readonly #failures: Record<'secretsmanager' | 'lambda' | 'sqs', PendingFailure[]> = {
     secretsmanager: [],
     lambda: [],
+    sqs: [],
   };
   readonly #calls: AwsCall[] = [];
   #onInvoke: InvokeHook | undefined;
@@ -145,6 +156,7 @@ export class AwsStandIn {
     return {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: this.endpoint,
       AWS_ENDPOINT_URL_LAMBDA: this.endpoint,
+      AWS_ENDPOINT_URL_SQS: this.endpoint,
     };
   }
 
@@ -163,6 +175,16 @@ export class AwsStandIn {
     return this.#calls.filter((call) => call.service === 'lambda');
   }
 
+  /** The SendMessage calls (the refresher's retries), in arrival order. */
+  get sentMessages(): readonly Extract<AwsCall, { service: 'sqs' }>[] {
+    return this.#calls.filter((call) => call.service === 'sqs');
+  }
+
+  /** A queue URL on this stand-in, for a queue's `Ref`: the SDK may send to the URL's host. */
+  queueUrl(name: string): string {
+    return `${this.endpoint}/${this.#accountId}/${name}`;
+  }
+
   /** Reasons requests were refused for their signature (should stay empty). */
   get signatureRejections(): readonly string[] {
     return this.#signatureRejections;
@@ -178,6 +200,25 @@ export class AwsStandIn {
     stages.set(stage, { value, versionId: randomUUID(), createdDate: Date.now() / 1000 });
   }
 
+  /**
+   * Saves `value` as a new version, as `PutSecretValue` does: the version that was
+   * AWSCURRENT becomes AWSPREVIOUS. Answers the new version's id.
+   */
+  saveSecretVersion(secretId: string, value: string): string {
+    const stages = this.#secrets.get(secretId) ?? new Map<SecretStage, SecretVersion>();
+    this.#secrets.set(secretId, stages);
+    const current = stages.get('AWSCURRENT');
+    if (current) stages.set('AWSPREVIOUS', current);
+    const version = { value, versionId: randomUUID(), createdDate: Date.now() / 1000 };
+    stages.set('AWSCURRENT', version);
+    return version.versionId;
+  }
+
+  /** The version id held for `secretId` under `stage`, if any. */
+  secretVersionId(secretId: string, stage: SecretStage = 'AWSCURRENT'): string | undefined {
+    return this.#secrets.get(secretId)?.get(stage)?.versionId;
+  }
+
   /** The value held for `secretId` under `stage`, if any. */
   secretValue(secretId: string, stage: SecretStage = 'AWSCURRENT'): string | undefined {
     return this.#secrets.get(secretId)?.get(stage)?.value;
@@ -189,7 +230,12 @@ export class AwsStandIn {
   }
 
   /** Makes the next `count` calls to `service` fail with `type` (e.g. `AccessDeniedException`). */
-  failNext(service: 'secretsmanager' | 'lambda', count: number, type: string, message?: string): void {
+  failNext(
+    service: 'secretsmanager' | 'lambda' | 'sqs',
+    count: number,
+    type: string,
+    message?: string,
+  ): void {
     this.#failures[service].push({ remaining: count, type, message: message ?? `stand-in ${type}` });
   }
 
@@ -203,6 +249,7 @@ export class AwsStandIn {
     this.#calls.length = 0;
     this.#failures.secretsmanager.length = 0;
     this.#failures.lambda.length = 0;
+    this.#failures.sqs.length = 0;
     this.#signatureRejections = [];
     this.#onInvoke = undefined;
   }
@@ -224,9 +271,11 @@ export class AwsStandIn {
     const invokePath = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(rawPath);
     const service = target?.startsWith('secretsmanager.')
       ? 'secretsmanager'
-      : invokePath
-        ? 'lambda'
-        : undefined;
+      : target?.startsWith('AmazonSQS.')
+        ? 'sqs'
+        : invokePath
+          ? 'lambda'
+          : undefined;
     if (service === undefined || request.method !== 'POST') {
       return sendError(
         response,
@@ -235,7 +284,7 @@ export class AwsStandIn {
         `no such operation: ${request.method} ${rawPath}`,
       );
     }
-    const protocol = service === 'secretsmanager' ? 'json' : 'rest';
+    const protocol = service === 'lambda' ? 'rest' : 'json';
 
     const verification = verifySigV4(
       { method: request.method, rawPath, rawQueryString, headers: request.headers, body },
@@ -251,6 +300,12 @@ export class AwsStandIn {
         return sendError(response, protocol, 'UnknownOperationException', `${target} is not stood in`);
       }
       return this.getSecretValue(body, response);
+    }
+    if (service === 'sqs') {
+      if (target !== 'AmazonSQS.SendMessage') {
+        return sendError(response, protocol, 'UnknownOperationException', `${target} is not stood in`);
+      }
+      return this.sendMessage(body, response);
     }
     return this.invoke(decodeURIComponent(invokePath?.[1] ?? ''), request, body, response);
   }
@@ -378,7 +433,43 @@ export class AwsStandIn {
     response.end(out);
   }
 
-  private takeFailure(service: 'secretsmanager' | 'lambda'): PendingFailure | undefined {
+  private sendMessage(body: Buffer, response: ServerResponse): void {
+    const input = JSON.parse(body.toString('utf8') || '{}') as {
+      QueueUrl?: string;
+      MessageBody?: string;
+      DelaySeconds?: number;
+    };
+    const messageBody = input.MessageBody ?? '';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(messageBody);
+    } catch {
+      parsed = messageBody;
+    }
+    const record = (error?: string) =>
+      this.#calls.push({
+        service: 'sqs',
+        operation: 'SendMessage',
+        queueUrl: input.QueueUrl ?? '',
+        body: parsed,
+        ...(input.DelaySeconds !== undefined && { delaySeconds: input.DelaySeconds }),
+        ...(error !== undefined && { error }),
+      });
+    const failure = this.takeFailure('sqs');
+    if (failure) {
+      record(failure.type);
+      sendError(response, 'json', failure.type, failure.message);
+      return;
+    }
+    record();
+    sendJson(response, 200, 'application/x-amz-json-1.0', {
+      MessageId: randomUUID(),
+      // The SDK checks the body's MD5, as it would against SQS.
+      MD5OfMessageBody: createHash('md5').update(messageBody, 'utf8').digest('hex'),
+    });
+  }
+
+  private takeFailure(service: 'secretsmanager' | 'lambda' | 'sqs'): PendingFailure | undefined {
     const queue = this.#failures[service];
     const failure = queue[0];
     if (!failure) return undefined;
