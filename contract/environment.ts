@@ -10,6 +10,7 @@ import {
   TokenBrokerConfigError,
 } from './credential-set.js';
 import { READER_CACHE_SECONDS, REFRESH_INTERVAL_MINUTES } from './limits.js';
+import { parseRefresherConfig, REFRESHER_CONFIG_FILE } from './refresher-config.js';
 
 /** Variables a consumer's client reads; the construct's consumer wiring sets them. */
 export const TOKEN_BROKER_ENV = {
@@ -25,8 +26,19 @@ export const TOKEN_BROKER_ENV = {
 export const BROKER_FUNCTION_ENV = {
   /** The token table (both functions). */
   tableName: 'TABLE_NAME',
-  /** The refresher's credential sets: a JSON array of {@link RefresherCredentialSet}. */
+  /**
+   * The refresher's credential sets as a JSON array of {@link RefresherCredentialSet}, for a
+   * refresher run without its configuration file (tests, a handler run from the sources).
+   * The construct never sets it: it writes the sets into the asset's `refresher-config.json`
+   * (contract/refresher-config.ts), which Lambda's 4 KB environment limit does not bound.
+   */
   credentials: 'CREDENTIALS',
+  /**
+   * The Parameter Store path (refresher) under which the construct keeps, one parameter
+   * per set (`<path>/<name>`), the fields known only at deploy time (a created secret's
+   * ARN); read once at cold start. Unset when `refresher-config.json` holds every field.
+   */
+  secretIdParameterPath: 'SECRET_ID_PARAMETER_PATH',
   /** The reader's credential set names, comma-separated, the default first. */
   credentialNames: 'CREDENTIAL_NAMES',
   /** Seconds the reader keeps an item in memory. */
@@ -81,34 +93,37 @@ export interface ReaderEnvironment {
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
+/** What the refresher found beside its code at cold start (lambda/adapters/refresher-config-source.ts). */
+export interface RefresherConfigSource {
+  /** The text of `refresher-config.json`, when the function has one (a deployed refresher). */
+  readonly file?: string;
+  /** The values of the sets' parameters under `SECRET_ID_PARAMETER_PATH`, by set name. */
+  readonly parameters?: ReadonlyMap<string, string>;
+}
+
 /**
- * Reads the refresher's variables. The sets are parsed with the same parser the CDK
- * configuration went through: nothing is re-decided, a bad value only means a broken
- * deployment, so the cold start fails naming the variable.
- * @throws TokenBrokerConfigError naming the variable (and the field).
+ * Reads the refresher's variables, and its sets from `config.file` when it has one (what
+ * the construct deploys), else from `CREDENTIALS`. The sets are parsed with the same
+ * parser the CDK configuration went through: nothing is re-decided, a bad value only means
+ * a broken deployment, so the cold start fails naming the file or variable.
+ * @throws TokenBrokerConfigError naming the variable or file (and the field).
  */
-export function parseRefresherEnvironment(env: Environment): RefresherEnvironment {
+export function parseRefresherEnvironment(
+  env: Environment,
+  config: RefresherConfigSource = {},
+): RefresherEnvironment {
   const name = BROKER_FUNCTION_ENV.credentials;
-  const raw = requireEnv(env, name);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new TokenBrokerConfigError(`environment variable ${name} is not JSON; ${REDEPLOY}`);
-  }
-  if (!Array.isArray(parsed) || parsed.length === 0) {
+  if (config.file !== undefined && env[name] !== undefined && env[name] !== '') {
     throw new TokenBrokerConfigError(
-      `environment variable ${name} must be a non-empty JSON array; ${REDEPLOY}`,
+      `the refresher has both ${REFRESHER_CONFIG_FILE} and environment variable ${name}; ` +
+        `unset ${name}, which the construct never sets`,
     );
   }
-  const credentials = parsed.map((entry: unknown, index) => {
-    const path = `${name}[${index}]`;
-    const { extra, ...set } = parseCredentialSet(entry, path, { extraKeys: ['secretId'] });
-    if (typeof extra.secretId !== 'string' || extra.secretId === '') {
-      throw new TokenBrokerConfigError(`${path}.secretId is missing; ${REDEPLOY}`);
-    }
-    return { ...set, secretId: extra.secretId };
-  });
+  const parameterPath = env[BROKER_FUNCTION_ENV.secretIdParameterPath]?.trim() || undefined;
+  const credentials =
+    config.file === undefined
+      ? credentialsFromEnvironment(env)
+      : parseRefresherConfig(config.file, config.parameters, parameterPath);
   const interval = BROKER_FUNCTION_ENV.refreshIntervalSeconds;
   const refreshIntervalSeconds =
     env[interval] === undefined || env[interval] === ''
@@ -153,6 +168,35 @@ export function parseReaderEnvironment(env: Environment): ReaderEnvironment {
 }
 
 const REDEPLOY = 'redeploy the stack, which sets it';
+
+/** The sets of the `CREDENTIALS` variable (a refresher run without its configuration file). */
+function credentialsFromEnvironment(env: Environment): RefresherCredentialSet[] {
+  const name = BROKER_FUNCTION_ENV.credentials;
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') {
+    throw new TokenBrokerConfigError(
+      `the refresher has neither ${REFRESHER_CONFIG_FILE} beside its code nor environment variable ` +
+        `${name}; redeploy the stack, whose refresher asset holds the file`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new TokenBrokerConfigError(`environment variable ${name} is not JSON`);
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    throw new TokenBrokerConfigError(`environment variable ${name} must be a non-empty JSON array`);
+  }
+  return parsed.map((entry: unknown, index) => {
+    const path = `${name}[${index}]`;
+    const { extra, ...set } = parseCredentialSet(entry, path, { extraKeys: ['secretId'] });
+    if (typeof extra.secretId !== 'string' || extra.secretId === '') {
+      throw new TokenBrokerConfigError(`${path}.secretId is missing`);
+    }
+    return { ...set, secretId: extra.secretId };
+  });
+}
 
 function requireEnv(env: Environment, name: string): string {
   const value = env[name];

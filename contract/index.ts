@@ -12,6 +12,7 @@ export * from './loopback.js';
 export * from './oauth-errors.js';
 export * from './reader-errors.js';
 export * from './refresh-event.js';
+export * from './refresher-config.js';
 export * from './rejected-token.js';
 export * from './retry-after.js';
 export * from './retry-chain.js';

@@ -43,7 +43,10 @@ describe('Function: parseRefresherEnvironment', () => {
 
   it.each([
     [{ CREDENTIALS: JSON.stringify([credential]) }, 'TABLE_NAME is not set'],
-    [{ TABLE_NAME: 't' }, 'CREDENTIALS is not set'],
+    [
+      { TABLE_NAME: 't' },
+      'neither refresher-config.json beside its code nor environment variable CREDENTIALS',
+    ],
     [{ TABLE_NAME: 't', CREDENTIALS: '{' }, 'CREDENTIALS is not JSON'],
     [{ TABLE_NAME: 't', CREDENTIALS: '[]' }, 'non-empty JSON array'],
     [{ TABLE_NAME: 't', CREDENTIALS: JSON.stringify([{ ...credential, name: 'A' }]) }, 'CREDENTIALS[0].name'],

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { parseRefresherEnvironment } from '../../../contract/environment.js';
+import {
+  formatRefresherConfig,
+  parseRefresherConfig,
+  REFRESHER_CONFIG_FILE,
+  type RefresherConfigEntry,
+} from '../../../contract/refresher-config.js';
+
+const TOKEN_URL = 'https://auth.example.test/oauth2/token';
+const PATH = '/a55-token-broker/Stack/c8abc';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:a55-sandbox-AbCdEf';
+
+/** Fifty sets, the second half with a created secret (its ARN in a parameter). */
+const fifty: RefresherConfigEntry[] = Array.from({ length: 50 }, (_, index) => ({
+  name: `set-${index}`,
+  tokenUrl: TOKEN_URL,
+  clientAuth: 'client_secret_post',
+  ...(index < 25 ? { secretId: `a55/set-${index}` } : { parameter: '0123456789abcdef' }),
+}));
+const parametersOf = (entries: readonly RefresherConfigEntry[]) =>
+  new Map(
+    entries
+      .filter((entry) => entry.parameter !== undefined)
+      .map((entry) => [entry.name, JSON.stringify({ secretId: `${SECRET_ARN}-${entry.name}` })]),
+  );
+
+describe('Function: parseRefresherConfig', () => {
+  it('reads every set of the file it formats, in order, with the secret ids of the parameters', () => {
+    // Act
+    const sets = parseRefresherConfig(formatRefresherConfig(fifty), parametersOf(fifty), PATH);
+
+    // Assess
+    expect(sets).toHaveLength(50);
+    expect(sets[0]).toEqual({
+      name: 'set-0',
+      tokenUrl: TOKEN_URL,
+      clientAuth: 'client_secret_post',
+      secretId: 'a55/set-0',
+    });
+    expect(sets[49]).toEqual({
+      name: 'set-49',
+      tokenUrl: TOKEN_URL,
+      clientAuth: 'client_secret_post',
+      secretId: `${SECRET_ARN}-set-49`,
+    });
+  });
+
+  it("applies the contract's defaults and rules to fields from the parameter too", () => {
+    // Prepare: the token URL is a deploy-time value, in the parameter
+    const file = formatRefresherConfig([{ name: 'a', parameter: 'ffff' }]);
+    const parameter = (fields: object) => new Map([['a', JSON.stringify(fields)]]);
+
+    // Act / Assess
+    expect(parseRefresherConfig(file, parameter({ secretId: 'x' }))).toEqual([
+      expect.objectContaining({ name: 'a', secretId: 'x', clientAuth: 'client_secret_post' }),
+    ]);
+    expect(() =>
+      parseRefresherConfig(file, parameter({ secretId: 'x', tokenUrl: 'http://evil.test/' }), PATH),
+    ).toThrow(`${REFRESHER_CONFIG_FILE} credentials[0].tokenUrl: 'http://evil.test/' must use https`);
+  });
+
+  it.each([
+    ['{', undefined, 'refresher-config.json is not JSON; redeploy the stack'],
+    ['{"credentials": []}', undefined, 'non-empty "credentials" array'],
+    [formatRefresherConfig([{ name: 'A', secretId: 's' }]), undefined, 'credentials[0].name'],
+    [formatRefresherConfig([{ name: 'a' }]), undefined, 'credentials[0].secretId is missing'],
+    [
+      formatRefresherConfig([{ name: 'a', parameter: 'ffff' }]),
+      new Map(),
+      `credentials[0] is completed by parameter ${PATH}/a, which was not found`,
+    ],
+    [
+      formatRefresherConfig([{ name: 'a', parameter: 'ffff' }]),
+      new Map([['a', 'arn:not-json']]),
+      `parameter ${PATH}/a is not JSON`,
+    ],
+    [
+      formatRefresherConfig([{ name: 'a', parameter: 'ffff' }]),
+      new Map([['a', '{"name": "b", "secretId": "x"}']]),
+      `parameter ${PATH}/a has an unknown field 'name'`,
+    ],
+    [formatRefresherConfig([{ name: 'a', secretId: 's', extra: 1 } as never]), undefined, 'extra'],
+  ])('fails the cold start naming the file or parameter and what to do (%#)', (text, parameters, message) => {
+    expect(() => parseRefresherConfig(text, parameters, PATH)).toThrow(message);
+  });
+});
+
+describe('Function: parseRefresherEnvironment with the configuration file', () => {
+  const env = { TABLE_NAME: 't', SECRET_ID_PARAMETER_PATH: PATH };
+
+  it('takes the sets from the file, not the environment', () => {
+    // Act
+    const parsed = parseRefresherEnvironment(env, {
+      file: formatRefresherConfig(fifty),
+      parameters: parametersOf(fifty),
+    });
+
+    // Assess
+    expect(parsed.tableName).toBe('t');
+    expect(parsed.credentials.map((set) => set.name)).toEqual(fifty.map((entry) => entry.name));
+  });
+
+  it('names the parameter path it read when a set is missing from it', () => {
+    expect(() =>
+      parseRefresherEnvironment(env, { file: formatRefresherConfig(fifty), parameters: new Map() }),
+    ).toThrow(`parameter ${PATH}/set-25, which was not found`);
+  });
+
+  it('refuses a file and a CREDENTIALS variable together: one source of sets', () => {
+    const credentials = JSON.stringify([{ name: 'a', tokenUrl: TOKEN_URL, secretId: 's' }]);
+    expect(() =>
+      parseRefresherEnvironment({ ...env, CREDENTIALS: credentials }, { file: formatRefresherConfig(fifty) }),
+    ).toThrow('both refresher-config.json and environment variable CREDENTIALS');
+  });
+});
