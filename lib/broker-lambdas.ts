@@ -27,6 +27,8 @@ export interface RefresherOptions {
   readonly tableKey: kms.IKey;
   /** In configuration order: the item keys the refresher may touch. */
   readonly credentialNames: readonly string[];
+  /** The broker's name: the `broker` dimension of the metrics it emits (BROKER_NAME). */
+  readonly brokerName: string;
   /** The refresher's sets with their secret ids; called at synth, once every set exists. */
   readonly refresherCredentials: () => readonly RefresherCredentialSet[];
   readonly logRetention: logs.RetentionDays;
@@ -56,6 +58,7 @@ export function createRefresher(scope: Construct, options: RefresherOptions): la
       // toJsonString keeps the secret ARNs as CloudFormation references.
       [env.credentials]: Lazy.string({ produce: () => stack.toJsonString(options.refresherCredentials()) }),
       [env.refreshIntervalSeconds]: String(options.refreshInterval.toSeconds()),
+      [env.brokerName]: options.brokerName,
       POWERTOOLS_SERVICE_NAME: SERVICE.refresher,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: 'INFO',

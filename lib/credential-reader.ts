@@ -33,6 +33,8 @@ export interface CredentialReaderOptions {
   readonly refresher: lambda.IFunction;
   readonly cacheSeconds: number;
   readonly logRetention: logs.RetentionDays;
+  /** The broker's name: the `broker` dimension of the metrics it emits (BROKER_NAME). */
+  readonly brokerName: string;
 }
 
 /** A set's reader and what belongs to it. */
@@ -59,6 +61,7 @@ export function createCredentialReader(scope: Construct, options: CredentialRead
       [env.credentialNames]: credential,
       [env.readerCacheSeconds]: String(options.cacheSeconds),
       [env.refresherFunctionName]: refresher.functionName,
+      [env.brokerName]: options.brokerName,
       POWERTOOLS_SERVICE_NAME: SERVICE.reader,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: 'INFO',

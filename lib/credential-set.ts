@@ -1,7 +1,7 @@
 /**
  * The CredentialSet construct: everything the broker has once per credential set, in
  * one place: its reader (function, role, log group, Function URL), its client credentials
- * secret, its refresh schedule, its rotation rule, its deploy-time refresh and its five
+ * secret, its refresh schedule, its rotation rule, its deploy-time refresh and its six
  * alarms. The TokenBroker creates one per configured set, under its `CredentialSets`
  * child, with the set's name as construct id.
  */
@@ -107,6 +107,7 @@ export class CredentialSet extends Construct {
       refresher,
       cacheSeconds: broker.readerCacheSeconds,
       logRetention: broker.logRetention,
+      brokerName: broker.brokerName,
     });
     this.reader = reader.fn;
     this.readerUrl = reader.url;
@@ -122,6 +123,7 @@ export class CredentialSet extends Construct {
       refresher,
       role: broker.schedulerRole,
       interval: broker.refreshInterval,
+      deadLetterQueue: broker.failureQueue,
     });
     this.rotationRule = createRotationRule(this, {
       credential: this.name,

@@ -18,6 +18,8 @@ import type { IConstruct } from 'constructs';
 export interface ITokenBroker extends IConstruct {
   /** Set names in configuration order. */
   readonly credentialNames: string[];
+  /** The `broker` dimension of its metrics, the prefix of its alarm names, its dashboard's name. */
+  readonly brokerName: string;
   /**
    * The token cache every set's items live in. The class, not `ITable`: under a consumer's
    * `exactOptionalPropertyTypes`, `Table` does not satisfy `ITable` (tableStreamArn).
@@ -61,4 +63,6 @@ export interface ITokenBroker extends IConstruct {
   metricRefreshRequested(credential: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
   /** ReadFailed of every reader of the broker. */
   metricReadFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** ReadRefused of every reader of the broker. */
+  metricReadRefused(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
 }

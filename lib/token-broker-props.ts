@@ -141,6 +141,14 @@ export interface TokenBrokerProps {
    * @default - the alarms have no action (add one through `broker.alarms.all`)
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * The broker's name: the `broker` dimension of every metric its functions emit, the
+   * prefix of every alarm name (`<brokerName>-RefreshFailed-<set>`) and the dashboard's
+   * name. 1 to 128 of `A-Z a-z 0-9 _ -`; unique per account and region, so two brokers
+   * never share a metric or an alarm (set it when one stack holds two brokers).
+   * @default - the stack's name
+   */
+  readonly brokerName?: string;
 }
 
 /** One credential set after validation: the contract's fields, defaults applied, and its secret. */

@@ -35,6 +35,7 @@ import {
 import { createDashboard } from './monitoring/dashboard.js';
 import { createFailureQueue, EncryptedQueueDestination } from './monitoring/failure-queue.js';
 import { brokerMetric } from './monitoring/metrics.js';
+import { resolveBrokerName } from './monitoring/names.js';
 import { acknowledgeNag } from './nag.js';
 import { type ConnectConsumerOptions, consumerCredential, servedCredential } from './reader-access.js';
 import type { ITokenBroker } from './token-broker-parts.js';
@@ -64,6 +65,11 @@ export class TokenBroker extends Construct implements ITokenBroker {
   readonly refresher: lambda.Function;
   /** Set names in configuration order. */
   readonly credentialNames: string[];
+  /**
+   * The broker's name: the `broker` dimension of every metric, the prefix of every alarm
+   * name and the dashboard's name (`brokerName`, by default the stack's name).
+   */
+  readonly brokerName: string;
   /**
    * The credential sets in configuration order, each with its reader, secret, triggers and
    * alarms (`credentialSet(name).reader` serves that set only).
@@ -106,6 +112,7 @@ export class TokenBroker extends Construct implements ITokenBroker {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.credentialNames = resolved.credentials.map((credential) => credential.name);
+    this.brokerName = atConstructPath(this.node.path, () => resolveBrokerName(this, props.brokerName));
     this.refreshInterval = resolved.refreshInterval;
     this.readerCacheSeconds = resolved.readerCacheSeconds;
     this.logRetention = logRetention;
@@ -136,6 +143,7 @@ export class TokenBroker extends Construct implements ITokenBroker {
       table: this.table,
       tableKey: this.tableKey,
       credentialNames: this.credentialNames,
+      brokerName: this.brokerName,
       // Read at synth: the sets create their secrets below, once the refresher their triggers invoke exists.
       refresherCredentials: () => this.credentialSets.map(refresherEntry),
       logRetention,
@@ -285,6 +293,7 @@ export class TokenBroker extends Construct implements ITokenBroker {
     servedCredential(this, 'metricTokenEndpointRejected', credential);
     return brokerMetric(
       METRIC.tokenEndpointRejected,
+      this.brokerName,
       { [DIMENSION.credential]: credential, [DIMENSION.errorCode]: errorCode },
       props,
     );
@@ -336,7 +345,16 @@ export class TokenBroker extends Construct implements ITokenBroker {
    * may fail before knowing the credential). Sum over 5 minutes by default.
    */
   metricReadFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return brokerMetric(METRIC.readFailed, {}, props);
+    return brokerMetric(METRIC.readFailed, this.brokerName, {}, props);
+  }
+
+  /**
+   * ReadRefused: a reader refused a caller's request for the caller's own mistake
+   * (BadRequest, UnknownCredential, NotFound, MethodNotAllowed). Over every set's reader,
+   * like {@link metricReadFailed}. Sum over 5 minutes by default.
+   */
+  metricReadRefused(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return brokerMetric(METRIC.readRefused, this.brokerName, {}, props);
   }
 
   /** The set `credential` names, or the only one; see {@link consumerCredential}. */
@@ -352,6 +370,6 @@ export class TokenBroker extends Construct implements ITokenBroker {
     props: cloudwatch.MetricOptions | undefined,
   ): cloudwatch.Metric {
     servedCredential(this, method, credential);
-    return brokerMetric(metricName, { [DIMENSION.credential]: credential }, props);
+    return brokerMetric(metricName, this.brokerName, { [DIMENSION.credential]: credential }, props);
   }
 }

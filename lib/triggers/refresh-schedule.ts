@@ -1,13 +1,15 @@
 /**
  * The refresh schedules: one EventBridge Scheduler schedule per credential set (made by
  * its CredentialSet), all through one role of the broker that may invoke only the
- * refresher.
+ * refresher and send an undeliverable invoke to the failure queue (the target's
+ * dead-letter queue), so a schedule that cannot reach the refresher is seen, not silent.
  */
 import { type Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { refreshEvent } from '../../contract/index.js';
 
@@ -49,11 +51,18 @@ export interface RefreshScheduleOptions {
   readonly role: iam.Role;
   /** Time between two refreshes. */
   readonly interval: Duration;
+  /**
+   * Where Scheduler puts an invoke it could not deliver (the refresher throttled, deleted,
+   * or not invokable by the role) once its retries or the event age run out: the broker's
+   * failure queue, whose depth alarms.
+   */
+  readonly deadLetterQueue: sqs.IQueue;
 }
 
 /** Creates `Schedule` in `scope` (the credential set). */
 export function createRefreshSchedule(scope: Construct, options: RefreshScheduleOptions): Schedule {
-  const { credential, interval } = options;
+  const { credential, interval, deadLetterQueue } = options;
+  allowDeadLetters(options.role, deadLetterQueue);
   return new Schedule(scope, 'Schedule', {
     description: `Refreshes the A55 token of credential set '${credential}'`,
     schedule: ScheduleExpression.rate(interval),
@@ -65,6 +74,28 @@ export function createRefreshSchedule(scope: Construct, options: RefreshSchedule
       input: ScheduleTargetInput.fromObject(refreshEvent(credential, 'schedule')),
       // An event older than one interval is superseded by the next one.
       maxEventAge: interval,
+      deadLetterQueue,
     }),
   });
+}
+
+/**
+ * Lets the schedules' role send to the dead-letter queue, and use its key for that through
+ * SQS only (Scheduler sends with the schedule's role). LambdaInvoke would add the
+ * SendMessage itself, but the role is passed without policy updates (see above). The same
+ * statements for every set: IAM's policy document keeps one copy.
+ */
+function allowDeadLetters(role: iam.Role, queue: sqs.IQueue): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+  );
+  const key = queue.encryptionMasterKey;
+  if (key === undefined) return;
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(role).region}.amazonaws.com` } },
+    }),
+  );
 }

@@ -247,6 +247,8 @@ describe('Construct: TokenBroker', () => {
         CREDENTIALS: expect.anything(),
         // The default 50 minutes: a token that will not outlive the next run is counted
         REFRESH_INTERVAL_SECONDS: '3000',
+        // The broker dimension of its metrics: the stack's name by default
+        BROKER_NAME: 'Defaults',
         POWERTOOLS_SERVICE_NAME: 'token-broker-refresher',
         POWERTOOLS_METRICS_NAMESPACE: 'TokenBroker',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -261,6 +263,7 @@ describe('Construct: TokenBroker', () => {
         CREDENTIAL_NAMES: 'default',
         READ_CACHE_SECONDS: '30',
         REFRESHER_FUNCTION_NAME: { Ref: logicalId(defaults.refresher) },
+        BROKER_NAME: 'Defaults',
         POWERTOOLS_SERVICE_NAME: 'token-broker-reader',
         POWERTOOLS_METRICS_NAMESPACE: 'TokenBroker',
         POWERTOOLS_LOG_LEVEL: 'INFO',

@@ -82,7 +82,7 @@ describe('Construct: TokenBroker', () => {
         expect(shape(result)).toEqual({
           namespace: METRICS_NAMESPACE,
           metricName: name,
-          dimensions: { service, credential: 'production' },
+          dimensions: { service, broker: 'Metrics', credential: 'production' },
           statistic,
           period: 300,
         });
@@ -94,22 +94,54 @@ describe('Construct: TokenBroker', () => {
       expect(shape(broker.metricTokenEndpointRejected('sandbox', 'invalid_scope'))).toEqual({
         namespace: METRICS_NAMESPACE,
         metricName: METRIC.tokenEndpointRejected,
-        dimensions: { service: SERVICE.refresher, credential: 'sandbox', errorCode: 'invalid_scope' },
+        dimensions: {
+          service: SERVICE.refresher,
+          broker: 'Metrics',
+          credential: 'sandbox',
+          errorCode: 'invalid_scope',
+        },
         statistic: 'Sum',
         period: 300,
       });
     });
 
-    it('metricReadFailed is broker-wide: the service dimension only', () => {
+    it.each<[string, () => cloudwatch.Metric, string]>([
+      ['metricReadFailed', () => broker.metricReadFailed(), METRIC.readFailed],
+      ['metricReadRefused', () => broker.metricReadRefused(), METRIC.readRefused],
+    ])('%s is broker-wide: the service and broker dimensions only', (_method, metric, name) => {
       // THEN
-      expect(shape(broker.metricReadFailed())).toEqual({
+      expect(shape(metric())).toEqual({
         namespace: METRICS_NAMESPACE,
-        metricName: METRIC.readFailed,
-        dimensions: { service: SERVICE.reader },
+        metricName: name,
+        dimensions: { service: SERVICE.reader, broker: 'Metrics' },
         statistic: 'Sum',
         period: 300,
       });
     });
+
+    it('files every metric under the brokerName prop when one is given', () => {
+      // GIVEN a broker named explicitly
+      const named = new TokenBroker(stack, 'Named', {
+        credentials: [{ name: 'sandbox' }],
+        brokerName: 'payments-broker',
+      });
+
+      // THEN
+      expect(named.brokerName).toBe('payments-broker');
+      expect(named.metricRefreshFailed('sandbox').dimensions).toMatchObject({ broker: 'payments-broker' });
+      expect(named.metricReadFailed().dimensions).toMatchObject({ broker: 'payments-broker' });
+    });
+
+    it.each(['', 'has space', 'x'.repeat(129), 'semi;colon'])(
+      'throws for brokerName %j, naming the construct path and the rule',
+      (brokerName) => {
+        // WHEN / THEN
+        expect(
+          () =>
+            new TokenBroker(stack, `Bad${brokerName.length}`, { credentials: [{ name: 'a' }], brokerName }),
+        ).toThrow(/^Metrics\/Bad\d+: brokerName: .* must be 1 to 128 of A-Z a-z 0-9 _ -/);
+      },
+    );
 
     it('applies the statistic, period and label given, never the dimensions', () => {
       // WHEN
@@ -122,7 +154,7 @@ describe('Construct: TokenBroker', () => {
 
       // THEN
       expect(shape(metric)).toMatchObject({
-        dimensions: { service: SERVICE.refresher, credential: 'sandbox' },
+        dimensions: { service: SERVICE.refresher, broker: 'Metrics', credential: 'sandbox' },
         statistic: 'Maximum',
         period: 60,
       });

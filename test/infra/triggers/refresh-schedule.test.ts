@@ -65,7 +65,24 @@ describe('Construct: CredentialSet', () => {
       });
     });
 
-    it('lets the scheduler role invoke only the refresher, and only the scheduler assume it', () => {
+    it("puts an invoke Scheduler could not deliver into the failure queue (each set's target dead-letter queue)", () => {
+      // THEN
+      const stack = synthesized.two;
+      for (const name of ['sandbox', 'production']) {
+        expect(stack.resource(twoStack.broker.credentialSet(name).schedule).Properties).toMatchObject({
+          Target: expect.objectContaining({
+            DeadLetterConfig: { Arn: arnOf(stack, twoStack.broker.failureQueue) },
+          }),
+        });
+      }
+      synthesized.defaults.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        Target: Match.objectLike({
+          DeadLetterConfig: { Arn: arnOf(synthesized.defaults, defaults.failureQueue) },
+        }),
+      });
+    });
+
+    it('lets the scheduler role invoke only the refresher and send only to the failure queue, and only the scheduler assume it', () => {
       // THEN
       const { json, template, logicalId } = synthesized.two;
       const role = twoStack.broker.schedulerRole;
@@ -77,11 +94,28 @@ describe('Construct: CredentialSet', () => {
         json.Resources[roleId]?.Properties.ManagedPolicyArns,
         'managed policies on the role',
       ).toBeUndefined();
+      // Once each, whatever the number of sets; no receive, delete or purge of the queue, and
+      // its key only through SQS (encrypting a dead letter), never for anything else.
       expect(statementsOfRole(synthesized.two, roleId)).toEqual([
         {
           Effect: 'Allow',
           Action: 'lambda:InvokeFunction',
           Resource: arnOf(synthesized.two, twoStack.broker.refresher),
+        },
+        {
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Resource: arnOf(synthesized.two, twoStack.broker.failureQueue),
+        },
+        {
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: arnOf(synthesized.two, twoStack.broker.failureQueueKey),
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Join': ['', ['sqs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+            },
+          },
         },
       ]);
       const trust = json.Resources[roleId]?.Properties.AssumeRolePolicyDocument as { Statement: Statement[] };
