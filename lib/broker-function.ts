@@ -11,7 +11,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { LAMBDA_ASSET_HANDLER, type LambdaAssetName, lambdaAssetDir } from './lambda-assets.js';
+import {
+  LAMBDA_ASSET_HANDLER,
+  type LambdaAssetName,
+  lambdaAssetDir,
+  stagedLambdaAssetDir,
+} from './lambda-assets.js';
 
 /** What differs between the refresher and the reader. */
 export interface BrokerFunctionOptions {
@@ -23,6 +28,13 @@ export interface BrokerFunctionOptions {
   readonly timeout: Duration;
   /** The handler's environment (names in contract/environment.ts). */
   readonly environment: Record<string, string>;
+  /**
+   * Files generated at synth and deployed beside the handler (name -> text), e.g. the
+   * refresher's `refresher-config.json`: configuration that Lambda's 4 KB environment
+   * would bound.
+   * @default - the prebuilt asset as it is
+   */
+  readonly assetFiles?: Readonly<Record<string, string>>;
   /** How long the function's logs are kept. */
   readonly logRetention: logs.RetentionDays;
   /**
@@ -63,7 +75,11 @@ export function createBrokerFunction(
   logGroup.grantWrite(role);
 
   const fn = new LambdaFunction(scope, id, {
-    code: Code.fromAsset(lambdaAssetDir(options.asset)),
+    code: Code.fromAsset(
+      options.assetFiles === undefined
+        ? lambdaAssetDir(options.asset)
+        : stagedLambdaAssetDir(options.asset, options.assetFiles),
+    ),
     handler: LAMBDA_ASSET_HANDLER,
     description: options.description,
     runtime: Runtime.NODEJS_24_X,

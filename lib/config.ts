@@ -18,6 +18,7 @@ import {
 } from '../contract/index.js';
 import {
   checkOrganizationSets,
+  credentialCountProblem,
   emailProblem,
   integerRangeProblem,
   kmsKeyArnProblem,
@@ -184,6 +185,8 @@ function readCredentials(value: unknown, path: string): CredentialSetConfig[] {
   if (value === undefined) return [...DEFAULT_BROKER_CONFIG.credentials];
   if (!Array.isArray(value)) throw invalid(path, value, 'must be an array of credential sets');
   if (value.length === 0) throw invalid(path, value, 'must list at least one credential set');
+  const tooMany = credentialCountProblem(value.length);
+  if (tooMany) throw new TokenBrokerConfigError(`${path} ${tooMany}`);
   const credentials = value.map((entry, index) => readCredential(entry, `${path}[${index}]`));
   assertUniqueNames(
     credentials.map((credential) => credential.name),

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BROKER_FUNCTION_ENV } from '../contract/index.js';
+import { BROKER_FUNCTION_ENV, SERVICE } from '../contract/index.js';
 
 /** A Lambda function as the template describes it. */
 export interface SynthesizedFunction {
@@ -56,9 +56,12 @@ export function synthesizedFunctions(template: Template): SynthesizedFunction[] 
     }));
 }
 
-/** The refresher: the one function whose environment carries the credential sets (`CREDENTIALS`). */
+/**
+ * The refresher: the one function of the refresher's service (its sets are in its asset's
+ * `refresher-config.json`, not its environment).
+ */
 export function refresherFunction(functions: readonly SynthesizedFunction[]): SynthesizedFunction {
-  const found = functions.filter((fn) => BROKER_FUNCTION_ENV.credentials in fn.environment);
+  const found = functions.filter((fn) => fn.environment.POWERTOOLS_SERVICE_NAME === SERVICE.refresher);
   if (found.length !== 1 || found[0] === undefined) {
     throw new Error(`expected one refresher in the template, found ${found.length}`);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { A55_TOKEN_URL } from '../../../contract/index.js';
 import { DEFAULT_BROKER_CONFIG, loadBrokerConfig } from '../../../lib/config.js';
-import { TokenBrokerConfigError } from '../../../lib/validation.js';
+import { MAX_CREDENTIAL_SETS, TokenBrokerConfigError } from '../../../lib/validation.js';
 
 const SANDBOX_URL = 'https://example.auth.us-east-1.amazoncognito.com/oauth2/token';
 const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -259,6 +259,21 @@ describe('Function: loadBrokerConfig', () => {
       // Act & Assess
       expect(errorOf({ credentials: [] })).toBe(
         'tokenBroker.credentials: [] must list at least one credential set',
+      );
+    });
+
+    it('takes the supported number of credential sets and rejects one more, saying why and what to do', () => {
+      // Prepare
+      const sets = (count: number) => ({
+        credentials: Array.from({ length: count }, (_, index) => ({ name: `set-${index}` })),
+      });
+
+      // Act & Assess
+      expect(loadBrokerConfig(sets(MAX_CREDENTIAL_SETS)).credentials).toHaveLength(MAX_CREDENTIAL_SETS);
+      expect(errorOf(sets(MAX_CREDENTIAL_SETS + 1))).toBe(
+        `tokenBroker.credentials lists ${MAX_CREDENTIAL_SETS + 1} credential sets; one broker takes at most ` +
+          `${MAX_CREDENTIAL_SETS}, because each set adds about 18 resources to its stack and CloudFormation ` +
+          'allows 500 per stack: split the sets between two brokers, each in its own stack',
       );
     });
 
