@@ -4,21 +4,15 @@
  * contract/environment.ts), its item calls on its sets' keys and the table key, and the
  * concurrency reserved for it. The readers, one per set, are lib/credential-reader.ts.
  */
-import { Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import {
-  BROKER_FUNCTION_ENV,
-  METRICS_NAMESPACE,
-  type RefresherCredentialSet,
-  SERVICE,
-  stateKey,
-} from '../contract/index.js';
+import { BROKER_FUNCTION_ENV, METRICS_NAMESPACE, SERVICE, stateKey } from '../contract/index.js';
 import { createBrokerFunction } from './broker-function.js';
+import { grantRefresherParameters, type RefresherConfigPlan } from './refresher-config.js';
 import { grantItemCall, grantTableKey } from './table-access.js';
 
 /** What {@link createRefresher} builds the function from. */
@@ -29,8 +23,8 @@ export interface RefresherOptions {
   readonly credentialNames: readonly string[];
   /** The broker's name: the `broker` dimension of the metrics it emits (BROKER_NAME). */
   readonly brokerName: string;
-  /** The refresher's sets with their secret ids; called at synth, once every set exists. */
-  readonly refresherCredentials: () => readonly RefresherCredentialSet[];
+  /** Its sets: `refresher-config.json` in its asset, and their parameters' path (lib/refresher-config.ts). */
+  readonly config: RefresherConfigPlan;
   readonly logRetention: logs.RetentionDays;
   /** The schedules' interval: a token that will not outlive the next run is counted (TokenLifetimeTooShort). */
   readonly refreshInterval: Duration;
@@ -42,10 +36,11 @@ export interface RefresherOptions {
 export function createRefresher(scope: Construct, options: RefresherOptions): lambda.Function {
   const { table, credentialNames } = options;
   const env = BROKER_FUNCTION_ENV;
-  const stack = Stack.of(scope);
+  const { config } = options;
 
   const refresher = createBrokerFunction(scope, 'Refresher', {
     asset: 'refresher',
+    assetFiles: config.files,
     description: 'A55 token broker: fetches a client-credentials token and stores it in DynamoDB',
     // Room for the token request's 10 s timeout plus backoff retries on 429/5xx.
     timeout: Duration.seconds(60),
@@ -55,8 +50,8 @@ export function createRefresher(scope: Construct, options: RefresherOptions): la
       : { reservedConcurrentExecutions: options.reservedConcurrency }),
     environment: {
       [env.tableName]: table.tableName,
-      // toJsonString keeps the secret ARNs as CloudFormation references.
-      [env.credentials]: Lazy.string({ produce: () => stack.toJsonString(options.refresherCredentials()) }),
+      // The sets are in the asset's refresher-config.json: the environment stays the same size for any number.
+      ...(config.parameterPath === undefined ? {} : { [env.secretIdParameterPath]: config.parameterPath }),
       [env.refreshIntervalSeconds]: String(options.refreshInterval.toSeconds()),
       [env.brokerName]: options.brokerName,
       POWERTOOLS_SERVICE_NAME: SERVICE.refresher,
@@ -81,23 +76,7 @@ export function createRefresher(scope: Construct, options: RefresherOptions): la
     'kms:Encrypt',
     'kms:GenerateDataKey',
   ]);
+  // Its sets' deploy-time fields, read once at cold start.
+  grantRefresherParameters(refresher.role, config);
   return refresher.fn;
-}
-
-/** A set as the refresher's CREDENTIALS variable carries it. */
-export function refresherEntry(set: {
-  readonly name: string;
-  readonly tokenUrl: string;
-  readonly scope?: string;
-  readonly clientAuth: string;
-  readonly secret: secretsmanager.ISecret;
-}): RefresherCredentialSet {
-  return {
-    name: set.name,
-    tokenUrl: set.tokenUrl,
-    ...(set.scope === undefined ? {} : { scope: set.scope }),
-    clientAuth: set.clientAuth as RefresherCredentialSet['clientAuth'],
-    // A created secret's full ARN; an imported one by name (its ARN suffix is unknown).
-    secretId: set.secret.secretFullArn ?? set.secret.secretName,
-  };
 }

@@ -20,6 +20,7 @@ import {
 } from '../contract/index.js';
 import {
   checkOrganizationSets,
+  credentialCountProblem,
   integerRangeProblem,
   organizationIdProblem,
   RESERVED_CONCURRENCY,
@@ -178,6 +179,8 @@ export function validateTokenBrokerProps(props: TokenBrokerProps): ResolvedProps
   if (!Array.isArray(credentials) || credentials.length === 0) {
     throw invalid('credentials', credentials, 'must list at least one credential set');
   }
+  const tooMany = credentialCountProblem(credentials.length);
+  if (tooMany) throw new TokenBrokerConfigError(`credentials ${tooMany}`);
   const resolved = credentials.map((credential, index) =>
     resolveCredential(credential, `credentials[${index}]`),
   );

@@ -24,7 +24,7 @@ import {
   TABLE_TTL_ATTRIBUTE,
   TOKEN_BROKER_ENV,
 } from '../contract/index.js';
-import { createRefresher, refresherEntry } from './broker-lambdas.js';
+import { createRefresher } from './broker-lambdas.js';
 import { CredentialSet } from './credential-set.js';
 import {
   createBrokerAlarms,
@@ -38,6 +38,7 @@ import { brokerMetric } from './monitoring/metrics.js';
 import { resolveBrokerName } from './monitoring/names.js';
 import { acknowledgeNag } from './nag.js';
 import { type ConnectConsumerOptions, consumerCredential, servedCredential } from './reader-access.js';
+import { createRefresherParameters, planRefresherConfig } from './refresher-config.js';
 import type { ITokenBroker } from './token-broker-parts.js';
 import { type TokenBrokerProps, validateTokenBrokerProps } from './token-broker-props.js';
 import { createDeployRefreshProvider } from './triggers/deploy-refresh.js';
@@ -139,13 +140,14 @@ export class TokenBroker extends Construct implements ITokenBroker {
         'copies of bearer tokens for 35 days.',
     );
 
+    const refresherConfig = planRefresherConfig(this, resolved.credentials);
     this.refresher = createRefresher(this, {
       table: this.table,
       tableKey: this.tableKey,
       credentialNames: this.credentialNames,
       brokerName: this.brokerName,
-      // Read at synth: the sets create their secrets below, once the refresher their triggers invoke exists.
-      refresherCredentials: () => this.credentialSets.map(refresherEntry),
+      // Planned now (the asset is hashed when the function is made); the sets' secrets come below.
+      config: refresherConfig,
       logRetention,
       refreshInterval: this.refreshInterval,
       ...(resolved.refresherReservedConcurrency === undefined
@@ -184,6 +186,7 @@ export class TokenBroker extends Construct implements ITokenBroker {
             : {}),
         }),
     );
+    createRefresherParameters(this, refresherConfig, this.credentialSets, this.refresher);
 
     const brokerAlarms = createBrokerAlarms(this, this, this.failureQueue);
     notifyOnAlarmAndOk([brokerAlarms.readerErrors, brokerAlarms.failureQueueNotEmpty], this.alarmTopic);

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -7,12 +7,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { A55_TOKEN_URL, METRICS_NAMESPACE, SERVICE } from '../../contract/index.js';
+import { A55_TOKEN_URL, METRICS_NAMESPACE, REFRESHER_CONFIG_FILE, SERVICE } from '../../contract/index.js';
 import { loadBrokerConfig } from '../../lib/config.js';
 import { TokenBroker } from '../../lib/token-broker.js';
 import type { TokenBrokerProps } from '../../lib/token-broker-props.js';
 import { TokenBrokerStack } from '../../lib/token-broker-stack.js';
-import { TokenBrokerConfigError } from '../../lib/validation.js';
+import { MAX_CREDENTIAL_SETS, TokenBrokerConfigError } from '../../lib/validation.js';
 
 const SANDBOX_URL = 'https://example.auth.us-east-1.amazoncognito.com/oauth2/token';
 const OUTDIR = join(import.meta.dirname, '..', '..', '.test-out', 'infra-token-broker');
@@ -36,6 +36,9 @@ interface Synthesized {
  * Every stack of the file lives in one app, synthesized once. Bundling is skipped (no code
  * runs here) and so is the built-in template validation (~3 s; nag.test.ts keeps it on).
  */
+// Emptied before the app exists: assets are staged into it as their constructs are made.
+rmSync(OUTDIR, { recursive: true, force: true });
+mkdirSync(OUTDIR, { recursive: true });
 const app = new App({
   outdir: OUTDIR,
   context: { 'aws:cdk:bundling-stacks': [] },
@@ -94,8 +97,6 @@ const readersOf = (broker: TokenBroker) => broker.credentialSets.map((set) => se
 let synthesized: Record<'defaults' | 'two' | 'custom' | 'reserved', Synthesized>;
 
 beforeAll(() => {
-  rmSync(OUTDIR, { recursive: true, force: true });
-  mkdirSync(OUTDIR, { recursive: true });
   // WHEN the app is synthesized once
   const assembly = app.synth();
   const load = (stack: Stack): Synthesized => {
@@ -160,6 +161,21 @@ function environmentOf(stack: Synthesized, fn: IConstruct): Record<string, unkno
   const resource = stack.json.Resources[stack.logicalId(fn)];
   if (!resource) throw new Error(`no resource for ${fn.node.path}`);
   return (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+/** The refresher's `refresher-config.json`, read from its code asset in the assembly (`asset.<hash>`). */
+function refresherConfigOf(stack: Synthesized, broker: TokenBroker): Json[] {
+  const code = stack.json.Resources[stack.logicalId(broker.refresher)]?.Properties.Code as { S3Key: string };
+  const dir = join(OUTDIR, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+  return (JSON.parse(readFileSync(join(dir, REFRESHER_CONFIG_FILE), 'utf8')) as { credentials: Json[] })
+    .credentials;
+}
+
+/** The deploy-time fields the parameter of `name` holds, Refs rendered as `<LogicalId>`. */
+function parameterOf(stack: Synthesized, broker: TokenBroker, name: string): { name: unknown; value: Json } {
+  const parameter = broker.node.findChild('RefresherConfig').node.findChild(name);
+  const properties = stack.json.Resources[stack.logicalId(parameter)]?.Properties as Json;
+  return { name: properties.Name, value: JSON.parse(renderJoin(properties.Value)) };
 }
 
 describe('Construct: TokenBroker', () => {
@@ -230,21 +246,29 @@ describe('Construct: TokenBroker', () => {
       template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
     });
 
-    it('gives the refresher its environment, secret ARNs as references', () => {
-      // THEN
+    it('gives the refresher its sets in its asset, not its environment, and the created secret by parameter', () => {
+      // THEN: the file holds what is known at synth; the created secret's ARN is in its parameter
       const { logicalId } = synthesized.defaults;
-      const environment = environmentOf(synthesized.defaults, defaults.refresher);
-      expect(JSON.parse(renderJoin(environment.CREDENTIALS))).toEqual([
+      expect(refresherConfigOf(synthesized.defaults, defaults)).toEqual([
         {
           name: 'default',
-          tokenUrl: A55_TOKEN_URL,
           clientAuth: 'client_secret_post',
-          secretId: `<${logicalId(defaults.credentialSet('default').secret as secretsmanager.Secret)}>`,
+          tokenUrl: A55_TOKEN_URL,
+          parameter: expect.stringMatching(/^[0-9a-f]{16}$/),
         },
       ]);
-      expect(environment).toEqual({
+      const path = `/a55-token-broker/Defaults/${defaults.node.addr}`;
+      expect(parameterOf(synthesized.defaults, defaults, 'default')).toEqual({
+        name: `${path}/default`,
+        value: {
+          secretId: `<${logicalId(defaults.credentialSet('default').secret as secretsmanager.Secret)}>`,
+        },
+      });
+      const environment = environmentOf(synthesized.defaults, defaults.refresher);
+      expect(environment).not.toHaveProperty('CREDENTIALS');
+      expect(environment).toMatchObject({
         TABLE_NAME: { Ref: logicalId(defaults.table) },
-        CREDENTIALS: expect.anything(),
+        SECRET_ID_PARAMETER_PATH: path,
         // The default 50 minutes: a token that will not outlive the next run is counted
         REFRESH_INTERVAL_SECONDS: '3000',
         // The broker dimension of its metrics: the stack's name by default
@@ -253,6 +277,40 @@ describe('Construct: TokenBroker', () => {
         POWERTOOLS_METRICS_NAMESPACE: 'TokenBroker',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });
+      // Nothing of the set: its name is not in any variable
+      expect(Object.values(environment)).not.toContain('default');
+    });
+
+    it('lets the refresher read its parameters by their path, and depends on them', () => {
+      // THEN: GetParametersByPath is authorized against the path itself
+      const { json, logicalId } = synthesized.defaults;
+      const statements = statementsFor(
+        statementsOf(synthesized.defaults, defaults.refresher.role as iam.IRole),
+        'ssm:',
+      );
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'ssm:GetParametersByPath',
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':ssm:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                `:parameter/a55-token-broker/Defaults/${defaults.node.addr}`,
+              ],
+            ],
+          },
+        },
+      ]);
+      const parameter = defaults.node.findChild('RefresherConfig').node.findChild('default');
+      const refresher = json.Resources[logicalId(defaults.refresher)] as unknown as { DependsOn: string[] };
+      expect(refresher.DependsOn).toContain(logicalId(parameter));
     });
 
     it('gives the reader its environment', () => {
@@ -517,9 +575,7 @@ describe('Construct: TokenBroker', () => {
 
     it('passes each token URL to the refresher, the A55 endpoint by default', () => {
       // THEN
-      const credentials = JSON.parse(
-        renderJoin(environmentOf(synthesized.two, twoStack.broker.refresher).CREDENTIALS),
-      );
+      const credentials = refresherConfigOf(synthesized.two, twoStack.broker);
       expect(credentials.map((c: Json) => [c.name, c.tokenUrl])).toEqual([
         ['sandbox', SANDBOX_URL],
         ['production', A55_TOKEN_URL],
@@ -528,13 +584,10 @@ describe('Construct: TokenBroker', () => {
   });
 
   describe('with imported secrets and every optional prop', () => {
-    it('passes the imported secret by name and the given one by ARN', () => {
+    it('passes the imported secret by name in its asset and the given one by ARN in its parameter', () => {
       // THEN
       const { logicalId } = synthesized.custom;
-      const credentials = JSON.parse(
-        renderJoin(environmentOf(synthesized.custom, custom.refresher).CREDENTIALS),
-      );
-      expect(credentials).toEqual([
+      expect(refresherConfigOf(synthesized.custom, custom)).toEqual([
         {
           name: 'by-name',
           tokenUrl: A55_TOKEN_URL,
@@ -546,9 +599,14 @@ describe('Construct: TokenBroker', () => {
           name: 'by-object',
           tokenUrl: A55_TOKEN_URL,
           clientAuth: 'client_secret_post',
-          secretId: `<${logicalId(external)}>`,
+          parameter: expect.stringMatching(/^[0-9a-f]{16}$/),
         },
       ]);
+      expect(parameterOf(synthesized.custom, custom, 'by-object').value).toEqual({
+        secretId: `<${logicalId(external)}>`,
+      });
+      // A set known entirely at synth has no parameter
+      expect(custom.node.findChild('RefresherConfig').node.tryFindChild('by-name')).toBeUndefined();
     });
 
     it('applies the interval, cache seconds, log retention and removal policy', () => {
@@ -647,6 +705,15 @@ describe('Construct: TokenBroker', () => {
         'a duplicate name',
         { credentials: [{ name: 'a' }, { name: 'a' }] },
         "credentials[1].name: 'a' duplicates credentials[0].name",
+      ],
+      [
+        'more credential sets than one stack holds',
+        {
+          credentials: Array.from({ length: MAX_CREDENTIAL_SETS + 1 }, (_, index) => ({
+            name: `s-${index}`,
+          })),
+        },
+        `credentials lists ${MAX_CREDENTIAL_SETS + 1} credential sets; one broker takes at most ${MAX_CREDENTIAL_SETS}`,
       ],
       [
         'an http token URL',
