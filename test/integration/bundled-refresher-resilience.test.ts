@@ -179,6 +179,32 @@ describe('Integration: bundled refresher, retry chain and a mistyped rotation', 
     expect(aws.signatureRejections).toEqual([]);
   });
 
+  it('starts one retry chain however many runs fail at once (conditional lease on DynamoDB Local)', async () => {
+    // Prepare: a success first, so no lease is left from earlier; then the IdP goes down
+    await refresh({ credential: 'sandbox', reason: 'manual' }, context());
+    aws.reset();
+    oauth.failNext(12, 503);
+
+    // Act: a scheduled run, a reader's request and a deploy refresh fail together
+    const failures = await Promise.all(
+      (['schedule', 'read-miss', 'deploy'] as const).map((reason) =>
+        refresh({ credential: 'sandbox', reason }, context()).catch((error: Error) => error),
+      ),
+    );
+    const lease = await stateItem();
+
+    // Assess
+    expect(failures.map((failure) => failure.name)).toEqual(Array(3).fill('TokenEndpointUnavailable'));
+    expect(aws.sentMessages).toHaveLength(1);
+    expect(aws.sentMessages[0]?.body).toMatchObject({
+      retry: { attempt: 1, dueAt: Number(lease?.retryDueAt?.N) },
+    });
+
+    // Cleanup: the IdP is back; the chain's retry ends it
+    await deliver(0);
+    expect((await stateItem())?.retryDueAt).toBeUndefined();
+  });
+
   it('serves with AWSPREVIOUS after a mistyped rotation, alarms, says so on /status, and goes back on the next save', async () => {
     // Prepare: a token from the good pair, then the operator saves a typo
     await refresh({ credential: 'sandbox', reason: 'deploy' }, context());
