@@ -88,6 +88,22 @@ export function readerFunction(
   return found;
 }
 
+/**
+ * The template's Parameter Store parameters (`AWS::SSM::Parameter`: the refresher's
+ * deploy-time set fields, lib/refresher-config.ts), name -> value, with intrinsics
+ * resolved through `refs` as the environment's are: what a stand-in must serve.
+ */
+export function synthesizedParameters(template: Template, refs: Record<string, string>): Map<string, string> {
+  return new Map(
+    Object.values(template.Resources)
+      .filter((resource) => resource.Type === 'AWS::SSM::Parameter')
+      .map((resource) => [
+        resolveIntrinsics(resource.Properties.Name, refs),
+        resolveIntrinsics(resource.Properties.Value, refs),
+      ]),
+  );
+}
+
 /** Logical IDs of the template's resources of `type`. */
 export function logicalIdsOfType(template: Template, type: string): string[] {
   return Object.entries(template.Resources)

@@ -26,6 +26,7 @@ import {
   refresherFunction,
   type SynthesizedFunction,
   synthesizedFunctions,
+  synthesizedParameters,
   type Template,
 } from '../../tools/synthesized-handlers.js';
 import { lambdaContext } from '../fakes/lambda-context.js';
@@ -155,6 +156,11 @@ describe('Integration: bundled refresher and reader', () => {
       );
       expect(index).toBeLessThan(2);
     }
+    // The retry queue's Ref is its URL: the stand-in's.
+    for (const queueId of logicalIdsOfType(template, 'AWS::SQS::Queue'))
+      refs[queueId] = aws.queueUrl(queueId);
+    // The created secrets' ARNs reach the refresher through its parameters (lib/refresher-config.ts).
+    for (const [name, value] of synthesizedParameters(template, refs)) aws.setParameter(name, value);
     // The SDK resolves endpoints lazily, at the first request, so these stay set for the
     // file: the cold-start `extraEnv` alone is gone by the time a bundle first calls out.
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;

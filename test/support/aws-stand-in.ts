@@ -2,7 +2,8 @@
  * A loopback stand-in for the AWS services the bundled handlers call that have no local
  * server: Secrets Manager (`GetSecretValue`, JSON 1.1 protocol, with the AWSCURRENT and
  * AWSPREVIOUS stages a new version moves), Lambda (`Invoke`, REST-JSON) and SQS
- * (`SendMessage`, JSON 1.0: the refresher's retry queue). The bundles carry their own AWS SDK, so a mock of the test's SDK
+ * (`SendMessage`, JSON 1.0: the refresher's retry queue) and Systems Manager Parameter Store
+ * (`GetParametersByPath`, JSON 1.1: the refresher's deploy-time set fields). The bundles carry their own AWS SDK, so a mock of the test's SDK
  * copy cannot reach them; they reach this server through the SDK's standard service
  * endpoint variables instead ({@link AwsStandIn.endpointEnv}), over the real wire format.
  *
@@ -36,6 +37,13 @@ export type AwsCall =
       readonly invocationType: 'Event' | 'RequestResponse' | 'DryRun';
       /** The invocation payload, parsed as JSON (`undefined` when empty). */
       readonly payload: unknown;
+      readonly error?: string;
+    }
+  | {
+      readonly service: 'ssm';
+      readonly operation: 'GetParametersByPath';
+      readonly path: string;
+      readonly nextToken?: string;
       readonly error?: string;
     }
   | {
@@ -106,7 +114,10 @@ export class AwsStandIn {
   readonly #credentials: readonly { readonly accessKeyId: string; readonly secretAccessKey: string }[];
   /** SecretId (ARN or name) -> stage -> version. */
   readonly #secrets = new Map<string, Map<SecretStage, SecretVersion>>();
-  readonly #failures: Record<'secretsmanager' | 'lambda' | 'sqs', PendingFailure[]> = {
+  /** Parameter name -> value (String parameters). */
+  readonly #parameters = new Map<string, string>();
+  readonly #failures: Record<'secretsmanager' | 'lambda' | 'sqs' | 'ssm', PendingFailure[]> = {
+    ssm: [],
     secretsmanager: [],
     lambda: [],
     sqs: [],
@@ -157,7 +168,18 @@ export class AwsStandIn {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: this.endpoint,
       AWS_ENDPOINT_URL_LAMBDA: this.endpoint,
       AWS_ENDPOINT_URL_SQS: this.endpoint,
+      AWS_ENDPOINT_URL_SSM: this.endpoint,
     };
+  }
+
+  /** The GetParametersByPath calls. */
+  get parameterCalls(): readonly Extract<AwsCall, { service: 'ssm' }>[] {
+    return this.#calls.filter((call) => call.service === 'ssm');
+  }
+
+  /** Sets the String parameter `name` (a path such as `/a/b/c`). */
+  setParameter(name: string, value: string): void {
+    this.#parameters.set(name, value);
   }
 
   /** Every call since the last {@link reset}, in arrival order. */
@@ -231,7 +253,7 @@ export class AwsStandIn {
 
   /** Makes the next `count` calls to `service` fail with `type` (e.g. `AccessDeniedException`). */
   failNext(
-    service: 'secretsmanager' | 'lambda' | 'sqs',
+    service: 'secretsmanager' | 'lambda' | 'sqs' | 'ssm',
     count: number,
     type: string,
     message?: string,
@@ -250,6 +272,7 @@ export class AwsStandIn {
     this.#failures.secretsmanager.length = 0;
     this.#failures.lambda.length = 0;
     this.#failures.sqs.length = 0;
+    this.#failures.ssm.length = 0;
     this.#signatureRejections = [];
     this.#onInvoke = undefined;
   }
@@ -273,9 +296,11 @@ export class AwsStandIn {
       ? 'secretsmanager'
       : target?.startsWith('AmazonSQS.')
         ? 'sqs'
-        : invokePath
-          ? 'lambda'
-          : undefined;
+        : target?.startsWith('AmazonSSM.')
+          ? 'ssm'
+          : invokePath
+            ? 'lambda'
+            : undefined;
     if (service === undefined || request.method !== 'POST') {
       return sendError(
         response,
@@ -306,6 +331,12 @@ export class AwsStandIn {
         return sendError(response, protocol, 'UnknownOperationException', `${target} is not stood in`);
       }
       return this.sendMessage(body, response);
+    }
+    if (service === 'ssm') {
+      if (target !== 'AmazonSSM.GetParametersByPath') {
+        return sendError(response, protocol, 'UnknownOperationException', `${target} is not stood in`);
+      }
+      return this.getParametersByPath(body, response);
     }
     return this.invoke(decodeURIComponent(invokePath?.[1] ?? ''), request, body, response);
   }
@@ -469,7 +500,49 @@ export class AwsStandIn {
     });
   }
 
-  private takeFailure(service: 'secretsmanager' | 'lambda' | 'sqs'): PendingFailure | undefined {
+  /** One level below `Path` only (`Recursive` is not stood in), at most `MaxResults` (10) a page. */
+  private getParametersByPath(body: Buffer, response: ServerResponse): void {
+    const input = JSON.parse(body.toString('utf8') || '{}') as {
+      Path?: string;
+      MaxResults?: number;
+      NextToken?: string;
+      Recursive?: boolean;
+    };
+    const path = input.Path ?? '';
+    const record = (error?: string) =>
+      this.#calls.push({
+        service: 'ssm',
+        operation: 'GetParametersByPath',
+        path,
+        ...(input.NextToken !== undefined && { nextToken: input.NextToken }),
+        ...(error !== undefined && { error }),
+      });
+    const failure = this.takeFailure('ssm');
+    if (failure) {
+      record(failure.type);
+      sendError(response, 'json', failure.type, failure.message);
+      return;
+    }
+    record();
+    const names = [...this.#parameters.keys()]
+      .filter((name) => name.startsWith(`${path}/`) && !name.slice(path.length + 1).includes('/'))
+      .sort();
+    const start = Number(input.NextToken ?? 0);
+    const size = Math.min(input.MaxResults ?? 10, 10);
+    const page = names.slice(start, start + size);
+    sendJson(response, 200, 'application/x-amz-json-1.1', {
+      Parameters: page.map((name) => ({
+        Name: name,
+        Type: 'String',
+        Value: this.#parameters.get(name),
+        Version: 1,
+        ARN: `arn:aws:ssm:${this.#region}:${this.#accountId}:parameter${name}`,
+      })),
+      ...(start + size < names.length ? { NextToken: String(start + size) } : {}),
+    });
+  }
+
+  private takeFailure(service: 'secretsmanager' | 'lambda' | 'sqs' | 'ssm'): PendingFailure | undefined {
     const queue = this.#failures[service];
     const failure = queue[0];
     if (!failure) return undefined;
