@@ -30,7 +30,9 @@ const ops = opsStack.broker;
 
 // GIVEN two identical brokers, and a third whose refresher configuration differs
 const twins = ['TwinA', 'TwinB', 'Changed'].map(
-  (id) => new TokenBroker(new Stack(app, id), 'Broker', { credentials: [{ name: 'default' }] }),
+  // One brokerName: otherwise each twin's BROKER_NAME (its metric dimension) is its stack's name.
+  (id) =>
+    new TokenBroker(new Stack(app, id), 'Broker', { credentials: [{ name: 'default' }], brokerName: 'twin' }),
 );
 twins[2]?.refresher.addEnvironment('POWERTOOLS_LOG_LEVEL', 'DEBUG');
 
