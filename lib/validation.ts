@@ -31,21 +31,22 @@ export const RESERVED_CONCURRENCY = { min: 0, max: 1000 } as const;
 /**
  * The most credential sets one broker takes (docs/design.md, decision 34). The sets'
  * configuration no longer bounds it (it is in the refresher's asset, decision 33); the
- * stack does: each set adds 18 CloudFormation resources (its reader's function, role,
- * policy, log group and Function URL; its secret, schedule, rotation rule and that rule's
- * invoke permission, deploy refresh, parameter and six alarms), the broker itself 26
- * (measured on the synthesized stack app), and CloudFormation refuses a stack of more than
- * 500 resources: 26 + 18 x 24 = 458 leaves room for a consumer's own resources or one
- * more resource per set. test/infra/many-credential-sets.test.ts synthesizes this many.
+ * stack does. Measured on the synthesized stack app: the broker itself is 26 CloudFormation
+ * resources, and each set adds 18 (its reader's function, role, policy, log group and
+ * Function URL; its secret, schedule, rotation rule and that rule's invoke permission,
+ * deploy refresh, parameter and six alarms), 20 when an organization may read it (two
+ * reader permissions). CloudFormation refuses a stack of more than 500 resources:
+ * 26 + 20 x 22 = 466 leaves room for one more resource per set or a consumer's own.
+ * test/integration/many-credential-sets.test.ts deploys-shapes and runs this many.
  */
-export const MAX_CREDENTIAL_SETS = 24;
+export const MAX_CREDENTIAL_SETS = 22;
 
 /** Why `count` sets are too many for one broker, or undefined. */
 export function credentialCountProblem(count: number): string | undefined {
   if (count <= MAX_CREDENTIAL_SETS) return undefined;
   return (
     `lists ${count} credential sets; one broker takes at most ${MAX_CREDENTIAL_SETS}, because each set adds ` +
-    'about 18 resources to its stack and CloudFormation allows 500 per stack: split the sets between ' +
+    'up to 20 resources to its stack and CloudFormation allows 500 per stack: split the sets between ' +
     'two brokers, each in its own stack'
   );
 }
