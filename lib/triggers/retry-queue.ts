@@ -7,8 +7,7 @@
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { BROKER_FUNCTION_ENV } from '../../contract/index.js';
@@ -50,8 +49,21 @@ export function createRetryQueue(scope: Construct, options: RetryQueueOptions): 
   refresher.addToRolePolicy(
     new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
   );
+  // What Lambda's event source mapping calls on the queue, and nothing more: SqsEventSource
+  // would add sqs:ChangeMessageVisibility and sqs:GetQueueUrl, which it does not need.
+  refresher.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      resources: [queue.queueArn],
+    }),
+  );
   // One message per invoke: a retry run is one set's refresh (queued-refresh-event.ts refuses more).
-  refresher.addEventSource(new SqsEventSource(queue, { batchSize: 1 }));
+  // The function depends on its role's policy, so the mapping is created once the policy exists.
+  new lambda.EventSourceMapping(scope, 'RetryQueueEvents', {
+    target: refresher,
+    eventSourceArn: queue.queueArn,
+    batchSize: 1,
+  });
   refresher.addEnvironment(BROKER_FUNCTION_ENV.retryQueueUrl, queue.queueUrl);
   return queue;
 }

@@ -483,12 +483,23 @@ describe('Construct: TokenBroker', () => {
           Condition: keys(['sandbox#state', 'production#state']),
         },
       ]);
-      // The failure queue (on-failure destination): send, and the key only through SQS
+      // The failure queue (on-failure destination): send, and the key only through SQS; the
+      // retry queue (its retry chain): send, and what its event source mapping reads
       expect(statementsFor(statements, 'sqs:')).toEqual([
         {
           Effect: 'Allow',
           Action: 'sqs:SendMessage',
           Resource: { 'Fn::GetAtt': [logicalId(broker.failureQueue), 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': [logicalId(broker.retryQueue), 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+          Resource: { 'Fn::GetAtt': [logicalId(broker.retryQueue), 'Arn'] },
         },
       ]);
       expect(
@@ -510,6 +521,8 @@ describe('Construct: TokenBroker', () => {
           ...['kms:Decrypt', 'kms:GenerateDataKey'],
           ...['logs:CreateLogStream', 'logs:PutLogEvents'],
           'sqs:SendMessage',
+          // The retry queue: send the next retry, and what the event source mapping reads
+          ...['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
           ...actionsOf(statementsFor(statements, 'secretsmanager:')),
         ].sort(),
       );

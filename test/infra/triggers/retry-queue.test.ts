@@ -114,6 +114,11 @@ describe('Construct: TokenBroker', () => {
       // Consuming (the event source mapping's calls) is on the retry queue alone, never the failure queue.
       const consume = statements.filter((statement) => actionsOf(statement).includes('sqs:ReceiveMessage'));
       expect(consume.flatMap(resourcesOf)).toEqual([arnOf(synthesized, broker.retryQueue)]);
+      expect(consume.flatMap(actionsOf)).toEqual([
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+      ]);
       for (const statement of statements) expect(resourcesOf(statement)).not.toContain('*');
     });
 

@@ -64,9 +64,9 @@ describe('Class: SqsRetryQueue', () => {
       sqs.on(SendMessageCommand).rejects(awsError(name));
 
       // Act
-      const error = await queue
+      const error = (await queue
         .enqueue('sandbox', { attempt: 1, dueAt: 1 }, 15)
-        .catch((caught: unknown) => caught as RetryNotScheduled);
+        .catch((caught: unknown) => caught)) as RetryNotScheduled;
 
       // Assess
       expect(error).toBeInstanceOf(RetryNotScheduled);
