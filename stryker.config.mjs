@@ -34,7 +34,9 @@ const config = {
   // CI judges every mutant afresh; locally, `npm run test:mutation -- --incremental` reuses
   // the results of unchanged code and tests (reports/stryker-incremental.json).
   incremental: false,
-  timeoutMS: 10_000,
+  // A mutant that loops (a retry loop whose exit was mutated away) is cut off soon after the
+  // tests' own time: they take milliseconds.
+  timeoutMS: 3_000,
   reporters: ['clear-text', 'progress-append-only', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   clearTextReporter: { allowColor: false, allowEmojis: false, reportScoreTable: true, reportMutants: false },

@@ -20,7 +20,10 @@ export default defineConfig({
     include: MUTATION_TEST_FILES,
     // Bundles the client with esbuild to check what it pulls in: a packaging test, not a unit one.
     exclude: ['test/unit/client/package-entry.test.ts'],
-    setupFiles: base.test?.setupFiles,
+    // Reusing loaded modules across test files makes each mutant's run about three times
+    // faster; test/support/mutation-isolation.ts undoes what a file patched before the next.
+    isolate: false,
+    setupFiles: [...(base.test?.setupFiles ?? []), 'test/support/mutation-isolation.ts'],
     env: base.test?.env,
   },
 });
