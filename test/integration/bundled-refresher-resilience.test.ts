@@ -9,12 +9,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CreateTableCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBrokerApp } from '../../lib/broker-app.js';
 import {
@@ -30,6 +25,7 @@ import { type AwsStandIn, startAwsStandIn } from '../support/aws-stand-in.js';
 import { importBundledHandler } from '../support/bundled-handler.js';
 import { useDynamoDbLocal } from '../support/dynamodb-local.js';
 import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
+import { createTableFromTemplate } from '../support/template-table.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a bundle's answer is untyped JSON; the assertions check its shape.
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<any>;
@@ -100,25 +96,7 @@ describe('Integration: bundled refresher, retry chain and a mistyped rotation', 
     refresherFn = refresherFunction(functions);
     readerFn = readerFunction(functions, 'sandbox');
 
-    const [tableId] = logicalIdsOfType(template, 'AWS::DynamoDB::Table') as [string];
-    const table = template.Resources[tableId]?.Properties;
-    await db.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        KeySchema: table.KeySchema,
-        AttributeDefinitions: table.AttributeDefinitions,
-        BillingMode: table.BillingMode,
-      }),
-    );
-    await db.send(
-      new UpdateTimeToLiveCommand({
-        TableName: TABLE,
-        TimeToLiveSpecification: {
-          AttributeName: table.TimeToLiveSpecification.AttributeName,
-          Enabled: true,
-        },
-      }),
-    );
+    const tableId = await createTableFromTemplate(db, template, TABLE);
     refs[tableId] = TABLE;
     refs[refresherFn.logicalId] = 'a55-token-broker-refresher';
     // The queue's Ref is its URL: the stand-in's, so the SDK sends there whichever it uses.
