@@ -95,7 +95,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  * The secret is read on every call (no caching) so a rotation takes effect on the next
  * refresh. Retryable endpoint failures (429, 5xx, timeouts, network) and store
  * throttling are retried with full-jitter backoff until `deadlineMs`; refusals (400/401)
- * and malformed responses are not.
+ * and malformed responses are not. A retry run of the retry chain (`request.retry`) sends
+ * one token request. When the endpoint rejects the AWSCURRENT pair (`isSecretRejected`) and
+ * the source has a different AWSPREVIOUS pair, that pair is tried once; its token is stored
+ * and the report carries `rejectedCode` (docs/design.md, A rejected AWSCURRENT).
  *
  * @throws RefreshFailure whose `cause` is SecretUnavailable | SecretInvalid | SecretNotSet
  *   | TokenRequestRejected | TokenEndpointUnavailable | TokenResponseInvalid | TokenStoreError;
