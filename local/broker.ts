@@ -193,7 +193,12 @@ function refreshAndReport(
       if (note.kind === 'retry') report(() => reporter.retrying(note.attempt, note.delayMs, note.error));
       else if (note.kind === 'record-failed') {
         report(() => reporter.problem(`could not record the refresh outcome of '${credential}'`, note.error));
-      } else report(() => reporter.problem(`could not read the stored token of '${credential}'`, note.error));
+      } else if (note.kind === 'remaining-unknown') {
+        report(() => reporter.problem(`could not read the stored token of '${credential}'`, note.error));
+      } else {
+        // fallback-failed: only a source with versions (Secrets Manager) has an AWSPREVIOUS.
+        report(() => reporter.problem(`could not use the previous secret of '${credential}'`, note.error));
+      }
     }
   };
   return async (event) => {
