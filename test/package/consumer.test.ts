@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN_BROKER_ENV } from '../../contract/index.js';
+import { REFRESHER_CONFIG_FILE, TOKEN_BROKER_ENV } from '../../contract/index.js';
 import { builtAssetFiles, REQUIRED_FILES, releaseProblems } from '../../tools/release-check.js';
 import { type BrokerRun, startBroker } from '../integration/local-broker-run.js';
 import {
@@ -342,10 +342,22 @@ describe('Outside consumer: the packed tarball installed into fresh projects', (
       `the reader deploys no index.mjs: ${JSON.stringify(reader?.Properties?.Code)}`,
     ).toBeDefined();
     expect(treeDigest(readerCode as string)).toBe(tested.reader);
+    // The refresher's folder is the shipped one plus the sets synth wrote (refresher-config.json).
+    const withoutConfig = (dir: string) =>
+      treeDigest(dir)
+        .split('\n')
+        .filter((line) => !line.startsWith(`${REFRESHER_CONFIG_FILE} `))
+        .join('\n');
     const refresherCode = ofType('AWS::Lambda::Function')
       .map(([, fn]) => deployedCode(fn))
-      .filter((dir): dir is string => dir !== undefined && treeDigest(dir) === tested.refresher);
+      .filter((dir): dir is string => dir !== undefined && withoutConfig(dir) === tested.refresher);
     expect(refresherCode.length, 'no function deploys the prebuilt refresher').toBeGreaterThan(0);
+    for (const dir of refresherCode) {
+      const config = JSON.parse(readFileSync(join(dir, REFRESHER_CONFIG_FILE), 'utf8')) as {
+        credentials: { name: string }[];
+      };
+      expect(config.credentials.map((entry) => entry.name)).toEqual(['production']);
+    }
   }
 
   it('packs what a release needs and nothing it must not ship (release-check)', () => {
