@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { createBrokerApp } from '../lib/broker-app.js';
-import { LAMBDA_BUNDLE_OPTIONS } from '../tools/build-lambda-assets.js';
+import { buildLambdaAssets, LAMBDA_BUNDLE_OPTIONS } from '../tools/build-lambda-assets.js';
 import {
   readerFunction,
   readTemplate,
@@ -56,8 +56,13 @@ export interface BenchAssembly {
   readonly credentialSets: number;
 }
 
-/** Synthesizes the app as configured in cdk.json and builds the comparison bundles. */
+/**
+ * Builds dist/lambda-assets from the current source (as `npm run build` and the test setup
+ * do, so a clean clone benchmarks what it would deploy), synthesizes the app as configured
+ * in cdk.json and builds the comparison bundles.
+ */
 export async function buildAssembly(): Promise<BenchAssembly> {
+  await buildLambdaAssets();
   const testOut = join(PROJECT_ROOT, '.test-out');
   mkdirSync(testOut, { recursive: true });
   const outdir = mkdtempSync(join(testOut, 'bench-assembly-'));
@@ -120,15 +125,14 @@ export async function buildAssembly(): Promise<BenchAssembly> {
 
 /** Builds with the settings of the prebuilt assets (tools/build-lambda-assets.ts). */
 async function bundleLikeAssets(entry: string, dir: string): Promise<string> {
-  const outfile = join(dir, 'index.mjs');
   await build({
     ...LAMBDA_BUNDLE_OPTIONS,
     sourcemap: false,
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { index: entry },
+    outdir: dir,
     logLevel: 'silent',
   });
-  return outfile;
+  return join(dir, 'index.mjs');
 }
 
 /**
@@ -147,6 +151,9 @@ async function bundleLikeNodejsFunction(entry: string, dir: string): Promise<str
     external: NODEJS_FUNCTION_EXTERNALS,
     logLevel: 'silent',
   });
+  // In Lambda no package.json lies above /var/task, so index.js is CommonJS; here the
+  // project's "type": "module" would make it ESM.
+  writeFileSync(join(dir, 'package.json'), '{ "type": "commonjs" }\n');
   return outfile;
 }
 

@@ -1,8 +1,17 @@
 /**
- * Child process of ./read-path.ts: times the synthesized reader bundle in-process against
- * DynamoDB Local (cache hit, cache miss), a bare GetItem as the floor, and the consumer
- * library's warm getToken(). Its stdout goes to /dev/null: the reader writes one EMF metrics
- * line per invocation, as in Lambda, and that write is part of what is measured.
+ * Child process of ./read-path.ts, one per round: times the synthesized reader bundle
+ * in-process against DynamoDB Local and the reader's core against an in-memory store, each
+ * next to the same store read alone. The operations are drawn in a seeded random order, one
+ * by one, so a busy moment or a warming JIT falls on every path alike:
+ *
+ * - `hit`: the reader bundle answering from its in-memory cache;
+ * - `miss`: the reader bundle with READ_CACHE_SECONDS=0 (one GetItem each time);
+ * - `getItem`: a bare SDK GetItem of the same item, same client settings;
+ * - `coreMemory`: the `Reader` core, no cache, over the in-process token store;
+ * - `memoryGet`: that store's `get` alone.
+ *
+ * The reader writes one EMF metrics line per invocation, as in Lambda; stdout is replaced by a
+ * byte counter (the write is still made), so the report knows the log bytes per invocation.
  */
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -10,35 +19,28 @@ import type { Context } from 'aws-lambda';
 import { TokenBrokerClient } from '../client/token-broker-client.js';
 import { parseBrokerToken } from '../client/transports/transport.js';
 import { AWS_CLIENT_CONFIG } from '../lambda/adapters/aws-client-config.js';
-import { type LatencySummary, summarize } from './stats.js';
-
-/** What the parent passes in `BENCH_READ_INPUT`. */
-export interface ReadPathInput {
-  readonly bundleFile: string;
-  /** The reader's template environment plus the DynamoDB Local endpoint. */
-  readonly env: Record<string, string>;
-  readonly table: string;
-  readonly credential: string;
-  /** Interleaved rounds; each times `hitsPerRound` hits, then misses and GetItems. */
-  readonly rounds: number;
-  readonly hitsPerRound: number;
-  readonly missesPerRound: number;
-  readonly getTokenOps: number;
-}
-
-/** What the worker sends back over IPC. */
-export interface ReadPathResult {
-  readonly hit: LatencySummary;
-  readonly miss: LatencySummary;
-  readonly getItemFloor: LatencySummary;
-  readonly getTokenNsPerOp: number;
-  readonly getTokenOps: number;
-}
+import { MemoryStateStore } from '../lambda/adapters/memory-state-store.js';
+import { MemoryTokenStore } from '../lambda/adapters/memory-token-store.js';
+import { systemClock } from '../lambda/core/ports.js';
+import { Reader } from '../lambda/core/reader.js';
+import {
+  READ_OPERATIONS,
+  type ReadOperation,
+  type ReadPathInput,
+  type ReadPathRound,
+} from './read-path-operations.js';
+import { seededRandom } from './stats.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 const input = JSON.parse(process.env.BENCH_READ_INPUT ?? '') as ReadPathInput;
 Object.assign(process.env, input.env);
+
+let stdoutBytes = 0;
+process.stdout.write = ((chunk: string | Uint8Array) => {
+  stdoutBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+  return true;
+}) as typeof process.stdout.write;
 
 const context: Context = {
   callbackWaitsForEmptyEventLoop: true,
@@ -49,7 +51,7 @@ const context: Context = {
   awsRequestId: 'bench',
   logGroupName: '/aws/lambda/bench-reader',
   logStreamName: 'bench',
-  getRemainingTimeInMillis: () => 30_000,
+  getRemainingTimeInMillis: () => 10_000,
   done: () => undefined,
   fail: () => undefined,
   succeed: () => undefined,
@@ -62,65 +64,92 @@ async function coldStart(tag: string): Promise<Handler> {
   return module.handler;
 }
 
-async function timed(operation: () => Promise<unknown>, times: number, into?: number[]): Promise<void> {
-  for (let index = 0; index < times; index++) {
-    const started = process.hrtime.bigint();
-    await operation();
-    into?.push(Number(process.hrtime.bigint() - started));
-  }
-}
-
 const hitHandler = await coldStart('hit');
 // READ_CACHE_SECONDS=0: the reader's in-memory cache never answers, every read is a GetItem.
 process.env.READ_CACHE_SECONDS = '0';
 const missHandler = await coldStart('miss');
-const floorClient = new DynamoDBClient(AWS_CLIENT_CONFIG);
+const client = new DynamoDBClient(AWS_CLIENT_CONFIG);
+const memoryStore = new MemoryTokenStore();
+await memoryStore.put({
+  credential: input.credential,
+  accessToken: 'bench-token-not-a-secret',
+  tokenType: 'Bearer',
+  expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  fetchedAt: Date.now() / 1000,
+});
+const coreReader = new Reader({
+  store: memoryStore,
+  state: new MemoryStateStore(),
+  clock: systemClock,
+  credentialNames: [input.credential],
+  cacheSeconds: 0,
+});
 
 const event = { credential: input.credential };
-const hit = () => hitHandler(event, context);
-const miss = () => missHandler(event, context);
-const getItem = () =>
-  floorClient.send(
-    new GetItemCommand({ TableName: input.table, Key: { credential: { S: input.credential } } }),
-  );
+let readerInvocations = 0;
+const operations: Record<ReadOperation, () => Promise<unknown>> = {
+  hit: () => {
+    readerInvocations++;
+    return hitHandler(event, context);
+  },
+  miss: () => {
+    readerInvocations++;
+    return missHandler(event, context);
+  },
+  getItem: () =>
+    client.send(new GetItemCommand({ TableName: input.table, Key: { credential: { S: input.credential } } })),
+  coreMemory: () => coreReader.serve(event),
+  memoryGet: () => memoryStore.get(input.credential),
+};
 
 // A sanity check, not a timing assertion: a benchmark of error paths would be worthless.
-const answer = parseBrokerToken(await hit(), 'bench reader');
-parseBrokerToken(await miss(), 'bench reader');
-if (answer.expiresIn <= 300) throw new Error('the stored bench token is too close to expiry');
+for (const name of ['hit', 'miss'] as const) {
+  const answer = parseBrokerToken(await operations[name](), 'bench reader');
+  if (answer.expiresIn <= 300) throw new Error('the stored bench token is too close to expiry');
+}
+parseBrokerToken(await operations.coreMemory(), 'bench core reader');
 
-// Warm-up: JIT, connection pools, DynamoDB Local's own JIT.
-await timed(hit, 2_000);
-await timed(miss, 300);
-await timed(getItem, 300);
-
-const samples = { hit: [] as number[], miss: [] as number[], floor: [] as number[] };
-for (let round = 0; round < input.rounds; round++) {
-  await timed(getItem, input.missesPerRound, samples.floor);
-  await timed(miss, input.missesPerRound, samples.miss);
-  await timed(hit, input.hitsPerRound, samples.hit);
+// The schedule: every operation its number of times, shuffled (Fisher–Yates, seeded).
+const schedule: ReadOperation[] = READ_OPERATIONS.flatMap((name) =>
+  Array.from({ length: input.samplesPerOperation[name] }, () => name),
+);
+const random = seededRandom(input.seed);
+for (let index = schedule.length - 1; index > 0; index--) {
+  const other = Math.floor(random() * (index + 1));
+  [schedule[index], schedule[other]] = [schedule[other] as ReadOperation, schedule[index] as ReadOperation];
 }
 
+// Warm-up in the same mixed order: JIT, connection pools, DynamoDB Local's own JIT.
+for (const name of schedule.slice(0, Math.min(schedule.length, 2_000))) await operations[name]();
+
+const samplesNs = Object.fromEntries(READ_OPERATIONS.map((name) => [name, [] as number[]])) as Record<
+  ReadOperation,
+  number[]
+>;
+const invocationsBefore = readerInvocations;
+const bytesBefore = stdoutBytes;
+for (const name of schedule) {
+  const started = process.hrtime.bigint();
+  await operations[name]();
+  samplesNs[name].push(Number(process.hrtime.bigint() - started));
+}
+const logBytesPerInvocation =
+  (stdoutBytes - bytesBefore) / Math.max(1, readerInvocations - invocationsBefore);
+
 // The consumer library, warm: its in-memory token answers; the reader is asked only once.
-const client = new TokenBrokerClient({
+const brokerClient = new TokenBrokerClient({
   credential: input.credential,
   transport: {
     description: 'in-process reader bundle',
     fetchToken: async (request) => parseBrokerToken(await hitHandler({ ...request }, context), 'bench'),
   },
 });
-for (let index = 0; index < 10_000; index++) await client.getToken();
+for (let index = 0; index < 10_000; index++) await brokerClient.getToken();
 const started = process.hrtime.bigint();
-for (let index = 0; index < input.getTokenOps; index++) await client.getToken();
+for (let index = 0; index < input.getTokenOps; index++) await brokerClient.getToken();
 const getTokenNsPerOp = Number(process.hrtime.bigint() - started) / input.getTokenOps;
 
-const result: ReadPathResult = {
-  hit: summarize(samples.hit),
-  miss: summarize(samples.miss),
-  getItemFloor: summarize(samples.floor),
-  getTokenNsPerOp,
-  getTokenOps: input.getTokenOps,
-};
-floorClient.destroy();
+const result: ReadPathRound = { samplesNs, getTokenNsPerOp, logBytesPerInvocation };
+client.destroy();
 // The bundles' SDK clients keep sockets open; leave once the parent has the result.
 process.send?.(result, () => process.exit(0));

@@ -1,7 +1,9 @@
 /**
- * Read-path benchmark: starts DynamoDB Local, stores one token the way the refresher
- * does, and runs ./read-path-worker.ts in a child process against it. Only 127.0.0.1 is
- * ever contacted.
+ * Read-path benchmark: DynamoDB Local with one token stored the way the refresher stores it,
+ * and rounds of ./read-path-worker.ts (a fresh process each) against it. Per operation it
+ * reports the median and min–max of the round p50s and p99s; the reader's overhead over the
+ * same store read is a difference of pooled p50s with a bootstrap confidence interval.
+ * Only 127.0.0.1 is ever contacted.
  */
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -9,18 +11,35 @@ import { DynamoDbTokenStore } from '../lambda/adapters/dynamodb-token-store.js';
 import { createTokenTable, startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { createLocalDynamoDbClient } from '../tools/dynamodb-local-client.js';
 import { BENCH_TABLE, type BenchBundle, PROJECT_ROOT } from './assembly.js';
-import type { ReadPathInput, ReadPathResult } from './read-path-worker.js';
+import {
+  READ_OPERATIONS,
+  type ReadOperation,
+  type ReadPathInput,
+  type ReadPathRound,
+} from './read-path-operations.js';
+import { bootstrapDifference, type Interval, percentile, type RoundSpread, roundSpread } from './stats.js';
 
-/** Sample sizes: at least 10,000 hits and 2,000 misses, interleaved in rounds. */
+/** Sample sizes per round; at least 3 rounds. */
 export const READ_PATH_SIZES = {
-  rounds: 10,
-  hitsPerRound: 2_000,
-  missesPerRound: 200,
-  getTokenOps: 1_000_000,
-} as const;
+  rounds: 3,
+  samplesPerOperation: { hit: 4_000, miss: 1_500, getItem: 1_500, coreMemory: 4_000, memoryGet: 4_000 },
+  getTokenOps: 300_000,
+} as const satisfies {
+  rounds: number;
+  samplesPerOperation: Record<ReadOperation, number>;
+  getTokenOps: number;
+};
 
-/** Measures the read path of the synthesized `reader` bundle. */
-export async function measureReadPath(reader: BenchBundle): Promise<ReadPathResult> {
+/** DynamoDB Local with the bench table and one stored token; shared by cold starts and the read path. */
+export interface LocalTable {
+  readonly endpoint: string;
+  readonly table: string;
+  readonly credential: string;
+  stop(): Promise<void>;
+}
+
+/** Starts DynamoDB Local and stores a token for the reader's set, through the real adapter. */
+export async function startLocalTable(reader: BenchBundle): Promise<LocalTable> {
   const table = reader.env.TABLE_NAME;
   const credential = reader.env.CREDENTIAL_NAMES?.split(',')[0]?.trim();
   if (table !== BENCH_TABLE || !credential) {
@@ -30,50 +49,124 @@ export async function measureReadPath(reader: BenchBundle): Promise<ReadPathResu
   const client = createLocalDynamoDbClient(local.endpoint);
   try {
     await createTokenTable(client, table);
-    // Written through the real adapter, so the item has exactly the refresher's shape.
     const nowSeconds = Date.now() / 1000;
+    // Written through the real adapter, so the item has exactly the refresher's shape.
     await new DynamoDbTokenStore({ client, tableName: table }).put({
       credential,
       accessToken: 'bench-token-not-a-secret',
       tokenType: 'Bearer',
-      expiresAt: Math.floor(nowSeconds) + 3600,
+      expiresAt: Math.floor(nowSeconds) + 3 * 3600,
       fetchedAt: nowSeconds,
     });
-    const input: ReadPathInput = {
-      bundleFile: reader.file,
-      env: {
-        ...reader.env,
-        AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
-        // Never called (the token is valid, so no self-healing invoke); kept local all the same.
-        AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9',
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
-      table,
-      credential,
-      ...READ_PATH_SIZES,
-    };
-    return await runWorker(input);
+  } catch (error) {
+    await local.stop();
+    throw error;
   } finally {
     client.destroy();
-    await local.stop();
   }
+  return { endpoint: local.endpoint, table, credential, stop: () => local.stop() };
 }
 
-function runWorker(input: ReadPathInput): Promise<ReadPathResult> {
+/** One operation across rounds. */
+export interface OperationSummary {
+  readonly count: number;
+  readonly p50Ns: RoundSpread;
+  readonly p99Ns: RoundSpread;
+}
+
+/** Everything the read path reports. */
+export interface ReadPathResult {
+  readonly rounds: number;
+  readonly operations: Readonly<Record<ReadOperation, OperationSummary>>;
+  /** p50(miss) − p50(getItem), pooled over rounds: the reader bundle's cost over its own GetItem. */
+  readonly readerOverDynamoDbNs: Interval;
+  /** p50(coreMemory) − p50(memoryGet): the reader core's cost over an in-memory store read. */
+  readonly coreOverMemoryNs: Interval;
+  readonly getTokenNsPerOp: RoundSpread;
+  readonly getTokenOps: number;
+  readonly logBytesPerInvocation: RoundSpread;
+  /** Raw samples in ns, per round. */
+  readonly samplesNs: ReadonlyArray<Readonly<Record<ReadOperation, number[]>>>;
+}
+
+/** Options of {@link measureReadPath}. */
+export interface ReadPathOptions {
+  /** Smaller samples, for iterating on the bench. */
+  readonly quick?: boolean;
+}
+
+/** Measures the read path of the synthesized `reader` bundle against `local`. */
+export async function measureReadPath(
+  reader: BenchBundle,
+  local: LocalTable,
+  options: ReadPathOptions = {},
+): Promise<ReadPathResult> {
+  const scale = options.quick ? 0.25 : 1;
+  const samplesPerOperation = Object.fromEntries(
+    READ_OPERATIONS.map((name) => [name, Math.round(READ_PATH_SIZES.samplesPerOperation[name] * scale)]),
+  ) as Record<ReadOperation, number>;
+  const rounds: ReadPathRound[] = [];
+  for (let round = 0; round < READ_PATH_SIZES.rounds; round++) {
+    rounds.push(
+      await runWorker({
+        bundleFile: reader.file,
+        env: {
+          ...reader.env,
+          AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
+          // Never called (the token is valid, so no self-healing invoke); kept local all the same.
+          AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9',
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_EC2_METADATA_DISABLED: 'true',
+        },
+        table: local.table,
+        credential: local.credential,
+        samplesPerOperation,
+        getTokenOps: Math.round(READ_PATH_SIZES.getTokenOps * scale),
+        seed: 1_000 + round,
+      }),
+    );
+  }
+  const pooled = (name: ReadOperation) => rounds.flatMap((round) => round.samplesNs[name]);
+  const p = (values: readonly number[], at: number) =>
+    percentile(
+      [...values].sort((a, b) => a - b),
+      at,
+    );
+  const operations = Object.fromEntries(
+    READ_OPERATIONS.map((name) => [
+      name,
+      {
+        count: pooled(name).length,
+        p50Ns: roundSpread(rounds.map((round) => p(round.samplesNs[name], 50))),
+        p99Ns: roundSpread(rounds.map((round) => p(round.samplesNs[name], 99))),
+      },
+    ]),
+  ) as Record<ReadOperation, OperationSummary>;
+  return {
+    rounds: rounds.length,
+    operations,
+    readerOverDynamoDbNs: bootstrapDifference(pooled('miss'), pooled('getItem')),
+    coreOverMemoryNs: bootstrapDifference(pooled('coreMemory'), pooled('memoryGet')),
+    getTokenNsPerOp: roundSpread(rounds.map((round) => round.getTokenNsPerOp)),
+    getTokenOps: Math.round(READ_PATH_SIZES.getTokenOps * scale),
+    logBytesPerInvocation: roundSpread(rounds.map((round) => round.logBytesPerInvocation)),
+    samplesNs: rounds.map((round) => round.samplesNs),
+  };
+}
+
+function runWorker(input: ReadPathInput): Promise<ReadPathRound> {
   return new Promise((resolve, reject) => {
     const child = fork(join(PROJECT_ROOT, 'bench', 'read-path-worker.ts'), [], {
       cwd: PROJECT_ROOT,
       execArgv: ['--import', 'tsx'],
       env: { ...process.env, BENCH_READ_INPUT: JSON.stringify(input) },
-      // stdout (the reader's EMF lines) to /dev/null; errors stay visible.
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
-    let result: ReadPathResult | undefined;
+    let result: ReadPathRound | undefined;
     child.on('message', (message) => {
-      result = message as ReadPathResult;
+      result = message as ReadPathRound;
     });
     child.once('error', reject);
     child.once('exit', (code) => {

@@ -1,27 +1,31 @@
 /**
- * `npm run bench`: synthesizes the app once, then measures cold starts, the read path and
- * the token-endpoint load, prints the report and writes bench/results/latest.{md,json}.
- * Benchmarks, not tests: nothing here passes or fails on a timing.
+ * `npm run bench` (`-- --quick` for smaller samples while working on the bench): synthesizes
+ * the app once, measures cold starts under the runtime interface client and the read path
+ * against DynamoDB Local, simulates the token traffic of every strategy, prices it, prints
+ * the report and writes bench/results/latest.{md,json}. Benchmarks, not tests: nothing here
+ * passes or fails on a timing. The report says whether the machine was quiet enough to quote.
  *
- * Steps run one after another so they do not compete for the CPU: cold starts first, on
- * a quiet machine, then DynamoDB Local (a JVM) for the read path, then the simulation.
- * Set BENCH_KEEP_ASSEMBLY=1 to keep the synthesized assembly under .test-out/.
+ * Steps run one after another so they do not compete for the CPU. Set BENCH_KEEP_ASSEMBLY=1
+ * to keep the synthesized assembly under .test-out/.
  */
 import { rmSync } from 'node:fs';
 import { relative } from 'node:path';
+import { parseBrokerToken } from '../client/transports/transport.js';
 import { buildAssembly, PROJECT_ROOT } from './assembly.js';
-import { measureColdStarts } from './cold-start.js';
-import { measureReadPath } from './read-path.js';
-import { type BenchResults, describeMachine, renderMarkdown, writeResults } from './report.js';
+import { type ColdStartTarget, measureColdStarts } from './cold-start.js';
+import { breakEven, countResources, logBytesPerInvocation, monthlyCost } from './cost.js';
+import { measureReadPath, startLocalTable } from './read-path.js';
+import { type BenchResults, describeMachine, loadAverages, writeResults } from './report.js';
+import { renderMarkdown } from './report-markdown.js';
+import { runOutages } from './sim/outage.js';
 import { runScenarios } from './sim/scenarios.js';
-import { LOAD_MODEL, runTokenLoad } from './sim/token-load.js';
+import { runTokenLoad } from './sim/token-load.js';
 
 // No AWS account here: never let the SDK probe instance metadata or CDK phone home.
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.CDK_DISABLE_CLI_TELEMETRY = 'true';
-// The SDK warns once per process on Node < 22 (Lambda runs 24); children inherit this too.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
+const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 // Taken before any work, so the load average shows what else the machine was doing.
 const machine = describeMachine();
 
@@ -29,35 +33,61 @@ const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
 const step = (message: string) => process.stderr.write(`[bench ${elapsed()}] ${message}\n`);
 
-step('synthesizing the app and building the comparison bundles');
+step(`synthesizing the app and building the comparison bundles${quick ? ' (quick mode)' : ''}`);
 const assembly = await buildAssembly();
 try {
-  step(`synthesized in ${assembly.synthSeconds.toFixed(1)} s; measuring cold starts (30 runs per bundle)`);
-  const coldStart = await measureColdStarts([
-    assembly.emptyFloor,
-    assembly.reader,
-    assembly.naiveReader,
-    assembly.readerSdkExternal,
-    assembly.refresher,
-    assembly.naiveRefresher,
-  ]);
+  step(`synthesized in ${assembly.synthSeconds.toFixed(1)} s; starting DynamoDB Local`);
+  const local = await startLocalTable(assembly.reader);
+  let coldStart: BenchResults['coldStart'];
+  let readPath: BenchResults['readPath'];
+  try {
+    const readsAToken = (body: string) => {
+      parseBrokerToken(JSON.parse(body), 'bench reader');
+    };
+    const targets: ColdStartTarget[] = [
+      { bundle: assembly.emptyHandler, event: {}, check: (body) => JSON.parse(body) },
+      { bundle: assembly.reader, event: { credential: local.credential }, check: readsAToken },
+      { bundle: assembly.readerNodejsFunction, event: { credential: local.credential }, check: readsAToken },
+    ];
+    step('measuring cold starts under aws-lambda-ric (3 rounds)');
+    coldStart = await measureColdStarts(targets, {
+      dynamoDbEndpoint: local.endpoint,
+      runsPerRound: quick ? 3 : 10,
+    });
+    step('measuring the read path against DynamoDB Local (3 rounds)');
+    readPath = await measureReadPath(assembly.reader, local, { quick });
+  } finally {
+    await local.stop();
+  }
 
-  step('measuring the read path against DynamoDB Local');
-  const readPath = await measureReadPath(assembly.reader);
-
-  step('simulating a day of token-endpoint load');
-  const rows = await runTokenLoad();
-  step('simulating a day of what one caller or a rejected secret can add');
+  step('simulating a day of token traffic per strategy (steady, deploy, scale-out, sensitivity)');
+  const tokenLoad = await runTokenLoad({ quick });
+  step('simulating what one caller, a rejected secret or an IdP outage does');
   const scenarios = await runScenarios();
+  const outages = await runOutages();
 
+  const fixed = countResources(assembly.template, assembly.credentialSets);
+  const handlerLogBytes = readPath.logBytesPerInvocation.median;
+  const monthly = tokenLoad.steady.map((row) => monthlyCost(row, fixed, handlerLogBytes));
   const results: BenchResults = {
     date: new Date().toISOString(),
-    machine,
+    quick,
+    machine: { ...machine, loadAtEnd: loadAverages() },
     totalSeconds: (performance.now() - started) / 1000,
     synthSeconds: assembly.synthSeconds,
     readPath,
     coldStart,
-    tokenLoad: { model: LOAD_MODEL, rows, scenarios },
+    tokenLoad,
+    scenarios,
+    outages,
+    cost: {
+      fixed,
+      monthly,
+      breakEven: (['perProcess', 'memoryAndItem', 'memoryItemLease'] as const).map((against) =>
+        breakEven(monthly, against),
+      ),
+      logBytesPerInvocation: logBytesPerInvocation(handlerLogBytes),
+    },
   };
   const markdown = renderMarkdown(results);
   const files = writeResults(results, markdown);

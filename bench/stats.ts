@@ -45,6 +45,110 @@ export function summarize(samplesNs: readonly number[]): LatencySummary {
   };
 }
 
+/** A value measured in several rounds: the median of the rounds and their range. */
+export interface RoundSpread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  /** Rounds the spread is taken over. */
+  readonly rounds: number;
+}
+
+/** Median, min and max of one value measured once per round. */
+export function roundSpread(perRound: readonly number[]): RoundSpread {
+  if (perRound.length === 0) throw new RangeError('spread of no rounds');
+  return {
+    median: median(perRound),
+    min: Math.min(...perRound),
+    max: Math.max(...perRound),
+    rounds: perRound.length,
+  };
+}
+
+/** Whether `value` lies within `spread`'s min–max: how a second run is checked against a first. */
+export function withinSpread(value: number, spread: Pick<RoundSpread, 'min' | 'max'>): boolean {
+  return value >= spread.min && value <= spread.max;
+}
+
+/** A point estimate with a confidence interval. */
+export interface Interval {
+  readonly estimate: number;
+  readonly low: number;
+  readonly high: number;
+  /** e.g. 0.95. */
+  readonly confidence: number;
+}
+
+/** Options of {@link bootstrapDifference}. */
+export interface BootstrapOptions {
+  /** Resamples drawn. @default 1000 */
+  readonly resamples?: number;
+  /** @default 0.95 */
+  readonly confidence?: number;
+  /** Percentile compared (nearest rank). @default 50 */
+  readonly percentile?: number;
+  /** Seeded, so the interval is the same for the same samples. @default seededRandom(1) */
+  readonly random?: () => number;
+}
+
+/**
+ * Percentile bootstrap of `percentile(a) - percentile(b)` for two independent samples: each
+ * resample draws `a.length` values from `a` and `b.length` from `b` with replacement. The
+ * interval says how much of a difference of two percentiles is the samples' own noise,
+ * which a plain difference of two p50s hides.
+ */
+export function bootstrapDifference(
+  a: readonly number[],
+  b: readonly number[],
+  options: BootstrapOptions = {},
+): Interval {
+  if (a.length === 0 || b.length === 0) throw new RangeError('bootstrap of no samples');
+  const resamples = options.resamples ?? 1000;
+  const confidence = options.confidence ?? 0.95;
+  const p = options.percentile ?? 50;
+  const random = options.random ?? seededRandom(1);
+  const statistic = (values: readonly number[]) =>
+    percentile(
+      [...values].sort((x, y) => x - y),
+      p,
+    );
+  // Resamples live in typed arrays: sorted natively, and read by rank without a copy.
+  const resampled = (values: readonly number[], into: Float64Array): number => {
+    for (let index = 0; index < into.length; index++) {
+      into[index] = values[Math.floor(random() * values.length)] as number;
+    }
+    into.sort();
+    const rank = Math.min(into.length, Math.max(1, Math.ceil((p / 100) * into.length)));
+    return into[rank - 1] as number;
+  };
+  const bufferA = new Float64Array(a.length);
+  const bufferB = new Float64Array(b.length);
+  const differences: number[] = [];
+  for (let index = 0; index < resamples; index++) {
+    differences.push(resampled(a, bufferA) - resampled(b, bufferB));
+  }
+  differences.sort((x, y) => x - y);
+  const tail = ((1 - confidence) / 2) * 100;
+  return {
+    estimate: statistic(a) - statistic(b),
+    low: percentile(differences, tail),
+    high: percentile(differences, 100 - tail),
+    confidence,
+  };
+}
+
+/**
+ * Percentiles of a distribution given as a count of zeros plus the non-zero values: most
+ * API calls add no latency at all (a cached token), and keeping millions of zeros in an
+ * array would only cost memory.
+ */
+export function percentileWithZeros(zeros: number, sortedNonZero: readonly number[], p: number): number {
+  const total = zeros + sortedNonZero.length;
+  if (total === 0) throw new RangeError('percentile of no samples');
+  const rank = Math.min(total, Math.max(1, Math.ceil((p / 100) * total)));
+  return rank <= zeros ? 0 : (sortedNonZero[rank - zeros - 1] as number);
+}
+
 /**
  * mulberry32: a tiny, fast, seeded PRNG. The load simulation must give the same numbers
  * on every run and machine, which `Math.random` cannot.

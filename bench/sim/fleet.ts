@@ -3,9 +3,14 @@
  * event queue, a fleet of consumer containers that call the A55 API at a steady rate
  * and are recycled now and then, and the counters every strategy reports.
  *
- * Time is simulated, never waited for: a day of 1,000 containers runs in seconds.
+ * Time is simulated, never waited for: a day of 1,000 containers runs in seconds. Besides
+ * steady recycling, a fleet may go through a full deploy (every container replaced at its
+ * next call) or a scale-out (N to factor × N containers within a minute).
  */
 import { seededRandom, uniform } from '../stats.js';
+import { type AddedLatency, type LoadCounters, Recorder } from './recorder.js';
+
+export type { LoadCounters } from './recorder.js';
 
 /** What the simulated world looks like. All durations in milliseconds. */
 export interface FleetParams {
@@ -22,120 +27,19 @@ export interface FleetParams {
   /** Container lifetime: uniform in [mean - jitter, mean + jitter]. */
   readonly lifetimeMeanMs: number;
   readonly lifetimeJitterMs: number;
+  /** A deploy of the consumer: every container started before it is replaced at its next call. */
+  readonly deployAtMs?: number;
+  /** A scale-out: `(factor - 1) × containers` more start, spread over `withinMs` from `atMs`. */
+  readonly scaleOut?: { readonly atMs: number; readonly factor: number; readonly withinMs: number };
+}
+
+/** What {@link simulate} answers: the counters plus the added-latency distribution. */
+export interface SimResult extends LoadCounters {
+  readonly addedLatency: AddedLatency;
 }
 
 /** Epoch of the counted day; warm-up runs before it. A fixed date keeps ISO strings stable. */
 export const DAY_START_MS = Date.UTC(2026, 0, 1);
-
-/** Counters of one strategy over the counted period. */
-export interface LoadCounters {
-  apiCalls: number;
-  /** Requests to the OAuth 2.0 token endpoint (Cognito). */
-  tokenRequests: number;
-  /** Invocations of the broker's reader Lambda. */
-  brokerInvocations: number;
-  dynamoReads: number;
-  dynamoWrites: number;
-  /** API calls made with a token past its expiry: each would be a 401. */
-  expiredTokenCalls: number;
-  /** API calls that got no token at all (e.g. the broker refused). */
-  failedCalls: number;
-  /** Most token requests in any one second: what a rate limit (HTTP 429) sees. */
-  peakTokenRequestsPerSecond: number;
-  /** Token requests the endpoint refused (a rejected secret). */
-  rejectedTokenRequests: number;
-  /** Runs of the refresher: scheduled, asked for by a reader, and Lambda's async retries. */
-  refresherRuns: number;
-  /** Refreshes a reader asked for (self-healing, `rejected-token`). */
-  refreshRequests: number;
-  /** Reads of a scenario's extra caller, which invokes the reader without a client cache. */
-  extraCallerReads: number;
-  /** Of those, the reads answered with a token. */
-  extraCallerServed: number;
-}
-
-/** Records what happens; only events inside the counted period are counted. */
-export class Recorder {
-  readonly counters: LoadCounters = {
-    apiCalls: 0,
-    tokenRequests: 0,
-    brokerInvocations: 0,
-    dynamoReads: 0,
-    dynamoWrites: 0,
-    expiredTokenCalls: 0,
-    failedCalls: 0,
-    peakTokenRequestsPerSecond: 0,
-    rejectedTokenRequests: 0,
-    refresherRuns: 0,
-    refreshRequests: 0,
-    extraCallerReads: 0,
-    extraCallerServed: 0,
-  };
-  readonly #perSecond = new Map<number, number>();
-
-  constructor(
-    private readonly startMs: number,
-    private readonly endMs: number,
-  ) {}
-
-  #counts(atMs: number): boolean {
-    return atMs >= this.startMs && atMs < this.endMs;
-  }
-
-  tokenRequest(atMs: number): void {
-    if (!this.#counts(atMs)) return;
-    this.counters.tokenRequests++;
-    const second = Math.floor(atMs / 1000);
-    const inSecond = (this.#perSecond.get(second) ?? 0) + 1;
-    this.#perSecond.set(second, inSecond);
-    this.counters.peakTokenRequestsPerSecond = Math.max(this.counters.peakTokenRequestsPerSecond, inSecond);
-  }
-
-  /** An A55 API call at `atMs` made with a token that expires at `tokenExpiresAtMs`. */
-  apiCall(atMs: number, tokenExpiresAtMs: number): void {
-    if (!this.#counts(atMs)) return;
-    this.counters.apiCalls++;
-    if (tokenExpiresAtMs <= atMs) this.counters.expiredTokenCalls++;
-  }
-
-  failedCall(atMs: number): void {
-    if (!this.#counts(atMs)) return;
-    this.counters.apiCalls++;
-    this.counters.failedCalls++;
-  }
-
-  brokerInvocation(atMs: number): void {
-    if (this.#counts(atMs)) this.counters.brokerInvocations++;
-  }
-
-  dynamoRead(atMs: number): void {
-    if (this.#counts(atMs)) this.counters.dynamoReads++;
-  }
-
-  dynamoWrite(atMs: number): void {
-    if (this.#counts(atMs)) this.counters.dynamoWrites++;
-  }
-
-  /** The token endpoint refused the request at `atMs` (also counted by {@link tokenRequest}). */
-  rejectedTokenRequest(atMs: number): void {
-    if (this.#counts(atMs)) this.counters.rejectedTokenRequests++;
-  }
-
-  refresherRun(atMs: number): void {
-    if (this.#counts(atMs)) this.counters.refresherRuns++;
-  }
-
-  refreshRequest(atMs: number): void {
-    if (this.#counts(atMs)) this.counters.refreshRequests++;
-  }
-
-  /** A read of a scenario's extra caller; `served` when it got a token. */
-  extraCallerRead(atMs: number, served: boolean): void {
-    if (!this.#counts(atMs)) return;
-    this.counters.extraCallerReads++;
-    if (served) this.counters.extraCallerServed++;
-  }
-}
 
 /** The fake clock every strategy (and the real broker code under simulation) reads. */
 export class SimClock {
@@ -225,7 +129,7 @@ export interface SimContext {
 export async function simulate(
   params: FleetParams,
   createStrategy: (context: SimContext) => Strategy,
-): Promise<LoadCounters> {
+): Promise<SimResult> {
   const startMs = DAY_START_MS - params.warmupMs;
   const endMs = DAY_START_MS + params.durationMs;
   const context: SimContext = {
@@ -245,20 +149,38 @@ export async function simulate(
       params.lifetimeMeanMs + params.lifetimeJitterMs,
     );
 
-  for (let slot = 0; slot < params.containers; slot++) {
+  const startSlot = (slot: number, atMs: number, firstCallAtMs: number, warm: boolean): void => {
     // The first containers are part-way through their lives, as in a fleet that has been running.
-    let endsAtMs = startMs + fleetRandom() * lifetime();
-    strategy.startContainer(slot, startMs);
+    let endsAtMs = atMs + (warm ? fleetRandom() : 1) * lifetime();
+    let startedAtMs = atMs;
+    strategy.startContainer(slot, atMs);
     const tick = (): void | Promise<void> => {
       const nowMs = context.clock.nowMs;
+      const deployed =
+        params.deployAtMs !== undefined && startedAtMs < params.deployAtMs && nowMs >= params.deployAtMs;
+      if (deployed) endsAtMs = nowMs;
       while (nowMs >= endsAtMs) {
-        endsAtMs += lifetime();
+        endsAtMs = Math.max(endsAtMs, nowMs) + lifetime();
+        startedAtMs = nowMs;
         strategy.startContainer(slot, nowMs);
       }
       context.queue.schedule(nowMs + params.callIntervalMs, tick);
       return strategy.call(slot, nowMs);
     };
-    context.queue.schedule(startMs + fleetRandom() * params.callIntervalMs, tick);
+    context.queue.schedule(firstCallAtMs, tick);
+  };
+  for (let slot = 0; slot < params.containers; slot++) {
+    startSlot(slot, startMs, startMs + fleetRandom() * params.callIntervalMs, true);
+  }
+  const { scaleOut } = params;
+  if (scaleOut) {
+    const added = Math.round((scaleOut.factor - 1) * params.containers);
+    for (let index = 0; index < added; index++) {
+      const slot = params.containers + index;
+      const atMs = scaleOut.atMs + fleetRandom() * scaleOut.withinMs;
+      // A new container makes its first call as soon as it starts (it was started for traffic).
+      context.queue.schedule(atMs, () => startSlot(slot, atMs, atMs, false));
+    }
   }
 
   for (let event = context.queue.pop(); event !== undefined; event = context.queue.pop()) {
@@ -268,5 +190,5 @@ export async function simulate(
     // Only the broker strategy is async (it runs the real client and reader code).
     if (pending) await pending;
   }
-  return context.recorder.counters;
+  return { ...context.recorder.counters, addedLatency: context.recorder.addedLatency() };
 }

@@ -5,9 +5,11 @@
  * handler threw. Counted like the DynamoDB and Lambda calls they stand for.
  */
 import type { RefreshReason } from '../../contract/index.js';
-import type { CredentialState, RecordedFailure, StateStore } from '../../lambda/core/ports.js';
+import { MemoryStateStore } from '../../lambda/adapters/memory-state-store.js';
+import type { CredentialState } from '../../lambda/core/ports.js';
 import { RefreshFailure } from '../../lambda/core/refresh.js';
-import type { EventQueue, Recorder, SimClock } from './fleet.js';
+import type { EventQueue, SimClock } from './fleet.js';
+import type { Recorder } from './recorder.js';
 
 /** Lambda's async retries after a thrown error: about 1 minute, then 2 more (AWS docs). */
 export const LAMBDA_ASYNC_RETRY_DELAYS_MS = [60_000, 120_000] as const;
@@ -15,41 +17,52 @@ export const LAMBDA_ASYNC_RETRY_DELAYS_MS = [60_000, 120_000] as const;
 /** An async invoke reaches the refresher this long after the reader's Invoke call. */
 export const ASYNC_INVOKE_LATENCY_MS = 100;
 
-/** The state item of one set, with the claim's condition; every call counted as a DynamoDB read or write. */
-export class SimStateStore implements StateStore {
-  #state: CredentialState = {};
+/**
+ * The state item of one set: the in-process state store (the DynamoDB store's contract: the
+ * claim's condition, the retry lease), every call counted as the DynamoDB read or write it
+ * stands for. A failed condition is still a write request, billed and throttled like one.
+ */
+export class SimStateStore extends MemoryStateStore {
+  /** Every call, counted or not: what a reader's answer waited for. */
+  calls = 0;
 
   constructor(
     private readonly clock: SimClock,
     private readonly recorder: Recorder,
-  ) {}
+  ) {
+    super();
+  }
 
-  async get(): Promise<CredentialState> {
+  #read(): void {
+    this.calls++;
     this.recorder.dynamoRead(this.clock.nowMs);
-    return this.#state;
   }
 
-  async recordFailure(_credential: string, failure: RecordedFailure): Promise<void> {
+  #write(): void {
+    this.calls++;
     this.recorder.dynamoWrite(this.clock.nowMs);
-    this.#state = { ...this.#state, lastFailure: failure };
   }
 
-  async recordSuccess(_credential: string, atSeconds: number): Promise<void> {
-    this.recorder.dynamoWrite(this.clock.nowMs);
-    this.#state = { ...this.#state, lastSuccessAt: atSeconds };
+  override async get(...args: Parameters<MemoryStateStore['get']>): Promise<CredentialState> {
+    this.#read();
+    return super.get(...args);
   }
 
-  async claimRefreshRequest(
-    _credential: string,
-    atSeconds: number,
-    notBeforeSeconds: number,
+  override async recordFailure(...args: Parameters<MemoryStateStore['recordFailure']>): Promise<void> {
+    this.#write();
+    return super.recordFailure(...args);
+  }
+
+  override async recordSuccess(...args: Parameters<MemoryStateStore['recordSuccess']>): Promise<void> {
+    this.#write();
+    return super.recordSuccess(...args);
+  }
+
+  override async claimRefreshRequest(
+    ...args: Parameters<MemoryStateStore['claimRefreshRequest']>
   ): Promise<boolean> {
-    // A failed condition is still a write request, billed and throttled like one.
-    this.recorder.dynamoWrite(this.clock.nowMs);
-    const previous = this.#state.refreshRequestedAt;
-    if (previous !== undefined && previous >= notBeforeSeconds) return false;
-    this.#state = { ...this.#state, refreshRequestedAt: atSeconds };
-    return true;
+    this.#write();
+    return super.claimRefreshRequest(...args);
   }
 }
 
@@ -58,21 +71,30 @@ export class SimStateStore implements StateStore {
  * refresher's handler rethrows, Lambda runs it twice more. The handler (refresh-outcome
  * middleware, decision D5) rethrows only retryable failures on asynchronous invokes, and
  * every invoke here is asynchronous (schedule, deploy, read-miss, rejected-token).
+ * `after` hears every run's outcome (the error, or undefined on success): the retry chain.
  */
 export function asyncInvoker(
   context: { readonly queue: EventQueue; readonly clock: SimClock; readonly recorder: Recorder },
   refresh: (reason: RefreshReason) => Promise<unknown>,
+  after?: (failure: unknown) => void,
 ): (reason: RefreshReason) => Promise<void> {
   const { queue, clock, recorder } = context;
   const run = async (reason: RefreshReason, attempt: number): Promise<void> => {
     recorder.refresherRun(clock.nowMs);
     try {
       await refresh(reason);
+      after?.(undefined);
     } catch (error) {
+      after?.(error);
       const thrown = !(error instanceof RefreshFailure) || error.retryable;
       const delay = LAMBDA_ASYNC_RETRY_DELAYS_MS[attempt];
       if (thrown && delay !== undefined) queue.schedule(clock.nowMs + delay, () => run(reason, attempt + 1));
     }
   };
   return (reason) => run(reason, 0);
+}
+
+/** Whether a refresh failure starts (or extends) the retry chain: retryable ones do. */
+export function isRetryableFailure(error: unknown): boolean {
+  return !(error instanceof RefreshFailure) || error.retryable;
 }

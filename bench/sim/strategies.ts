@@ -1,27 +1,15 @@
 /**
- * The three ways a fleet can get its A55 tokens, as simulation strategies:
- * (a) per-process caching as in A55's reference `A55Client`, (b) a read-through DynamoDB
- * cache filled on miss without single-flight, and (c) this broker, which runs the real
- * refresh use case, the real `Reader` and the real `TokenBrokerClient` on the fake clock.
+ * The ways a fleet can get its A55 tokens without the broker, as simulation strategies:
+ * (a) per-process caching as in A55's reference `A55Client`; (b) a read-through DynamoDB
+ * cache with no memory tier; (b′) what a team would build: a memory cache in front of a
+ * shared DynamoDB item; (b″) b′ with a conditional-put lease, so one container fetches
+ * while the rest wait or keep their token (single-flight). The broker, (c), is in
+ * ./broker-strategy.ts. Every consumer here reads the client secret itself, once per
+ * container start (GetSecretValue), since it may have to fetch a token.
  */
-import { TokenBrokerClient } from '../../client/token-broker-client.js';
-import type { TokenTransport } from '../../client/transports/transport.js';
-import { A55_TOKEN_URL, type RefresherCredentialSet } from '../../contract/index.js';
-import { TokenRequestRejected } from '../../lambda/core/errors.js';
-import type {
-  PutOutcome,
-  StateStore,
-  StoredToken,
-  TokenEndpoint,
-  TokenStore,
-} from '../../lambda/core/ports.js';
-import { Reader, type TokenView } from '../../lambda/core/reader.js';
-import { refresh } from '../../lambda/core/refresh.js';
-import { rejectedTokenHashOf } from '../../lambda/core/token-hash.js';
-import { mayReplace } from '../../lambda/core/token-rules.js';
-import { seededRandom, uniform } from '../stats.js';
-import type { Recorder, SimContext, Strategy } from './fleet.js';
-import { ASYNC_INVOKE_LATENCY_MS, asyncInvoker, SimStateStore } from './self-healing.js';
+import { seededRandom } from '../stats.js';
+import type { SimContext, Strategy } from './fleet.js';
+import { draw, LATENCY_MODEL } from './latency-model.js';
 
 /** The token and timing rules all strategies share. */
 export interface TokenRules {
@@ -29,283 +17,136 @@ export interface TokenRules {
   readonly tokenLifetimeSeconds: number;
   /** Refresh this long before expiry (reference doc: 300; broker client and reader: 300). */
   readonly refreshMarginSeconds: number;
-  /** Token endpoint round trip in (b), uniform in [min, max]: the window in which misses stampede. */
-  readonly tokenLatencyMinMs: number;
-  readonly tokenLatencyMaxMs: number;
   /** (c) The refresher's schedule. */
   readonly refreshIntervalMs: number;
-  /** (c) The reader's in-memory cache (READ_CACHE_SECONDS). */
+  /** (c) The reader's in-memory cache (READER_CACHE_SECONDS). */
   readonly readerCacheSeconds: number;
+  /** (b″) How long a lease holder may take before another container may take the lease. */
+  readonly leaseMs: number;
+  /** (b″) A container without a usable token polls the item this often while another fetches. */
+  readonly leasePollMs: number;
 }
 
-/** The one credential set simulated: every count is per credential. */
-const CREDENTIAL = 'default';
-
 /**
- * (a) Per-process caching, the reference doc's `A55Client`: each container fetches its
- * own token on first use and again once `now >= obtained + expires_in - margin`.
- * The token request is treated as instantaneous (one container never overlaps itself at
- * one call a minute); the expiry counts from the request, as the broker's does.
+ * (a) Per-process caching, the reference doc's `A55Client`: each container reads the secret
+ * at start, fetches its own token on first use and again once
+ * `now >= obtained + expires_in - margin`; the call waits for each fetch.
  */
 export function perProcessCaching(rules: TokenRules) {
-  return ({ recorder }: SimContext): Strategy => {
+  return ({ recorder, params }: SimContext): Strategy => {
+    const random = seededRandom(params.seed ^ 0x2545f491);
     const tokenExpiresAt: Array<number | undefined> = [];
+    const secretWait: number[] = [];
     return {
-      startContainer: (slot) => {
+      startContainer: (slot, nowMs) => {
         tokenExpiresAt[slot] = undefined;
+        recorder.secretRead(nowMs);
+        secretWait[slot] = draw(random, LATENCY_MODEL.getSecretValue);
       },
       call: (slot, nowMs) => {
         let expiresAtMs = tokenExpiresAt[slot];
+        let waitMs = secretWait[slot] ?? 0;
+        secretWait[slot] = 0;
         if (expiresAtMs === undefined || nowMs >= expiresAtMs - rules.refreshMarginSeconds * 1000) {
           recorder.tokenRequest(nowMs);
+          waitMs += draw(random, LATENCY_MODEL.tokenEndpoint);
           expiresAtMs = nowMs + rules.tokenLifetimeSeconds * 1000;
           tokenExpiresAt[slot] = expiresAtMs;
         }
-        recorder.apiCall(nowMs, expiresAtMs);
+        recorder.apiCall(nowMs, expiresAtMs, waitMs);
       },
     };
   };
 }
 
+/** Which read-through variant {@link sharedItemCache} simulates. */
+export interface SharedItemOptions {
+  /** Keep the item in the container's memory until it is within the margin of expiry (b′, b″). */
+  readonly memoryTier: boolean;
+  /** Take a conditional-put lease before fetching; losers keep their token or wait (b″). */
+  readonly lease: boolean;
+}
+
+interface SharedItem {
+  expiresAtMs: number;
+}
+
 /**
- * (b) Read-through DynamoDB cache, filled on miss, no single-flight: every call reads the
- * item (no in-memory cache); when it is missing or within the margin of expiry, the
- * container fetches a token itself and writes it (unconditional put: last writer wins).
- * Every call that lands while a fetch is in flight misses too: the stampede.
+ * (b), (b′), (b″): a shared DynamoDB item holding the token. A container reads it when it has
+ * no usable token in memory (every call without a memory tier); when the item is missing or
+ * within the margin of expiry, the container fetches a token itself and writes it
+ * (unconditional put: last writer wins). Without a lease every call that lands while a fetch
+ * is in flight fetches too: the stampede. With one, the first container to win the
+ * conditional put fetches; the others keep the token they have while it is still valid, or
+ * poll the item until the new one is there.
  */
-export function readThroughCache(rules: TokenRules) {
+export function sharedItemCache(rules: TokenRules, options: SharedItemOptions) {
   return ({ recorder, queue, params }: SimContext): Strategy => {
-    const latencyRandom = seededRandom(params.seed ^ 0x5bd1e995);
-    let item: { expiresAtMs: number } | undefined;
+    const random = seededRandom(params.seed ^ 0x5bd1e995);
+    const marginMs = rules.refreshMarginSeconds * 1000;
+    let item: SharedItem | undefined;
+    let lease: { untilMs: number; doneMs: number } | undefined;
+    const memory: Array<SharedItem | undefined> = [];
+    const secretWait: number[] = [];
+    const fetchAndWrite = (nowMs: number): { token: SharedItem; doneMs: number } => {
+      recorder.tokenRequest(nowMs);
+      const token = { expiresAtMs: nowMs + rules.tokenLifetimeSeconds * 1000 };
+      const doneMs = nowMs + draw(random, LATENCY_MODEL.tokenEndpoint);
+      queue.schedule(doneMs, () => {
+        recorder.dynamoWrite(doneMs);
+        item = token;
+      });
+      return { token, doneMs };
+    };
     return {
-      startContainer: () => undefined,
-      call: (_slot, nowMs) => {
-        recorder.dynamoRead(nowMs);
-        if (item && item.expiresAtMs - nowMs > rules.refreshMarginSeconds * 1000) {
-          recorder.apiCall(nowMs, item.expiresAtMs);
+      startContainer: (slot, nowMs) => {
+        memory[slot] = undefined;
+        recorder.secretRead(nowMs);
+        secretWait[slot] = draw(random, LATENCY_MODEL.getSecretValue);
+      },
+      call: (slot, nowMs) => {
+        let waitMs = secretWait[slot] ?? 0;
+        secretWait[slot] = 0;
+        const held = memory[slot];
+        if (options.memoryTier && held && held.expiresAtMs - nowMs > marginMs) {
+          recorder.apiCall(nowMs, held.expiresAtMs, waitMs);
           return;
         }
-        recorder.tokenRequest(nowMs);
-        const fetched = { expiresAtMs: nowMs + rules.tokenLifetimeSeconds * 1000 };
-        const doneMs = nowMs + uniform(latencyRandom, rules.tokenLatencyMinMs, rules.tokenLatencyMaxMs);
-        queue.schedule(doneMs, () => {
-          recorder.dynamoWrite(doneMs);
-          item = fetched;
-          // The API call waited for its own token.
-          recorder.apiCall(doneMs, fetched.expiresAtMs);
-        });
-      },
-    };
-  };
-}
-
-/**
- * (c) This broker: the real `refresh` use case on a 50-minute schedule (plus the deploy-time
- * refresh) against a counting token endpoint, the real `Reader` (30 s cache, serves
- * only with more than `minValiditySeconds` left) over an in-memory store, and one real
- * `TokenBrokerClient` per container (refreshes at expiresAt - 300 s), all on the fake clock.
- * One reader instance serves the fleet: its cache then saves the most DynamoDB reads, so
- * that count is a lower bound (each reader container adds at most one read per 30 s).
- */
-export function tokenBroker(rules: TokenRules, scenario: BrokerScenario = {}) {
-  return (context: SimContext): Strategy => {
-    const { recorder, queue, clock, params, startMs } = context;
-    const random = seededRandom(params.seed + 1);
-    const store = new SimTokenStore(clock.now, recorder);
-    const endpoint = countingEndpoint(
-      clock.now,
-      recorder,
-      rules.tokenLifetimeSeconds,
-      scenario.secretRejectedFromMs,
-    );
-    const state = scenario.selfHealing ? new SimStateStore(clock, recorder) : SIM_STATE_STORE;
-    const set: RefresherCredentialSet = {
-      name: CREDENTIAL,
-      tokenUrl: A55_TOKEN_URL,
-      clientAuth: 'client_secret_post',
-      secretId: 'simulated',
-    };
-    const noSleep = (): Promise<void> => Promise.reject(new Error('the simulation never waits'));
-    const invoke = asyncInvoker(context, (reason) =>
-      refresh(
-        { set, reason },
-        {
-          credentials: { getCredentials: async () => ({ clientId: 'sim', clientSecret: 'sim' }) },
-          endpoint,
-          store,
-          state,
-          clock,
-          sleep: noSleep,
-          random,
-        },
-        { deadlineMs: clock.nowMs + 60_000 },
-      ),
-    );
-    // The deploy-time custom resource stores a token before the schedule's first run.
-    queue.schedule(startMs, () => invoke('deploy'));
-    const phaseMs = random() * rules.refreshIntervalMs;
-    const scheduleRefresh = (atMs: number): void =>
-      queue.schedule(atMs, () => {
-        scheduleRefresh(atMs + rules.refreshIntervalMs);
-        return invoke('schedule');
-      });
-    scheduleRefresh(startMs + phaseMs);
-
-    const reader = new Reader({
-      store,
-      state,
-      clock,
-      credentialNames: [CREDENTIAL],
-      cacheSeconds: rules.readerCacheSeconds,
-      // The reader's async Invoke: the refresher runs a moment later, the read does not wait.
-      trigger: scenario.selfHealing
-        ? {
-            trigger: async (_credential, reason) => {
-              recorder.refreshRequest(clock.nowMs);
-              queue.schedule(clock.nowMs + ASYNC_INVOKE_LATENCY_MS, () => invoke(reason));
-            },
-          }
-        : undefined,
-    });
-    if (scenario.extraCaller) startExtraCaller(context, reader, scenario.extraCaller);
-    const transport: TokenTransport = {
-      description: 'simulated reader',
-      fetchToken: async (request) => {
-        recorder.brokerInvocation(clock.nowMs);
-        // What the read handler does with an invoke payload; a token request answers a TokenView.
-        return (await reader.serve({ ...request })) as TokenView;
-      },
-    };
-    const clients: TokenBrokerClient[] = [];
-    return {
-      startContainer: (slot) => {
-        clients[slot] = new TokenBrokerClient({
-          transport,
-          credential: CREDENTIAL,
-          minValiditySeconds: rules.refreshMarginSeconds,
-          // A refusal is counted as a failed call instead of being retried on the fake clock.
-          retryDeadlineMs: 0,
-          clock: { now: clock.now, sleep: noSleep },
-        });
-      },
-      call: async (slot, nowMs) => {
-        const client = clients[slot] as TokenBrokerClient;
-        try {
-          const token = await client.getTokenDetails();
-          recorder.apiCall(nowMs, Date.parse(token.expiresAt));
-        } catch {
-          recorder.failedCall(nowMs);
+        recorder.dynamoRead(nowMs);
+        waitMs += draw(random, LATENCY_MODEL.getItem);
+        if (item && item.expiresAtMs - nowMs > marginMs) {
+          memory[slot] = item;
+          recorder.apiCall(nowMs, item.expiresAtMs, waitMs);
+          return;
         }
+        if (options.lease) {
+          // The conditional put is billed whether it wins or not.
+          recorder.dynamoWrite(nowMs);
+          waitMs += draw(random, LATENCY_MODEL.putItem);
+          if (lease && lease.untilMs > nowMs) {
+            const usable = item && item.expiresAtMs > nowMs ? item : undefined;
+            if (usable) {
+              recorder.apiCall(nowMs, usable.expiresAtMs, waitMs);
+              return;
+            }
+            // Nothing usable: poll until the lease holder has written its token.
+            const polls = Math.max(1, Math.ceil((lease.doneMs - nowMs) / rules.leasePollMs));
+            for (let poll = 0; poll < polls; poll++)
+              recorder.dynamoRead(nowMs + (poll + 1) * rules.leasePollMs);
+            const waited = polls * rules.leasePollMs + draw(random, LATENCY_MODEL.getItem);
+            recorder.apiCall(nowMs, nowMs + rules.tokenLifetimeSeconds * 1000, waitMs + waited);
+            return;
+          }
+        }
+        const { token, doneMs } = fetchAndWrite(nowMs);
+        if (options.lease) lease = { untilMs: nowMs + rules.leaseMs, doneMs };
+        memory[slot] = token;
+        recorder.apiCall(
+          nowMs,
+          token.expiresAtMs,
+          waitMs + (doneMs - nowMs) + draw(random, LATENCY_MODEL.putItem),
+        );
       },
     };
   };
-}
-
-/** What a scenario changes in (c), on top of the fleet; see ./scenarios.ts. */
-export interface BrokerScenario {
-  /**
-   * The reader asks the refresher for tokens: real claims on a simulated state item, an
-   * async invoke with Lambda's retries. Off in the fleet comparison, where the schedule
-   * always leaves a token with more than 300 s, so it never triggers.
-   */
-  readonly selfHealing?: boolean;
-  /** From this time on the token endpoint answers 401 invalid_client: a rejected secret. */
-  readonly secretRejectedFromMs?: number;
-  /** One more caller that invokes the reader directly, without a client cache. */
-  readonly extraCaller?: ExtraCaller;
-}
-
-/** A caller invoking the reader every `everyMs` from the start of the simulation. */
-export interface ExtraCaller {
-  readonly everyMs: number;
-  readonly minValiditySeconds: number;
-  /** It reports every token it is served as rejected on its next read (`rejectedTokenHash`). */
-  readonly rejectsEveryToken?: boolean;
-}
-
-function startExtraCaller(
-  { queue, clock, recorder, startMs }: SimContext,
-  reader: Reader,
-  caller: ExtraCaller,
-) {
-  let rejectedTokenHash: string | undefined;
-  const read = async (): Promise<void> => {
-    queue.schedule(clock.nowMs + caller.everyMs, read);
-    recorder.brokerInvocation(clock.nowMs);
-    try {
-      const view = (await reader.serve({
-        minValiditySeconds: caller.minValiditySeconds,
-        ...(rejectedTokenHash === undefined ? {} : { rejectedTokenHash }),
-      })) as TokenView;
-      if (caller.rejectsEveryToken) rejectedTokenHash = rejectedTokenHashOf(view.accessToken);
-      recorder.extraCallerRead(clock.nowMs, true);
-    } catch {
-      recorder.extraCallerRead(clock.nowMs, false);
-    }
-  };
-  queue.schedule(startMs + caller.everyMs, read);
-}
-
-/**
- * The token endpoint as the refresher sees it: answers at once, counts every request; from
- * `rejectsFromMs` on it refuses the client credentials as Cognito does (401 invalid_client).
- */
-function countingEndpoint(
-  now: () => number,
-  recorder: Recorder,
-  expiresIn: number,
-  rejectsFromMs = Number.POSITIVE_INFINITY,
-): TokenEndpoint {
-  let issued = 0;
-  return {
-    requestToken: async ({ credential }) => {
-      recorder.tokenRequest(now());
-      if (now() >= rejectsFromMs) {
-        recorder.rejectedTokenRequest(now());
-        throw new TokenRequestRejected(
-          credential,
-          401,
-          'invalid_client',
-          'the simulated secret was rejected',
-        );
-      }
-      issued += 1;
-      return { body: { access_token: `sim-token-${issued}`, token_type: 'Bearer', expires_in: expiresIn } };
-    },
-  };
-}
-
-/**
- * The state item, not simulated in the fleet comparison: its writes are one per refresh
- * and its reads only serve the status answer, so they change no count it compares (the
- * scenarios simulate it: ./self-healing.ts).
- */
-const SIM_STATE_STORE: StateStore = {
-  get: async () => ({}),
-  recordFailure: async () => undefined,
-  recordSuccess: async () => undefined,
-  claimRefreshRequest: async () => false,
-};
-
-/** The DynamoDB token store in memory, with its conditional-write rule, counting reads and writes. */
-class SimTokenStore implements TokenStore {
-  readonly #items = new Map<string, StoredToken>();
-
-  constructor(
-    private readonly now: () => number,
-    private readonly recorder: Recorder,
-  ) {}
-
-  async get(credential: string): Promise<StoredToken | undefined> {
-    this.recorder.dynamoRead(this.now());
-    return this.#items.get(credential);
-  }
-
-  async put(token: StoredToken, nowMs: number = this.now()): Promise<PutOutcome> {
-    this.recorder.dynamoWrite(this.now());
-    const stored = this.#items.get(token.credential);
-    if (stored && !mayReplace(stored, token, nowMs / 1000)) return { result: 'superseded', kept: stored };
-    this.#items.set(token.credential, token);
-    return { result: 'written' };
-  }
 }
