@@ -27,7 +27,16 @@ export interface RefresherConfigEntry {
    * changes too and no warm container keeps fields it read before. Never a secret.
    */
   readonly parameter?: string;
+  /**
+   * With `parameter`: the fields the parameter supplies, and the only ones it may. A field
+   * known at synth (above) can never be replaced by whoever can write the parameter: a
+   * `tokenUrl` there would send the client secret to another host.
+   */
+  readonly parameterFields?: readonly DeployTimeField[];
 }
+
+/** A field a set's parameter may hold. */
+export type DeployTimeField = (typeof DEPLOY_TIME_FIELDS)[number];
 
 /** The fields a set's parameter may hold: the ones that can be deploy-time values. */
 export const DEPLOY_TIME_FIELDS = ['secretId', 'tokenUrl', 'scope'] as const;
@@ -70,7 +79,9 @@ export function parseRefresherConfig(
   return credentials.map((entry: unknown, index) => {
     const path = `${REFRESHER_CONFIG_FILE} credentials[${index}]`;
     const fields = withParameter(entry, path, parameters, parameterPath);
-    const { extra, ...set } = parseCredentialSet(fields, path, { extraKeys: ['secretId', 'parameter'] });
+    const { extra, ...set } = parseCredentialSet(fields, path, {
+      extraKeys: ['secretId', 'parameter', 'parameterFields'],
+    });
     if (typeof extra.secretId !== 'string' || extra.secretId === '') {
       throw new TokenBrokerConfigError(`${path}.secretId is missing; ${REDEPLOY}`);
     }
@@ -85,9 +96,22 @@ function withParameter(
   parameters: ReadonlyMap<string, string>,
   parameterPath: string,
 ): unknown {
-  const { name, parameter } = (entry ?? {}) as { name?: unknown; parameter?: unknown };
+  const { name, parameter, parameterFields } = (entry ?? {}) as {
+    name?: unknown;
+    parameter?: unknown;
+    parameterFields?: unknown;
+  };
   if (parameter === undefined) return entry;
   const where = `parameter ${parameterPath}/${String(name)}`;
+  if (
+    !Array.isArray(parameterFields) ||
+    parameterFields.length === 0 ||
+    parameterFields.some((field) => !(DEPLOY_TIME_FIELDS as readonly unknown[]).includes(field))
+  ) {
+    throw new TokenBrokerConfigError(
+      `${path} names a parameter but not the fields it supplies (parameterFields, among ${DEPLOY_TIME_FIELDS.join(', ')}); ${REDEPLOY}`,
+    );
+  }
   const value = typeof name === 'string' ? parameters.get(name) : undefined;
   if (value === undefined) {
     throw new TokenBrokerConfigError(`${path} is completed by ${where}, which was not found; ${REDEPLOY}`);
@@ -104,6 +128,15 @@ function withParameter(
   const unknown = Object.keys(fields).find((key) => !(DEPLOY_TIME_FIELDS as readonly string[]).includes(key));
   if (unknown !== undefined) {
     throw new TokenBrokerConfigError(`${where} has an unknown field '${unknown}'; ${REDEPLOY}`);
+  }
+  // Only what the file leaves to the parameter: nothing known at synth is replaced.
+  const notLeft = Object.keys(fields).find(
+    (key) => !parameterFields.includes(key) || Object.hasOwn(entry as object, key),
+  );
+  if (notLeft !== undefined) {
+    throw new TokenBrokerConfigError(
+      `${where} holds '${notLeft}', which ${path} does not leave to it; someone changed the parameter: ${REDEPLOY}`,
+    );
   }
   return { ...(entry as object), ...fields };
 }

@@ -15,6 +15,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import {
   DEPLOY_TIME_FIELDS,
+  type DeployTimeField,
   formatRefresherConfig,
   REFRESHER_CONFIG_FILE,
   type RefresherConfigEntry,
@@ -38,8 +39,6 @@ export interface RefresherConfigPlan {
   /** Where their parameters live (no trailing slash); set only when there are some. */
   readonly parameterPath?: string;
 }
-
-type DeployTimeField = (typeof DEPLOY_TIME_FIELDS)[number];
 
 /**
  * Plans the file for `credentials` (validated props, configuration order). A set whose
@@ -73,7 +72,11 @@ export function planRefresherConfig(
     };
     if (Object.keys(deployTime).length === 0) return entry;
     deployTimeSets.push(credential.name);
-    return { ...entry, parameter: fingerprint(deployTime) };
+    return {
+      ...entry,
+      parameter: fingerprint(deployTime),
+      parameterFields: DEPLOY_TIME_FIELDS.filter((field) => field in deployTime),
+    };
   });
   return {
     files: { [REFRESHER_CONFIG_FILE]: formatRefresherConfig(entries) },

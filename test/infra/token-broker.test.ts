@@ -255,6 +255,8 @@ describe('Construct: TokenBroker', () => {
           clientAuth: 'client_secret_post',
           tokenUrl: A55_TOKEN_URL,
           parameter: expect.stringMatching(/^[0-9a-f]{16}$/),
+          // The parameter may supply this field only: the token URL above is not its to replace.
+          parameterFields: ['secretId'],
         },
       ]);
       const path = `/a55-token-broker/Defaults/${defaults.node.addr}`;
@@ -613,6 +615,8 @@ describe('Construct: TokenBroker', () => {
           tokenUrl: A55_TOKEN_URL,
           clientAuth: 'client_secret_post',
           parameter: expect.stringMatching(/^[0-9a-f]{16}$/),
+          // The parameter may supply this field only: the token URL above is not its to replace.
+          parameterFields: ['secretId'],
         },
       ]);
       expect(parameterOf(synthesized.custom, custom, 'by-object').value).toEqual({

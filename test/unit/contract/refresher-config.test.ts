@@ -16,7 +16,9 @@ const fifty: RefresherConfigEntry[] = Array.from({ length: 50 }, (_, index) => (
   name: `set-${index}`,
   tokenUrl: TOKEN_URL,
   clientAuth: 'client_secret_post',
-  ...(index < 25 ? { secretId: `a55/set-${index}` } : { parameter: '0123456789abcdef' }),
+  ...(index < 25
+    ? { secretId: `a55/set-${index}` }
+    : { parameter: '0123456789abcdef', parameterFields: ['secretId'] as const }),
 }));
 const parametersOf = (entries: readonly RefresherConfigEntry[]) =>
   new Map(
@@ -48,7 +50,9 @@ describe('Function: parseRefresherConfig', () => {
 
   it("applies the contract's defaults and rules to fields from the parameter too", () => {
     // Prepare: the token URL is a deploy-time value, in the parameter
-    const file = formatRefresherConfig([{ name: 'a', parameter: 'ffff' }]);
+    const file = formatRefresherConfig([
+      { name: 'a', parameter: 'ffff', parameterFields: ['secretId', 'tokenUrl'] },
+    ]);
     const parameter = (fields: object) => new Map([['a', JSON.stringify(fields)]]);
 
     // Act / Assess
@@ -66,23 +70,61 @@ describe('Function: parseRefresherConfig', () => {
     [formatRefresherConfig([{ name: 'A', secretId: 's' }]), undefined, 'credentials[0].name'],
     [formatRefresherConfig([{ name: 'a' }]), undefined, 'credentials[0].secretId is missing'],
     [
-      formatRefresherConfig([{ name: 'a', parameter: 'ffff' }]),
+      formatRefresherConfig([{ name: 'a', parameter: 'ffff', parameterFields: ['secretId'] }]),
       new Map(),
       `credentials[0] is completed by parameter ${PATH}/a, which was not found`,
     ],
     [
-      formatRefresherConfig([{ name: 'a', parameter: 'ffff' }]),
+      formatRefresherConfig([{ name: 'a', parameter: 'ffff', parameterFields: ['secretId'] }]),
       new Map([['a', 'arn:not-json']]),
       `parameter ${PATH}/a is not JSON`,
     ],
     [
-      formatRefresherConfig([{ name: 'a', parameter: 'ffff' }]),
+      formatRefresherConfig([{ name: 'a', parameter: 'ffff', parameterFields: ['secretId'] }]),
       new Map([['a', '{"name": "b", "secretId": "x"}']]),
       `parameter ${PATH}/a has an unknown field 'name'`,
     ],
     [formatRefresherConfig([{ name: 'a', secretId: 's', extra: 1 } as never]), undefined, 'extra'],
+    [
+      formatRefresherConfig([{ name: 'a', parameter: 'ffff' }]),
+      new Map([['a', '{"secretId": "x"}']]),
+      'credentials[0] names a parameter but not the fields it supplies',
+    ],
   ])('fails the cold start naming the file or parameter and what to do (%#)', (text, parameters, message) => {
     expect(() => parseRefresherConfig(text, parameters, PATH)).toThrow(message);
+  });
+
+  it.each([
+    // The token URL is known at synth: whoever can write the parameter must not redirect the secret.
+    [{ name: 'a', tokenUrl: TOKEN_URL, parameter: 'ffff', parameterFields: ['secretId'] }, 'tokenUrl'],
+    // A field the file holds, even if (wrongly) also listed.
+    [
+      { name: 'a', tokenUrl: TOKEN_URL, parameter: 'ffff', parameterFields: ['secretId', 'tokenUrl'] },
+      'tokenUrl',
+    ],
+    [{ name: 'a', scope: 'a55/read', parameter: 'ffff', parameterFields: ['secretId'] }, 'scope'],
+  ] as const)(
+    'refuses a parameter that replaces a field the file does not leave to it (%#)',
+    (entry, field) => {
+      const parameters = new Map([
+        ['a', JSON.stringify({ secretId: SECRET_ARN, [field]: 'https://attacker.example/token' })],
+      ]);
+      expect(() => parseRefresherConfig(formatRefresherConfig([entry]), parameters, PATH)).toThrow(
+        `parameter ${PATH}/a holds '${field}', which ${REFRESHER_CONFIG_FILE} credentials[0] does not leave to it`,
+      );
+    },
+  );
+
+  it('takes every field the file leaves to the parameter', () => {
+    const file = formatRefresherConfig([
+      { name: 'a', tokenUrl: TOKEN_URL, parameter: 'ffff', parameterFields: ['secretId'] },
+    ]);
+    const [set] = parseRefresherConfig(
+      file,
+      new Map([['a', JSON.stringify({ secretId: SECRET_ARN })]]),
+      PATH,
+    );
+    expect(set).toMatchObject({ name: 'a', tokenUrl: TOKEN_URL, secretId: SECRET_ARN });
   });
 });
 
