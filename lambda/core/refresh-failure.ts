@@ -129,6 +129,16 @@ export function isSecretRejected(error: unknown): boolean {
   );
 }
 
+/**
+ * True when the endpoint named the client credentials as the problem (`invalid_client`, at
+ * any status): the only refusal that makes a refresh try the AWSPREVIOUS pair (decision 31).
+ * Narrower than {@link isSecretRejected}: a bare 401 (a gateway or WAF page, an unknown code)
+ * counts as a rejected secret for the alarm, but is no reason to send a retired secret.
+ */
+export function mayFallBackToPrevious(error: unknown): boolean {
+  return error instanceof TokenRequestRejected && error.oauthError === 'invalid_client';
+}
+
 /** The failure as recorded in the state item: name, code, message, time and retryable, never more. */
 export function describeFailure(error: unknown, nowMs: number): RecordedFailure {
   const code = failureCode(error);

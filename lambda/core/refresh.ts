@@ -21,6 +21,7 @@ import {
   describeFailure,
   failureCode,
   isSecretRejected,
+  mayFallBackToPrevious,
   RefreshFailure,
   type RefreshNote,
 } from './refresh-failure.js';
@@ -96,7 +97,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  * refresh. Retryable endpoint failures (429, 5xx, timeouts, network) and store
  * throttling are retried with full-jitter backoff until `deadlineMs`; refusals (400/401)
  * and malformed responses are not. A retry run of the retry chain (`request.retry`) sends
- * one token request. When the endpoint rejects the AWSCURRENT pair (`isSecretRejected`) and
+ * one token request. When the endpoint rejects the AWSCURRENT pair as `invalid_client` and
  * the source has a different AWSPREVIOUS pair, that pair is tried once; its token is stored
  * and the report carries `rejectedCode` (docs/design.md, A rejected AWSCURRENT).
  *
@@ -220,7 +221,7 @@ async function fetchAndStore(
   try {
     ({ value: fetched } = await withRetry(() => requestWith(current), tokenRetry));
   } catch (error) {
-    const fallback = isSecretRejected(error)
+    const fallback = mayFallBackToPrevious(error)
       ? await previousPair(set, deps, current, notes, progress)
       : undefined;
     if (!fallback) throw error;

@@ -235,6 +235,10 @@ describe('Function: refresh, when AWSCURRENT is rejected', () => {
       () => new TokenRequestRejected('default', 401, 'unauthorized_client', 'ask'),
     ],
     ['a malformed answer', () => new TokenResponseInvalid('default', 'token_type is not Bearer')],
+    // A bare 401 counts as a rejected secret (the alarm) but does not name the client
+    // credentials: a gateway's or WAF's page is no reason to send the retired pair.
+    ['a 401 without an OAuth code', () => new TokenRequestRejected('default', 401, undefined, 'check')],
+    ['a 401 with an unknown code', () => new TokenRequestRejected('default', 401, 'other', 'check')],
   ])('never falls back for any other failure: %s', async (_case, error) => {
     // Prepare
     const { secret, run } = setup([error(), error(), error(), error()]);
