@@ -12,21 +12,20 @@ import type { TokenTransport } from '../../client/transports/transport.js';
 import {
   A55_TOKEN_URL,
   INTERNAL_ERROR_MESSAGE,
-  RETRY_CHAIN,
   type RefresherCredentialSet,
   type RefreshReason,
   readerAnswerFor,
-  retryDelaySeconds,
   TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS,
 } from '../../contract/index.js';
+import type { RetryQueue } from '../../lambda/core/ports.js';
 import { Reader, type TokenView } from '../../lambda/core/reader.js';
-import { refresh } from '../../lambda/core/refresh.js';
+import { refreshWithRetries } from '../../lambda/core/retry-chain.js';
 import { rejectedTokenHashOf } from '../../lambda/core/token-hash.js';
 import { seededRandom } from '../stats.js';
 import { type EndpointFaults, SimTokenStore, simulatedEndpoint } from './broker-ports.js';
 import type { SimContext, Strategy } from './fleet.js';
 import { draw, LATENCY_MODEL, READER_IDLE_TIMEOUT_MS } from './latency-model.js';
-import { ASYNC_INVOKE_LATENCY_MS, asyncInvoker, isRetryableFailure, SimStateStore } from './self-healing.js';
+import { ASYNC_INVOKE_LATENCY_MS, asyncInvoker, SimStateStore } from './self-healing.js';
 import type { TokenRules } from './strategies.js';
 
 /** The one credential set simulated: every count is per credential. */
@@ -90,39 +89,24 @@ export function tokenBroker(rules: TokenRules, scenario: BrokerScenario = {}) {
       sleep: instantSleep,
       random,
     };
-    // The retry chain (decision 30): one per set, extended only by its own runs.
-    const chain = { active: false, attempt: 0 };
-    const scheduleRetry = (): void => {
-      chain.attempt += 1;
-      queue.schedule(clock.nowMs + retryDelaySeconds(chain.attempt) * 1000, retryRun);
-    };
-    const afterRun = (failure: unknown): void => {
-      if (failure === undefined || !isRetryableFailure(failure)) chain.active = false;
-      else if (!chain.active) {
-        chain.active = true;
-        chain.attempt = 0;
-        scheduleRetry();
-      }
-    };
-    const invoke = asyncInvoker(
-      context,
-      (reason) => refresh({ set, reason }, deps, { deadlineMs: clock.nowMs + 60_000 }),
-      afterRun,
-    );
-    const retryRun = async (): Promise<void> => {
-      if (!chain.active) return;
-      recorder.refresherRun(clock.nowMs);
-      try {
-        // One token request per retry run (RETRY_CHAIN.tokenAttemptsPerRun): a deadline no retry fits in.
-        await refresh({ set, reason: 'schedule' }, deps, {
-          deadlineMs: clock.nowMs + RETRY_CHAIN.tokenAttemptsPerRun,
+    // The retry chain (decision 30) is the refresher's own (refreshWithRetries: the lease in
+    // the state item, RETRY_CHAIN's delays, one token request per retry run); its queue is
+    // the event queue. A retry run is delivered by SQS, not an async invoke: it never throws,
+    // so Lambda never retries it.
+    const retries: RetryQueue = {
+      enqueue: async (_credential, ticket, delaySeconds) => {
+        queue.schedule(clock.nowMs + delaySeconds * 1000, async () => {
+          recorder.refresherRun(clock.nowMs);
+          await refreshWithRetries({ set, reason: 'retry', retry: ticket }, chainDeps, {
+            deadlineMs: clock.nowMs + 60_000,
+          }).catch(() => undefined);
         });
-        chain.active = false;
-      } catch (error) {
-        if (isRetryableFailure(error)) scheduleRetry();
-        else chain.active = false;
-      }
+      },
     };
+    const chainDeps = { ...deps, retries };
+    const invoke = asyncInvoker(context, (reason) =>
+      refreshWithRetries({ set, reason }, chainDeps, { deadlineMs: clock.nowMs + 60_000 }),
+    );
 
     // The deploy-time custom resource stores a token before the schedule's first run.
     queue.schedule(startMs, () => invoke('deploy'));

@@ -58,6 +58,11 @@ export class SimStateStore extends MemoryStateStore {
     return super.recordSuccess(...args);
   }
 
+  override async claimRetry(...args: Parameters<MemoryStateStore['claimRetry']>): Promise<boolean> {
+    this.#write();
+    return super.claimRetry(...args);
+  }
+
   override async claimRefreshRequest(
     ...args: Parameters<MemoryStateStore['claimRefreshRequest']>
   ): Promise<boolean> {
@@ -71,30 +76,21 @@ export class SimStateStore extends MemoryStateStore {
  * refresher's handler rethrows, Lambda runs it twice more. The handler (refresh-outcome
  * middleware, decision D5) rethrows only retryable failures on asynchronous invokes, and
  * every invoke here is asynchronous (schedule, deploy, read-miss, rejected-token).
- * `after` hears every run's outcome (the error, or undefined on success): the retry chain.
  */
 export function asyncInvoker(
   context: { readonly queue: EventQueue; readonly clock: SimClock; readonly recorder: Recorder },
   refresh: (reason: RefreshReason) => Promise<unknown>,
-  after?: (failure: unknown) => void,
 ): (reason: RefreshReason) => Promise<void> {
   const { queue, clock, recorder } = context;
   const run = async (reason: RefreshReason, attempt: number): Promise<void> => {
     recorder.refresherRun(clock.nowMs);
     try {
       await refresh(reason);
-      after?.(undefined);
     } catch (error) {
-      after?.(error);
       const thrown = !(error instanceof RefreshFailure) || error.retryable;
       const delay = LAMBDA_ASYNC_RETRY_DELAYS_MS[attempt];
       if (thrown && delay !== undefined) queue.schedule(clock.nowMs + delay, () => run(reason, attempt + 1));
     }
   };
   return (reason) => run(reason, 0);
-}
-
-/** Whether a refresh failure starts (or extends) the retry chain: retryable ones do. */
-export function isRetryableFailure(error: unknown): boolean {
-  return !(error instanceof RefreshFailure) || error.retryable;
 }
