@@ -12,8 +12,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { BROKER_FUNCTION_ENV } from '../../contract/index.js';
 
-/** Receives after which a message the refresher could not process moves to the failure queue. */
-export const RETRY_MAX_RECEIVE_COUNT = 3;
+/**
+ * Receives after which a message the refresher could not process moves to the failure queue.
+ * A throttled invoke counts as a receive too; 5 is AWS's guidance for an SQS event source, so
+ * a burst of failing sets filling the refresher's reservation does not end a chain.
+ */
+export const RETRY_MAX_RECEIVE_COUNT = 5;
 
 /** What {@link createRetryQueue} wires. */
 export interface RetryQueueOptions {
@@ -44,6 +48,17 @@ export function createRetryQueue(scope: Construct, options: RetryQueueOptions): 
     deadLetterQueue: { queue: options.deadLetterQueue, maxReceiveCount: RETRY_MAX_RECEIVE_COUNT },
     removalPolicy: options.removalPolicy,
   });
+  // Only the refresher may send, whatever other principals' identity policies allow: a message
+  // with a current ticket costs a token request, so anyone else sending them could amplify cost.
+  queue.addToResourcePolicy(
+    new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['sqs:SendMessage'],
+      resources: [queue.queueArn],
+      conditions: { ArnNotEquals: { 'aws:PrincipalArn': refresher.role?.roleArn } },
+    }),
+  );
   // Only SendMessage: grantSendMessages would add GetQueueAttributes and GetQueueUrl, which
   // the refresher never calls (it is given the URL).
   refresher.addToRolePolicy(

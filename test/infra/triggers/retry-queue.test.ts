@@ -52,7 +52,7 @@ describe('Construct: TokenBroker', () => {
       });
     });
 
-    it('refuses every request that is not over TLS, and allows no principal by resource policy', () => {
+    it("refuses every request that is not over TLS, every send but the refresher role's, and allows no principal by resource policy", () => {
       // THEN
       const policies = Object.values(synthesized.json.Resources).filter(
         (resource) =>
@@ -61,8 +61,17 @@ describe('Construct: TokenBroker', () => {
       );
       expect(policies).toHaveLength(1);
       const statements = (policies[0]?.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
-      expect(statements.map((statement) => statement.Effect)).toEqual(['Deny']);
+      expect(statements.map((statement) => statement.Effect)).toEqual(['Deny', 'Deny']);
       expect(statements[0]?.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+      // A retry message with a current ticket costs a token request: no one else may send one.
+      expect(statements[1]).toMatchObject({
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'sqs:SendMessage',
+        Condition: {
+          ArnNotEquals: { 'aws:PrincipalArn': arnOf(synthesized, broker.refresher.role as iam.IRole) },
+        },
+      });
     });
 
     it('feeds the refresher one message per invoke', () => {
