@@ -21,7 +21,7 @@ const AWS_PRICING = 'AWS list price, us-east-1 (pricing page of the service), as
 export const PRICES = {
   cognitoTokenRequest: {
     usd: 2.25 / 1000,
-    per: 'successful M2M token request (first tier)',
+    per: 'successful M2M token request (first tier: $2.25 per 1,000)',
     source: 'issue #13/#14: Cognito M2M pricing',
   },
   cognitoAppClient: { usd: 6, per: 'M2M app client per month', source: 'issue #13/#14: Cognito M2M pricing' },

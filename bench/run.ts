@@ -6,10 +6,11 @@
  * passes or fails on a timing. The report says whether the machine was quiet enough to quote.
  *
  * Steps run one after another so they do not compete for the CPU. Set BENCH_KEEP_ASSEMBLY=1
- * to keep the synthesized assembly under .test-out/.
+ * to keep the synthesized assembly under .test-out/. `-- --render` measures nothing: it writes
+ * latest.md again from latest.json (after a change to the report's wording).
  */
-import { rmSync } from 'node:fs';
-import { relative } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { parseBrokerToken } from '../client/transports/transport.js';
 import { buildAssembly, PROJECT_ROOT } from './assembly.js';
 import { type ColdStartTarget, measureColdStarts } from './cold-start.js';
@@ -24,6 +25,18 @@ import { runTokenLoad } from './sim/token-load.js';
 // No AWS account here: never let the SDK probe instance metadata or CDK phone home.
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.CDK_DISABLE_CLI_TELEMETRY = 'true';
+
+if (process.argv.includes('--render')) {
+  const file = join(PROJECT_ROOT, 'bench', 'results', 'latest.json');
+  const { quotable: _quotable, ...results } = JSON.parse(readFileSync(file, 'utf8')) as BenchResults & {
+    quotable?: unknown;
+  };
+  const written = writeResults(results, renderMarkdown(results));
+  process.stderr.write(
+    `[bench] rendered ${written.map((name) => relative(PROJECT_ROOT, name)).join(', ')}\n`,
+  );
+  process.exit(0);
+}
 
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 // Taken before any work, so the load average shows what else the machine was doing.
