@@ -1,8 +1,10 @@
 /**
  * The bench's own arithmetic (bench/stats.ts): percentiles, spreads over rounds, the
- * bootstrap interval of a difference of percentiles, percentiles of zero-heavy distributions.
+ * bootstrap interval of a difference of percentiles, percentiles of zero-heavy distributions,
+ * and the check of a second run against the first (bench/compare.ts).
  */
 import { describe, expect, it } from 'vitest';
+import { compareSpreads } from '../../../bench/compare.js';
 import {
   bootstrapDifference,
   percentile,
@@ -91,5 +93,32 @@ describe('Function: bootstrapDifference', () => {
 
   it('throws on an empty sample', () => {
     expect(() => bootstrapDifference([], base)).toThrow(RangeError);
+  });
+});
+
+describe('Function: compareSpreads', () => {
+  it('pairs spreads by path and says which second medians fall outside the first range', () => {
+    // Prepare
+    const first = {
+      readPath: { hit: { median: 10, min: 9, max: 12, rounds: 3 }, samplesNs: [{ hit: [1] }] },
+      coldStart: { rows: [{ totalMs: { median: 300, min: 280, max: 320, rounds: 3 } }] },
+    };
+    const second = {
+      readPath: { hit: { median: 11.5, min: 11, max: 13, rounds: 3 } },
+      coldStart: { rows: [{ totalMs: { median: 330, min: 300, max: 350, rounds: 3 } }] },
+    };
+
+    // Act
+    const checks = compareSpreads(first, second);
+
+    // Assess
+    expect(checks.map(({ path, within }) => [path, within])).toEqual([
+      ['readPath.hit', true],
+      ['coldStart.rows.0.totalMs', false],
+    ]);
+  });
+
+  it('skips a spread the second run does not have', () => {
+    expect(compareSpreads({ a: { median: 1, min: 1, max: 1, rounds: 3 } }, { b: 1 })).toEqual([]);
   });
 });
