@@ -8,7 +8,7 @@
  * refresher reads once at cold start (`ssm:GetParametersByPath` on that path, nothing else).
  */
 import { createHash } from 'node:crypto';
-import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -108,6 +108,8 @@ export function createRefresherParameters(
     );
     new ssm.StringParameter(scope, set.name, {
       parameterName: `${plan.parameterPath}/${set.name}`,
+      // A path (it starts with `/`), whose stack-name part is a token CDK cannot inspect.
+      simpleName: false,
       description: `A55 token broker: deploy-time fields of credential set '${set.name}' (read by the refresher at cold start)`,
       stringValue: stack.toJsonString(fields),
       tier: ssm.ParameterTier.STANDARD,
@@ -142,11 +144,19 @@ function configuredSecretId(credential: ResolvedCredential): string | undefined 
 }
 
 /**
- * `/a55-token-broker/<stack name>/<construct address>`: unique per account and region (a
- * stack name is), and per broker within a stack.
+ * `/a55-token-broker/<stack name>/<the broker's path in its stack>-<hash of it>`: unique
+ * per account and region (a stack name is) and per broker within a stack. The stack name
+ * is `AWS::StackName`, so two identical brokers in two stacks synthesize the same
+ * template, and the refresher's deploy-time fingerprint stays the same.
  */
 function parameterPathOf(broker: Construct): string {
-  return `/a55-token-broker/${Stack.of(broker).stackName}/${broker.node.addr}`;
+  const stack = Stack.of(broker);
+  const inStack = broker.node.scopes
+    .slice(stack.node.scopes.length)
+    .map((scope) => scope.node.id)
+    .join('/');
+  const readable = inStack.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 64);
+  return `/a55-token-broker/${Aws.STACK_NAME}/${readable}-${fingerprint(inStack).slice(0, 8)}`;
 }
 
 function fingerprint(value: unknown): string {

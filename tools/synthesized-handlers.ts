@@ -116,6 +116,7 @@ const PSEUDO_PARAMETERS: Record<string, string> = {
   'AWS::AccountId': '111122223333',
   'AWS::Partition': 'aws',
   'AWS::URLSuffix': 'amazonaws.com',
+  'AWS::StackName': 'a55-token-broker-local',
 };
 
 /**
