@@ -6,7 +6,8 @@
  * starts empty (no AWSLambdaBasicExecutionRole: its logs:* actions apply to every log
  * group in the account).
  */
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { tmpdir } from 'node:os';
+import { type Duration, RemovalPolicy, Stage } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -78,7 +79,7 @@ export function createBrokerFunction(
     code: Code.fromAsset(
       options.assetFiles === undefined
         ? lambdaAssetDir(options.asset)
-        : stagedLambdaAssetDir(options.asset, options.assetFiles),
+        : stagedLambdaAssetDir(options.asset, options.assetFiles, Stage.of(scope)?.outdir ?? tmpdir()),
     ),
     handler: LAMBDA_ASSET_HANDLER,
     description: options.description,

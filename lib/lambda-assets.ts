@@ -5,10 +5,9 @@
  * those folders as they are, so synth needs neither esbuild, nor TypeScript, nor a lock
  * file, and the code that deploys is the code the integration tests ran.
  */
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileSystem } from 'aws-cdk-lib';
 
 /** The broker's two functions: their handler source and their asset folder. */
 export const LAMBDA_ASSETS = {
@@ -60,13 +59,20 @@ export function lambdaAssetDir(name: LambdaAssetName): string {
 
 /**
  * A copy of the asset folder of `name` with `files` (name -> text) added beside
- * `index.mjs`, in a fresh temporary folder, for `Code.fromAsset`: the generated files are
- * then part of the asset's hash, so a change to them deploys new code (and new
- * containers). Nothing is bundled: the prebuilt files are copied as they are.
+ * `index.mjs`, for `Code.fromAsset`: the generated files are then part of the asset's
+ * hash, so a change to them deploys new code (and new containers). Nothing is bundled:
+ * the prebuilt files are copied as they are. The copy goes into a fresh folder inside
+ * `outdir` (the app's cloud assembly), so it lives and goes with the assembly instead of
+ * piling up in the system's temporary folder at every synth.
  */
-export function stagedLambdaAssetDir(name: LambdaAssetName, files: Readonly<Record<string, string>>): string {
+export function stagedLambdaAssetDir(
+  name: LambdaAssetName,
+  files: Readonly<Record<string, string>>,
+  outdir: string,
+): string {
   const source = lambdaAssetDir(name);
-  const staged = FileSystem.mkdtemp(`a55-token-broker-${name}-`);
+  mkdirSync(outdir, { recursive: true });
+  const staged = mkdtempSync(join(outdir, `.a55-token-broker-${name}-`));
   cpSync(source, staged, { recursive: true });
   for (const [file, text] of Object.entries(files)) {
     if (existsSync(join(source, file))) throw new Error(`the ${name} asset already has a file ${file}`);
