@@ -10,6 +10,7 @@
 import { seededRandom, uniform } from '../stats.js';
 import { type AddedLatency, type LoadCounters, Recorder } from './recorder.js';
 
+/** The counters every strategy reports (./recorder.ts), for the modules that import the fleet. */
 export type { LoadCounters } from './recorder.js';
 
 /** What the simulated world looks like. All durations in milliseconds. */
