@@ -3,7 +3,12 @@
  * (Math.random pinned), the option bounds, and the wait that outlasts the retry deadline.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ClientConfigError, TokenBrokerClient, TokenUnavailable } from '../../../client/index.js';
+import {
+  BrokerResponseInvalid,
+  ClientConfigError,
+  TokenBrokerClient,
+  TokenUnavailable,
+} from '../../../client/index.js';
 import { MIN_VALIDITY_SECONDS } from '../../../contract/index.js';
 import { brokerToken, CANARY, fakeClock, ScriptedTransport } from './fakes.js';
 
@@ -181,5 +186,71 @@ describe('Class: TokenBrokerClient', () => {
       clock.advance(10_500);
       expect((await client.getTokenDetails()).expiresIn).toBe(2989);
     });
+  });
+});
+
+describe('Class: TokenBrokerClient (more gaps)', () => {
+  beforeEach(() => {
+    vi.stubEnv('TOKEN_BROKER_FUNCTION', '');
+    vi.stubEnv('TOKEN_BROKER_URL', '');
+    vi.stubEnv('TOKEN_BROKER_CREDENTIAL', '');
+  });
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('cuts a long invalid credential name to 70 characters in the message', () => {
+    const credential = `${'X'.repeat(100)}`;
+    expect(() => new TokenBrokerClient({ transport: new ScriptedTransport(), credential })).toThrow(
+      new ClientConfigError(`credential '${'X'.repeat(70)}' must match [a-z0-9-]{1,64}`),
+    );
+  });
+
+  it('drops nothing and answers false when asked to invalidate before any token', () => {
+    expect(new TokenBrokerClient({ transport: new ScriptedTransport() }).invalidate('x')).toBe(false);
+  });
+
+  it("throws the broker's own TokenUnavailable when its Retry-After outlasts the deadline", async () => {
+    const clock = fakeClock();
+    const refusal = unavailable(10);
+    const client = new TokenBrokerClient({
+      transport: new ScriptedTransport(refusal),
+      clock,
+      retryDeadlineMs: 5_000,
+    });
+    await expect(client.getToken()).rejects.toBe(refusal);
+  });
+
+  it('asks at once, without a zero wait, once the shared wait has ended exactly', async () => {
+    // Prepare: Retry-After 2 s, deadline 0: the first call fails, the wait is set
+    const clock = fakeClock();
+    const transport = new ScriptedTransport(unavailable(2), brokerToken(CANARY));
+    const client = new TokenBrokerClient({ transport, clock, retryDeadlineMs: 0 });
+    await client.getToken().catch(() => undefined);
+    clock.advance(2_000);
+
+    // Act
+    const token = await client.getToken();
+
+    // Assess
+    expect(token).toBe(CANARY);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('names both credentials, the answer cut to 70 characters, when the broker answers for another set', async () => {
+    const other = `a${'b'.repeat(99)}`;
+    const client = new TokenBrokerClient({
+      transport: new ScriptedTransport(brokerToken(CANARY, 3000, other)),
+      credential: 'sandbox',
+    });
+    await expect(client.getToken()).rejects.toThrow(
+      new BrokerResponseInvalid(
+        `asked for credential 'sandbox', the broker answered for '${other.slice(0, 70)}'`,
+        {
+          broker: 'scripted broker',
+        },
+      ),
+    );
   });
 });

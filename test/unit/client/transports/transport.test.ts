@@ -47,6 +47,8 @@ describe('Function: parseBrokerToken', () => {
     ['no tokenType', { ...VIEW, tokenType: undefined }, 'tokenType is not Bearer'],
     ['an unparseable expiresAt', { ...VIEW, expiresAt: 'tomorrow' }, 'expiresAt is not an ISO-8601 date'],
     ['a numeric expiresAt', { ...VIEW, expiresAt: 1_764_590_100 }, 'expiresAt is not an ISO-8601 date'],
+    // Date.parse(2026) reads it as the year: only a string may be a date.
+    ['a year as a number', { ...VIEW, expiresAt: 2026 }, 'expiresAt is not an ISO-8601 date'],
     ['no expiresAt', { ...VIEW, expiresAt: undefined }, 'expiresAt is not an ISO-8601 date'],
     ['a string expiresIn', { ...VIEW, expiresIn: '3600' }, 'expiresIn is not a number'],
     ['no expiresIn', { ...VIEW, expiresIn: undefined }, 'expiresIn is not a number'],

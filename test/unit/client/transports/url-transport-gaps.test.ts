@@ -3,6 +3,7 @@
  * each failure, signing failures, the default timeout, the path forms, the region fallbacks,
  * with a recording fetch (no network).
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   BrokerAccessDenied,
@@ -254,5 +255,51 @@ describe('Class: UrlTransport', () => {
         message: expect.stringMatching(/^could not sign the request: no credentials;/),
       });
     });
+  });
+});
+
+describe('Class: UrlTransport (signing)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllEnvs();
+  });
+
+  it('signs an https URL by default, exactly as botocore does (the known answers)', async () => {
+    // Prepare: the fixture's first case, sent by the transport
+    const fixture = JSON.parse(
+      readFileSync(new URL('./sigv4-known-answers.json', import.meta.url), 'utf8'),
+    ) as {
+      accessKeyId: string;
+      secretAccessKey: string;
+      cases: { url: string; date: string; sessionToken: boolean; headers: Record<string, string> }[];
+    };
+    const answer = fixture.cases.find(
+      (known) => !known.sessionToken && known.url.includes('credential=production'),
+    );
+    if (!answer) throw new Error('no known answer for a production read');
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date(answer.date) });
+    const fetch = answering(200, JSON.stringify(brokerToken(CANARY)));
+    const url = new URL(answer.url);
+    const transport = new UrlTransport({
+      url: url.origin,
+      fetch,
+      credentials: { accessKeyId: fixture.accessKeyId, secretAccessKey: fixture.secretAccessKey },
+    });
+
+    // Act
+    await transport.fetchToken({ credential: 'production', minValiditySeconds: 300 });
+
+    // Assess
+    const [sent, init] = fetch.mock.calls[0] as [URL, RequestInit];
+    expect(String(sent)).toBe(answer.url);
+    expect(init.headers).toEqual({ accept: 'application/json', ...answer.headers });
+  });
+
+  it('refuses to sign when no region is known at all', () => {
+    vi.stubEnv('AWS_REGION', undefined as unknown as string);
+    vi.stubEnv('AWS_DEFAULT_REGION', undefined as unknown as string);
+    expect(() => new UrlTransport({ url: 'https://broker.example.com', credentials: CREDENTIALS })).toThrow(
+      ClientConfigError,
+    );
   });
 });
