@@ -35,6 +35,8 @@ export interface BenchBundle {
   readonly env: Readonly<Record<string, string>>;
   /** Whether the AWS SDK v3 is inside the bundle (true) or loaded from outside (false). */
   readonly sdkBundled: boolean;
+  /** Where the SDK comes from, when not bundled and not the runtime's: for the table. */
+  readonly sdkNote?: string;
 }
 
 /** `LAMBDA_NODEJS_SDK_V3_EXCLUDE_SMITHY_PACKAGES` (in cdk.json's recommended flags): both stay out. */
@@ -50,6 +52,11 @@ export interface BenchAssembly {
   readonly emptyHandler: BenchBundle;
   /** The reader as `NodejsFunction` bundles it by default; the SDK comes from the runtime's NODE_PATH. */
   readonly readerNodejsFunction: BenchBundle;
+  /**
+   * The reader built naively (issue #12's comparator): own code bundled as ESM, unminified,
+   * every package (SDK, Powertools, middy) loaded file by file from a shipped node_modules.
+   */
+  readonly readerNaive: BenchBundle;
   /** The synthesized template, for counting what the broker costs each month. */
   readonly template: Template;
   /** Credential sets the app configures. */
@@ -102,9 +109,10 @@ export async function buildAssembly(): Promise<BenchAssembly> {
   mkdirSync(bundles, { recursive: true });
   writeFileSync(emptyEntry, 'export const handler = async () => ({ ok: true });\n');
   const handlers = join(PROJECT_ROOT, 'lambda', 'handlers');
-  const [emptyFile, nodejsFunctionFile] = await Promise.all([
+  const [emptyFile, nodejsFunctionFile, naiveFile] = await Promise.all([
     bundleLikeAssets(emptyEntry, join(bundles, 'empty')),
     bundleLikeNodejsFunction(join(handlers, 'read.ts'), join(bundles, 'reader-nodejs-function')),
+    bundleNaively(join(handlers, 'read.ts'), join(bundles, 'reader-naive')),
   ]);
   return {
     outdir,
@@ -117,6 +125,13 @@ export async function buildAssembly(): Promise<BenchAssembly> {
       label: 'reader, CDK NodejsFunction defaults',
       file: nodejsFunctionFile,
       sdkBundled: false,
+    },
+    readerNaive: {
+      ...reader,
+      label: 'reader, naive build (packages from node_modules)',
+      file: naiveFile,
+      sdkBundled: false,
+      sdkNote: 'shipped node_modules',
     },
     template,
     credentialSets: stack.broker.credentialNames.length,
@@ -154,6 +169,26 @@ async function bundleLikeNodejsFunction(entry: string, dir: string): Promise<str
   // In Lambda no package.json lies above /var/task, so index.js is CommonJS; here the
   // project's "type": "module" would make it ESM.
   writeFileSync(join(dir, 'package.json'), '{ "type": "commonjs" }\n');
+  return outfile;
+}
+
+/**
+ * What a project without bundling care ships: own code bundled as ESM but unminified, and
+ * every package left to be loaded file by file from node_modules (here the project's, as a
+ * zip with node_modules would be). The comparator issue #12 set the assets' goal against.
+ */
+async function bundleNaively(entry: string, dir: string): Promise<string> {
+  const outfile = join(dir, 'index.mjs');
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    logLevel: 'silent',
+  });
   return outfile;
 }
 

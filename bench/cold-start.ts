@@ -33,6 +33,8 @@ export interface ColdStartTarget {
 export interface ColdStartRow {
   readonly label: string;
   readonly sdkBundled: boolean;
+  /** Where the SDK comes from when neither bundled nor the runtime's. */
+  readonly sdkNote?: string;
   /** Every code file of the bundle's folder (entry and chunks; no source maps). */
   readonly bytes: number;
   readonly gzipBytes: number;
@@ -119,6 +121,7 @@ export async function measureColdStarts(
     return {
       label: bundle.label,
       sdkBundled: bundle.sdkBundled,
+      ...(bundle.sdkNote === undefined ? {} : { sdkNote: bundle.sdkNote }),
       bytes: code.length,
       // Lambda ships code zipped (deflate); gzip at the default level is a close proxy.
       gzipBytes: gzipSync(code).length,

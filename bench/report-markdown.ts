@@ -3,6 +3,8 @@
  * machine it depends on. Timings carry their spread (median and min–max of rounds);
  * simulated counts are deterministic for the stated seed.
  */
+
+import type { ColdStartRow } from './cold-start.js';
 import { COST_ASSUMPTIONS, PRICES } from './cost.js';
 import type { ReadOperation } from './read-path-operations.js';
 import { type BenchResults, QUOTABLE_MAX_LOAD, quotable } from './report.js';
@@ -102,9 +104,34 @@ function coldStart({ coldStart: c }: BenchResults): string[] {
     '|---|---|---:|---:|---:|---:|---:|---:|',
     ...c.rows.map(
       (row) =>
-        `| ${row.label} | ${row.sdkBundled ? 'bundled' : 'runtime (NODE_PATH)'} | ${formatKiB(row.bytes)} | ${formatKiB(row.gzipBytes)} | ` +
+        `| ${row.label} | ${row.sdkNote ?? (row.sdkBundled ? 'bundled' : 'runtime (NODE_PATH)')} | ${formatKiB(row.bytes)} | ${formatKiB(row.gzipBytes)} | ` +
         `${spread(row.initMs, ms)} | ${spread(row.firstInvokeMs, ms)} | ${spread(row.totalMs, ms)} | ${ms(row.totalP90Ms)} |`,
     ),
+    '',
+    ...moduleInit(c.rows),
+  ];
+}
+
+/**
+ * The handler module's own share of init: each reader's init median minus the empty
+ * handler's (the same Node and runtime client start), and the prebuilt reader's as a
+ * fraction of each comparator's. Derived from the table's medians only.
+ */
+function moduleInit(rows: readonly ColdStartRow[]): string[] {
+  const empty = rows.find((row) => row.label === 'empty handler');
+  const prebuilt = rows.find((row) => row.label === 'reader (synthesized)');
+  if (!empty || !prebuilt) return [];
+  const own = (row: ColdStartRow) => row.initMs.median - empty.initMs.median;
+  const comparators = rows.filter((row) => row !== empty && row !== prebuilt);
+  return [
+    `Module init (init − the empty handler's init, medians): reader (synthesized) ${ms(own(prebuilt))}` +
+      comparators
+        .map(
+          (row) =>
+            `; ${row.label} ${ms(own(row))} (the reader's is ${(own(prebuilt) / own(row)).toFixed(2)}×)`,
+        )
+        .join('') +
+      '.',
     '',
   ];
 }

@@ -61,6 +61,7 @@ try {
       { bundle: assembly.emptyHandler, event: {}, check: (body) => JSON.parse(body) },
       { bundle: assembly.reader, event: { credential: local.credential }, check: readsAToken },
       { bundle: assembly.readerNodejsFunction, event: { credential: local.credential }, check: readsAToken },
+      { bundle: assembly.readerNaive, event: { credential: local.credential }, check: readsAToken },
     ];
     step('measuring cold starts under aws-lambda-ric (3 rounds)');
     coldStart = await measureColdStarts(targets, {
