@@ -117,7 +117,7 @@ function coldStart({ coldStart: c }: BenchResults): string[] {
  * handler's (the same Node and runtime client start), and the prebuilt reader's as a
  * fraction of each comparator's. Derived from the table's medians only.
  */
-function moduleInit(rows: readonly ColdStartRow[]): string[] {
+export function moduleInit(rows: readonly ColdStartRow[]): string[] {
   const empty = rows.find((row) => row.label === 'empty handler');
   const prebuilt = rows.find((row) => row.label === 'reader (synthesized)');
   if (!empty || !prebuilt) return [];
