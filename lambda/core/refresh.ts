@@ -20,7 +20,6 @@ import { redactError, sensitiveForms } from './redaction.js';
 import {
   describeFailure,
   failureCode,
-  isSecretRejected,
   mayFallBackToPrevious,
   RefreshFailure,
   type RefreshNote,

@@ -60,7 +60,9 @@ describe('Construct: TokenBroker', () => {
           JSON.stringify(resource.Properties.Queues).includes(synthesized.logicalId(broker.retryQueue)),
       );
       expect(policies).toHaveLength(1);
-      const statements = (policies[0]?.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+      const [policy] = policies;
+      if (policy === undefined) throw new Error('the retry queue has no policy');
+      const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
       expect(statements.map((statement) => statement.Effect)).toEqual(['Deny', 'Deny']);
       expect(statements[0]?.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
       // A retry message with a current ticket costs a token request: no one else may send one.
