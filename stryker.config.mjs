@@ -42,7 +42,7 @@ const config = {
   reporters: ['clear-text', 'progress-append-only', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   clearTextReporter: { allowColor: false, allowEmojis: false, reportScoreTable: true, reportMutants: false },
-  // The per-area thresholds live in tools/mutation-scores.ts; this one guards the total (89.9 %
+  // The per-area thresholds live in tools/mutation-scores.ts; this one guards the total (90.7 %
   // on 2026-12-01).
   thresholds: { high: 90, low: 85, break: 88 },
   // Builds, synth output and reports stay out of the sandbox copy: the unit suites need none.

@@ -10,15 +10,16 @@ import { readFileSync } from 'node:fs';
 
 /**
  * Each mutated area and the score it must keep: a little under the score it reached on
- * 2026-12-01 (contract 90.9 %, core 90.3 %, adapters 86.4 %, client 93.1 %; issue #16 asks
- * at least 90 % of the first two and 85 % of the others), so a regression fails CI. Raise a
- * threshold when its area's score rises.
+ * 2026-12-01 (contract 93.5 %, core 90.3 %, adapters 86.4 %, client 94.9 %; issue #16 asks
+ * at least 90 % of the first two and 85 % of the others), so a regression fails CI. The
+ * contract's keeps a wider margin: other work adds to it. Raise a threshold when its area's
+ * score rises.
  */
 export const MUTATION_AREAS = [
   { area: 'contract/', threshold: 90 },
   { area: 'lambda/core/', threshold: 89.5 },
   { area: 'lambda/adapters/', threshold: 85 },
-  { area: 'client/', threshold: 92 },
+  { area: 'client/', threshold: 93 },
 ] as const;
 
 /** The part of a mutation-testing-report-schema mutant this script reads. */
