@@ -19,6 +19,14 @@ export const RETRY_CHAIN = {
    * timeouts, so a run that is merely late is never taken for lost.
    */
   leaseGraceSeconds: 120,
+  /**
+   * One delivery of a retry's message holds its run until the run's deadline plus this
+   * (`StateStore.startRetry`): the refresher keeps 3 s of its timeout back from the deadline,
+   * so by then Lambda has ended the run, and only a redelivery after a crash (SQS's
+   * visibility timeout is the function's timeout + 30 s) takes the run over. A duplicate
+   * delivered meanwhile does nothing.
+   */
+  runHoldMarginSeconds: 5,
   /** Token requests a retry run makes: no in-run retries, the chain is the retry. */
   tokenAttemptsPerRun: 1,
 } as const;

@@ -22,8 +22,11 @@ import {
   type StateStore,
 } from '../core/ports.js';
 
-/** The retry lease's attributes (docs/design.md, Retry until recovered): removed together. */
-const LEASE_ATTRIBUTES = ['retryDueAt', 'retryAttempt'] as const;
+/**
+ * The retry lease's attributes (docs/design.md, Retry until recovered), removed together:
+ * the retry pending, and until when one delivery of its message holds its run.
+ */
+const LEASE_ATTRIBUTES = ['retryDueAt', 'retryAttempt', 'retryRunUntil'] as const;
 
 import { classifySdkError, sdkErrorName } from './sdk-errors.js';
 
@@ -136,9 +139,57 @@ export class DynamoDbStateStore implements StateStore {
         new UpdateItemCommand({
           TableName: this.#tableName,
           Key: this.#key(credential),
-          UpdateExpression: 'SET retryDueAt = :due, retryAttempt = :attempt',
+          // A new lease: no delivery holds its run yet.
+          UpdateExpression: 'SET retryDueAt = :due, retryAttempt = :attempt REMOVE retryRunUntil',
           ConditionExpression: condition,
           ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (sdkErrorName(error) === 'ConditionalCheckFailedException') return false;
+      throw this.#translate(credential, 'UpdateItem', error);
+    }
+  }
+
+  /** @inheritdoc */
+  async releaseRetry(credential: string, dueAt: number): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: this.#key(credential),
+          UpdateExpression: `REMOVE ${LEASE_ATTRIBUTES.join(', ')}`,
+          ConditionExpression: 'retryDueAt = :due',
+          ExpressionAttributeValues: { ':due': { N: String(dueAt) } },
+        }),
+      );
+    } catch (error) {
+      // Another chain's lease (or none): not ours to give up.
+      if (sdkErrorName(error) === 'ConditionalCheckFailedException') return;
+      throw this.#translate(credential, 'UpdateItem', error);
+    }
+  }
+
+  /** @inheritdoc */
+  async startRetry(
+    credential: string,
+    dueAt: number,
+    options: { readonly atSeconds: number; readonly untilSeconds: number },
+  ): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: this.#key(credential),
+          UpdateExpression: 'SET retryRunUntil = :until',
+          ConditionExpression:
+            'retryDueAt = :due AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at)',
+          ExpressionAttributeValues: {
+            ':due': { N: String(dueAt) },
+            ':at': { N: String(options.atSeconds) },
+            ':until': { N: String(options.untilSeconds) },
+          },
         }),
       );
       return true;
@@ -211,11 +262,18 @@ function toState(item: Record<string, AttributeValue>): CredentialState {
   const refreshRequestedAt = number(item.refreshRequestedAt);
   const retryDueAt = number(item.retryDueAt);
   const retryAttempt = number(item.retryAttempt);
+  const retryRunUntil = number(item.retryRunUntil);
   const stage = item.inUseStage?.S;
   return {
     ...(retryDueAt === undefined || retryAttempt === undefined
       ? {}
-      : { pendingRetry: { attempt: retryAttempt, dueAt: retryDueAt } }),
+      : {
+          pendingRetry: {
+            attempt: retryAttempt,
+            dueAt: retryDueAt,
+            ...(retryRunUntil === undefined ? {} : { runUntil: retryRunUntil }),
+          },
+        }),
     ...(stage === 'AWSCURRENT' || stage === 'AWSPREVIOUS'
       ? {
           secret: {

@@ -4,7 +4,8 @@
  * tests' fake. It keeps the DynamoDB state store's contract (docs/design.md, State item):
  * a failure replaces the previous one whole (fields it does not carry are dropped), its
  * message is cut to {@link RECORDED_MESSAGE_MAX_CHARS}, recording never touches the token,
- * and the refresh-request claim is atomic and rate-limited.
+ * the refresh-request claim is atomic and rate-limited, and the retry lease is taken,
+ * held by one run and given up only under the DynamoDB store's conditions.
  */
 import type { RetryTicket } from '../../contract/index.js';
 import {
@@ -60,7 +61,28 @@ export class MemoryStateStore implements StateStore {
       held < options.staleBeforeSeconds ||
       (options.heldDueAt !== undefined && held === options.heldDueAt);
     if (!free) return false;
+    // A new lease, so no delivery holds its run yet (the DynamoDB store REMOVEs retryRunUntil).
     this.#update(credential, { pendingRetry: { attempt: ticket.attempt, dueAt: ticket.dueAt } });
+    return true;
+  }
+
+  /** @inheritdoc */
+  async releaseRetry(credential: string, dueAt: number): Promise<void> {
+    // The DynamoDB condition: only the lease the caller took.
+    if (this.states.get(credential)?.pendingRetry?.dueAt === dueAt) this.#remove(credential, 'pendingRetry');
+  }
+
+  /** @inheritdoc */
+  async startRetry(
+    credential: string,
+    dueAt: number,
+    options: { readonly atSeconds: number; readonly untilSeconds: number },
+  ): Promise<boolean> {
+    // The DynamoDB condition: the lease is this retry's and no delivery holds its run now.
+    const lease = this.states.get(credential)?.pendingRetry;
+    if (lease?.dueAt !== dueAt) return false;
+    if (lease.runUntil !== undefined && !(lease.runUntil < options.atSeconds)) return false;
+    this.#update(credential, { pendingRetry: { ...lease, runUntil: options.untilSeconds } });
     return true;
   }
 

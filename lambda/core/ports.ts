@@ -158,6 +158,15 @@ export interface SecretInUse {
   readonly rejectedVersionId?: string;
 }
 
+/** The retry chain's lease as the state item holds it. */
+export interface PendingRetry extends RetryTicket {
+  /**
+   * Epoch seconds until which one delivery of this retry's message holds its run
+   * ({@link StateStore.startRetry}); absent before a delivery took it.
+   */
+  readonly runUntil?: number;
+}
+
 /** What is recorded about a credential set besides its token (a separate item: never touches the token). */
 export interface CredentialState {
   readonly lastFailure?: RecordedFailure;
@@ -166,7 +175,7 @@ export interface CredentialState {
   /** Epoch seconds when a reader last asked the refresher for a refresh. */
   readonly refreshRequestedAt?: number;
   /** The retry chain's lease: the one retry pending for the set (docs/design.md, Retry until recovered). */
-  readonly pendingRetry?: RetryTicket;
+  readonly pendingRetry?: PendingRetry;
   /** The secret version of the last success; absent before the first one that recorded it. */
   readonly secret?: SecretInUse;
 }
@@ -185,12 +194,32 @@ export interface StateStore {
   /**
    * Takes the set's retry lease for `ticket`: true when no lease exists, when the lease's
    * `dueAt` is before `staleBeforeSeconds` (lost), or when it is `heldDueAt` (the retry run
-   * holding the chain extends it); false when another chain holds it. Atomic across callers.
+   * holding the chain extends it); false when another chain holds it. A new lease has no
+   * run held ({@link PendingRetry.runUntil}). Atomic across callers.
    */
   claimRetry(
     credential: string,
     ticket: RetryTicket,
     options: { readonly heldDueAt?: number; readonly staleBeforeSeconds: number },
+  ): Promise<boolean>;
+  /**
+   * Gives the set's retry lease up while it is still `dueAt` (the retry's message could not
+   * be sent), so the next failure starts a chain at once instead of after the lease's grace.
+   * A lease that is no longer `dueAt` belongs to another chain and is left alone. Atomic
+   * across callers.
+   */
+  releaseRetry(credential: string, dueAt: number): Promise<void>;
+  /**
+   * Takes the run of retry `dueAt` for one delivery of its message: true when the lease is
+   * still `dueAt` and no other delivery holds the run (none took it, or its hold ended
+   * before `atSeconds`), and holds it until `untilSeconds`; false for a duplicate delivery
+   * and for a chain that ended or moved on. Atomic across callers, so of two deliveries of
+   * one message at the same moment only one requests a token.
+   */
+  startRetry(
+    credential: string,
+    dueAt: number,
+    options: { readonly atSeconds: number; readonly untilSeconds: number },
   ): Promise<boolean>;
   /**
    * Claims the right to ask for a refresh: true when no request was recorded since

@@ -1,10 +1,11 @@
 /**
  * Retry until recovered (docs/design.md, Refresher; decision 30): a refresh that fails with
  * a retryable failure starts, or continues, the set's one retry chain, and a retry run
- * whose lease is gone does nothing. The pacing is the contract's `RETRY_CHAIN`; the lease
- * is the state item's (`StateStore.claimRetry`); delivery is a {@link RetryQueue}.
+ * whose lease is gone, or whose message another delivery is running, does nothing. The
+ * pacing is the contract's `RETRY_CHAIN`; the lease is the state item's
+ * (`StateStore.claimRetry`, `startRetry`, `releaseRetry`); delivery is a {@link RetryQueue}.
  */
-import { RETRY_CHAIN, retryDelaySeconds } from '../../contract/index.js';
+import { RETRY_CHAIN, type RetryTicket, retryDelaySeconds } from '../../contract/index.js';
 import type { RetryQueue } from './ports.js';
 import { type RefreshDependencies, RefreshFailure, type RefreshReport, refresh } from './refresh.js';
 import type { RefreshRequest } from './refresh-request.js';
@@ -40,12 +41,8 @@ export async function refreshWithRetries(
   options: { readonly deadlineMs: number },
 ): Promise<RefreshReport | RetryNotNeeded> {
   const { retry: ticket, set } = request;
-  if (ticket !== undefined) {
-    // A failed read proceeds with the refresh: the conditional claim still keeps one chain.
-    const state = await deps.state.get(set.name).catch(() => undefined);
-    if (state && state.pendingRetry?.dueAt !== ticket.dueAt) {
-      return { credential: set.name, reason: 'retry', outcome: 'retry-not-needed', attempt: ticket.attempt };
-    }
+  if (ticket !== undefined && !(await takeRun(request.set.name, ticket, deps, options.deadlineMs))) {
+    return { credential: set.name, reason: 'retry', outcome: 'retry-not-needed', attempt: ticket.attempt };
   }
   try {
     return await refresh(request, deps, options);
@@ -54,6 +51,24 @@ export async function refreshWithRetries(
       await continueChain(error, request, deps, deps.retries);
     throw error;
   }
+}
+
+/**
+ * Takes the run of `ticket` for this delivery (`StateStore.startRetry`): false when the
+ * lease is gone or moved on, or when another delivery of the same message holds the run
+ * (SQS delivers at least once), so one message costs at most one run's token requests.
+ */
+async function takeRun(
+  credential: string,
+  ticket: RetryTicket,
+  deps: RetryChainDependencies,
+  deadlineMs: number,
+): Promise<boolean> {
+  const atSeconds = Math.floor(deps.clock.now() / 1000);
+  const untilSeconds = Math.ceil(deadlineMs / 1000) + RETRY_CHAIN.runHoldMarginSeconds;
+  // A failed take proceeds with the refresh: a state-item blip must not end the chain, and
+  // the conditional claim after a failure still keeps one chain.
+  return deps.state.startRetry(credential, ticket.dueAt, { atSeconds, untilSeconds }).catch(() => true);
 }
 
 /** Claims and sends the next retry after `failure`; never throws. */
@@ -84,7 +99,11 @@ async function continueChain(
     await retries.enqueue(request.set.name, ticket, delaySeconds);
     failure.retry = { kind: 'scheduled', ...ticket, delaySeconds };
   } catch (error) {
-    // The lease, if taken, lapses after its grace and the next failure starts a new chain.
+    // A lease with no message (a failed send, or a claim that failed after it was written)
+    // would stop the chain until its grace passed: give it back, so the next failure starts
+    // one at once. Only ours: the release is conditional on this claim's dueAt. If it fails
+    // too, the lease lapses after its grace as before.
+    await deps.state.releaseRetry(request.set.name, ticket.dueAt).catch(() => undefined);
     failure.retry = { kind: 'not-scheduled', error };
   }
 }

@@ -3,7 +3,7 @@
  * contracts (the refresh-request claim is atomic and rate-limited): the state store is
  * the local broker's in-memory adapter.
  */
-import type { RefreshReason } from '../../contract/index.js';
+import type { RefreshReason, RetryTicket } from '../../contract/index.js';
 import { MemoryStateStore } from '../../lambda/adapters/memory-state-store.js';
 import type {
   CredentialState,
@@ -18,7 +18,7 @@ import type {
  */
 export class InMemoryStateStore extends MemoryStateStore {
   override readonly states = new Map<string, CredentialState>();
-  /** Errors thrown by the next calls (recordings and claims), in order. */
+  /** Errors thrown by the next calls (recordings, claims, retry starts and releases), in order. */
   readonly failures: Error[] = [];
 
   override async recordFailure(credential: string, failure: RecordedFailure): Promise<void> {
@@ -36,6 +36,26 @@ export class InMemoryStateStore extends MemoryStateStore {
   ): Promise<boolean> {
     this.#fail();
     return super.claimRefreshRequest(credential, atSeconds, notBeforeSeconds);
+  }
+  override async claimRetry(
+    credential: string,
+    ticket: RetryTicket,
+    options: { readonly heldDueAt?: number; readonly staleBeforeSeconds: number },
+  ): Promise<boolean> {
+    this.#fail();
+    return super.claimRetry(credential, ticket, options);
+  }
+  override async releaseRetry(credential: string, dueAt: number): Promise<void> {
+    this.#fail();
+    return super.releaseRetry(credential, dueAt);
+  }
+  override async startRetry(
+    credential: string,
+    dueAt: number,
+    options: { readonly atSeconds: number; readonly untilSeconds: number },
+  ): Promise<boolean> {
+    this.#fail();
+    return super.startRetry(credential, dueAt, options);
   }
   #fail(): void {
     const failure = this.failures.shift();

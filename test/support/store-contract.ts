@@ -391,6 +391,68 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
       expect(await claim(40)).toBe(true);
     });
 
+    it('gives a retry lease back only while it is the one given (releaseRetry)', async () => {
+      // Prepare
+      const state = await freshStore();
+      expect(await state.claimRetry('g', { attempt: 1, dueAt: 50 }, { staleBeforeSeconds: 0 })).toBe(true);
+
+      // Act / Assess: another dueAt is another chain's lease: left alone
+      await state.releaseRetry('g', 49);
+      await state.releaseRetry('g', 51);
+      expect((await state.get('g')).pendingRetry).toEqual({ attempt: 1, dueAt: 50 });
+      await state.releaseRetry('g', 50);
+      expect((await state.get('g')).pendingRetry).toBeUndefined();
+      // Then a failure starts a chain at once, though the grace has not passed
+      expect(await state.claimRetry('g', { attempt: 1, dueAt: 60 }, { staleBeforeSeconds: 0 })).toBe(true);
+      // Releasing with no lease, or for a set never seen, changes nothing
+      await state.releaseRetry('none', 60);
+      expect(await state.get('none')).toEqual({});
+      await state.recordSuccess('h', 5);
+      await state.releaseRetry('h', 60);
+      expect(await state.get('h')).toEqual({ lastSuccessAt: 5 });
+    });
+
+    it('gives one delivery of a retry its run; a duplicate waits out the hold (startRetry)', async () => {
+      // Prepare
+      const state = await freshStore();
+      expect(await state.startRetry('s', 50, { atSeconds: 50, untilSeconds: 110 })).toBe(false);
+      expect(await state.claimRetry('s', { attempt: 3, dueAt: 50 }, { staleBeforeSeconds: 0 })).toBe(true);
+
+      // Act: 25 deliveries of the message at once
+      const starts = await Promise.all(
+        Array.from({ length: 25 }, () => state.startRetry('s', 50, { atSeconds: 50, untilSeconds: 110 })),
+      );
+
+      // Assess
+      expect(starts.filter(Boolean)).toHaveLength(1);
+      expect((await state.get('s')).pendingRetry).toEqual({ attempt: 3, dueAt: 50, runUntil: 110 });
+      // Another retry's ticket never takes this one's run
+      expect(await state.startRetry('s', 49, { atSeconds: 200, untilSeconds: 260 })).toBe(false);
+      // Within the hold (its last second included) a redelivery does nothing; after it, it takes over
+      expect(await state.startRetry('s', 50, { atSeconds: 110, untilSeconds: 170 })).toBe(false);
+      expect(await state.startRetry('s', 50, { atSeconds: 111, untilSeconds: 171 })).toBe(true);
+      expect((await state.get('s')).pendingRetry).toEqual({ attempt: 3, dueAt: 50, runUntil: 171 });
+      // The run's next lease is a new one: no delivery holds it yet
+      expect(
+        await state.claimRetry('s', { attempt: 4, dueAt: 120 }, { heldDueAt: 50, staleBeforeSeconds: 0 }),
+      ).toBe(true);
+      expect((await state.get('s')).pendingRetry).toEqual({ attempt: 4, dueAt: 120 });
+      expect(await state.startRetry('s', 120, { atSeconds: 120, untilSeconds: 180 })).toBe(true);
+      // A success, a failure that is not retryable and a release end the run's hold with the lease
+      await state.recordSuccess('s', 130);
+      expect((await state.get('s')).pendingRetry).toBeUndefined();
+      for (const end of [
+        () => state.recordFailure('s', { name: 'X', message: 'm', at: 140, retryable: false }),
+        () => state.releaseRetry('s', 150),
+      ]) {
+        expect(await state.claimRetry('s', { attempt: 1, dueAt: 150 }, { staleBeforeSeconds: 0 })).toBe(true);
+        expect(await state.startRetry('s', 150, { atSeconds: 150, untilSeconds: 210 })).toBe(true);
+        await end();
+        expect((await state.get('s')).pendingRetry).toBeUndefined();
+        expect(await state.startRetry('s', 150, { atSeconds: 150, untilSeconds: 210 })).toBe(false);
+      }
+    });
+
     it('records the secret version of a success, and forgets a rejected version once AWSCURRENT serves again', async () => {
       // Prepare
       const state = await freshStore();

@@ -60,6 +60,7 @@ describe('Class: DynamoDbStateStore', () => {
           refreshRequestedAt: { N: '1764590100' },
           retryDueAt: { N: '1764590200' },
           retryAttempt: { N: '2' },
+          retryRunUntil: { N: '1764590262' },
           inUseStage: { S: 'AWSPREVIOUS' },
           inUseVersionId: { S: 'v-prev' },
           rejectedVersionId: { S: 'v-cur' },
@@ -72,7 +73,7 @@ describe('Class: DynamoDbStateStore', () => {
 
       // Assess
       expect(state).toStrictEqual({
-        pendingRetry: { attempt: 2, dueAt: 1764590200 },
+        pendingRetry: { attempt: 2, dueAt: 1764590200, runUntil: 1764590262 },
         secret: { stage: 'AWSPREVIOUS', versionId: 'v-prev', rejectedVersionId: 'v-cur' },
         lastFailure: {
           name: 'TokenRequestRejected',
@@ -117,6 +118,12 @@ describe('Class: DynamoDbStateStore', () => {
       ],
       ['a lease without its attempt', { retryDueAt: { N: '5' } }, {}],
       ['a lease without its due time', { retryAttempt: { N: '1' } }, {}],
+      [
+        'a lease with a non-numeric run hold',
+        { retryDueAt: { N: '5' }, retryAttempt: { N: '1' }, retryRunUntil: { S: '9' } },
+        { pendingRetry: { attempt: 1, dueAt: 5 } },
+      ],
+      ['a run hold without its lease', { retryRunUntil: { N: '9' } }, {}],
       ['an unknown secret stage', { inUseStage: { S: 'AWSPENDING' }, inUseVersionId: { S: 'v' } }, {}],
       [
         'a current stage without version ids',
@@ -181,7 +188,7 @@ describe('Class: DynamoDbStateStore', () => {
       });
       expect(sentUpdate()).toMatchObject({
         UpdateExpression:
-          'SET lastErrorName = :name, lastErrorMessage = :message, lastErrorAt = :at, lastErrorRetryable = :retryable REMOVE lastErrorCode, retryDueAt, retryAttempt',
+          'SET lastErrorName = :name, lastErrorMessage = :message, lastErrorAt = :at, lastErrorRetryable = :retryable REMOVE lastErrorCode, retryDueAt, retryAttempt, retryRunUntil',
         ExpressionAttributeValues: {
           ':message': { S: 'm'.repeat(RECORDED_MESSAGE_MAX_CHARS) },
           ':retryable': { BOOL: false },
@@ -214,7 +221,7 @@ describe('Class: DynamoDbStateStore', () => {
       expect(sentUpdate()).toStrictEqual({
         TableName: TABLE,
         Key: KEY,
-        UpdateExpression: 'SET lastSuccessAt = :at REMOVE retryDueAt, retryAttempt',
+        UpdateExpression: 'SET lastSuccessAt = :at REMOVE retryDueAt, retryAttempt, retryRunUntil',
         ExpressionAttributeValues: { ':at': { N: '1764590000.5' } },
       });
     });
@@ -224,7 +231,7 @@ describe('Class: DynamoDbStateStore', () => {
       await store.recordSuccess('sandbox', 5, { stage: 'AWSPREVIOUS', rejectedVersionId: 'v-cur' });
       expect(sentUpdate()).toMatchObject({
         UpdateExpression:
-          'SET lastSuccessAt = :at, inUseStage = :stage, rejectedVersionId = :rejectedVersionId REMOVE retryDueAt, retryAttempt, inUseVersionId',
+          'SET lastSuccessAt = :at, inUseStage = :stage, rejectedVersionId = :rejectedVersionId REMOVE retryDueAt, retryAttempt, retryRunUntil, inUseVersionId',
         ExpressionAttributeValues: {
           ':at': { N: '5' },
           ':stage': { S: 'AWSPREVIOUS' },
@@ -250,7 +257,7 @@ describe('Class: DynamoDbStateStore', () => {
       expect(sentUpdate()).toStrictEqual({
         TableName: TABLE,
         Key: KEY,
-        UpdateExpression: 'SET retryDueAt = :due, retryAttempt = :attempt',
+        UpdateExpression: 'SET retryDueAt = :due, retryAttempt = :attempt REMOVE retryRunUntil',
         ConditionExpression: 'attribute_not_exists(retryDueAt) OR retryDueAt < :stale',
         ExpressionAttributeValues: { ':due': { N: '100' }, ':attempt': { N: '2' }, ':stale': { N: '40' } },
       });
@@ -281,6 +288,61 @@ describe('Class: DynamoDbStateStore', () => {
         store.claimRetry('sandbox', { attempt: 1, dueAt: 1 }, { staleBeforeSeconds: 0 }),
       );
       expect(error).toBeInstanceOf(TokenStoreError);
+      expect(error).toMatchObject({ retryable: true });
+    });
+  });
+
+  describe('Method: releaseRetry', () => {
+    it('removes the lease and its run hold only while the lease is the one given', async () => {
+      ddb.on(UpdateItemCommand).resolves({});
+      await store.releaseRetry('sandbox', 100);
+      expect(sentUpdate()).toStrictEqual({
+        TableName: TABLE,
+        Key: KEY,
+        UpdateExpression: 'REMOVE retryDueAt, retryAttempt, retryRunUntil',
+        ConditionExpression: 'retryDueAt = :due',
+        ExpressionAttributeValues: { ':due': { N: '100' } },
+      });
+    });
+
+    it("leaves another chain's lease without failing, and fails on anything else", async () => {
+      ddb
+        .on(UpdateItemCommand)
+        .rejectsOnce(sdkError('ConditionalCheckFailedException'))
+        .rejectsOnce(sdkError('AccessDeniedException'));
+      await expect(store.releaseRetry('sandbox', 100)).resolves.toBeUndefined();
+      const error = await rejection(store.releaseRetry('sandbox', 100));
+      expect(error).toBeInstanceOf(TokenStoreError);
+      expect(error.message).toContain(
+        'UpdateItem of the state item on table broker-table failed with AccessDeniedException',
+      );
+      expect(error).toMatchObject({ retryable: false });
+    });
+  });
+
+  describe('Method: startRetry', () => {
+    it("holds the run of the lease's retry when no delivery holds it now", async () => {
+      ddb.on(UpdateItemCommand).resolves({});
+      expect(await store.startRetry('sandbox', 100, { atSeconds: 101, untilSeconds: 163 })).toBe(true);
+      expect(sentUpdate()).toStrictEqual({
+        TableName: TABLE,
+        Key: KEY,
+        UpdateExpression: 'SET retryRunUntil = :until',
+        ConditionExpression:
+          'retryDueAt = :due AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at)',
+        ExpressionAttributeValues: { ':due': { N: '100' }, ':at': { N: '101' }, ':until': { N: '163' } },
+      });
+    });
+
+    it('answers false for a duplicate delivery or a lease moved on, and fails on anything else', async () => {
+      ddb
+        .on(UpdateItemCommand)
+        .rejectsOnce(sdkError('ConditionalCheckFailedException'))
+        .rejectsOnce(sdkError('ProvisionedThroughputExceededException'));
+      expect(await store.startRetry('sandbox', 100, { atSeconds: 101, untilSeconds: 163 })).toBe(false);
+      const error = await rejection(store.startRetry('sandbox', 100, { atSeconds: 101, untilSeconds: 163 }));
+      expect(error).toBeInstanceOf(TokenStoreError);
+      expect(error.message).toContain("credential 'sandbox'");
       expect(error).toMatchObject({ retryable: true });
     });
   });

@@ -208,22 +208,178 @@ describe('Function: refreshWithRetries', () => {
     expect((await state.get('default')).pendingRetry).toBeUndefined();
   });
 
-  it('reports a retry it could not send, and a later failure takes the lost lease over after its grace', async () => {
+  it('gives the lease back when its retry cannot be sent, so the next failure starts a chain at once', async () => {
     // Prepare
-    const { clock, retries, run } = setup(Array.from({ length: 20 }, outage));
+    const { state, retries, run } = setup(Array.from({ length: 20 }, outage));
     retries.failures.push(new Error('SendMessage failed'));
+
+    // Act
+    const lost = (await run(request('schedule'))) as RefreshFailure;
+    const afterLoss = await state.get('default');
+    const next = (await run(request('read-miss'))) as RefreshFailure;
+
+    // Assess: no lease without a message
+    expect(lost.retry).toEqual({ kind: 'not-scheduled', error: new Error('SendMessage failed') });
+    expect(afterLoss.pendingRetry).toBeUndefined();
+    expect(next.retry).toMatchObject({ kind: 'scheduled', attempt: 1 });
+    expect(retries.sent).toHaveLength(1);
+  });
+
+  it("gives back a retry run's extended lease when its next retry cannot be sent", async () => {
+    // Prepare
+    const { clock, state, retries, run } = setup(Array.from({ length: 20 }, outage));
+    await run(request('schedule'));
+    const first = retries.sent[0] as (typeof retries.sent)[number];
+    clock.advance(first.delaySeconds * 1000);
+    retries.failures.push(new Error('SendMessage failed'));
+
+    // Act
+    const lost = (await run(request('retry', first.ticket))) as RefreshFailure;
+
+    // Assess
+    expect(lost.retry).toMatchObject({ kind: 'not-scheduled' });
+    expect((await state.get('default')).pendingRetry).toBeUndefined();
+  });
+
+  it('gives the lease back when the claim failed after it may have been written', async () => {
+    // Prepare: the claim is written, then its answer is lost (a timeout after the write)
+    const { state, retries, run } = setup(Array.from({ length: 20 }, outage));
+    const claim = state.claimRetry.bind(state);
+    let calls = 0;
+    state.claimRetry = async (...args) => {
+      await claim(...args);
+      calls++;
+      throw new Error('socket hang up');
+    };
+
+    // Act
+    const failure = (await run(request('schedule'))) as RefreshFailure;
+
+    // Assess
+    expect(calls).toBe(1);
+    expect(failure.retry).toMatchObject({ kind: 'not-scheduled' });
+    expect((await state.get('default')).pendingRetry).toBeUndefined();
+    expect(retries.sent).toEqual([]);
+  });
+
+  it('never gives back a lease another chain holds, and one it cannot give back lapses after its grace', async () => {
+    // Prepare: the send fails, and so does the release
+    const { clock, state, retries, run } = setup(Array.from({ length: 30 }, outage));
+    retries.failures.push(new Error('SendMessage failed'));
+    const release = state.releaseRetry.bind(state);
+    state.releaseRetry = async () => {
+      throw new Error('UpdateItem failed');
+    };
 
     // Act
     const lost = (await run(request('schedule'))) as RefreshFailure;
     const tooSoon = (await run(request('schedule'))) as RefreshFailure;
     clock.advance((15 + RETRY_CHAIN.leaseGraceSeconds + 1) * 1000);
     const takenOver = (await run(request('schedule'))) as RefreshFailure;
+    const held = (await state.get('default')).pendingRetry;
+    await release('default', (held?.dueAt ?? 0) - 1);
 
     // Assess
     expect(lost.retry).toMatchObject({ kind: 'not-scheduled' });
     expect(tooSoon.retry).toEqual({ kind: 'pending' });
     expect(takenOver.retry).toMatchObject({ kind: 'scheduled', attempt: 1 });
     expect(retries.sent).toHaveLength(1);
+    expect((await state.get('default')).pendingRetry).toEqual(held);
+  });
+
+  it('runs a retry once when SQS delivers its message twice at the same moment', async () => {
+    // Prepare
+    const { clock, retries, endpoint, run } = setup(Array.from({ length: 10 }, outage));
+    await run(request('schedule'));
+    const first = retries.sent[0] as (typeof retries.sent)[number];
+    clock.advance(first.delaySeconds * 1000);
+    const before = endpoint.requests.length;
+
+    // Act
+    const outcomes = await Promise.all([
+      run(request('retry', first.ticket)),
+      run(request('retry', first.ticket)),
+    ]);
+
+    // Assess: one token request, one next retry; the duplicate did nothing
+    expect(endpoint.requests).toHaveLength(before + 1);
+    expect(outcomes.filter((outcome) => outcome instanceof RefreshFailure)).toHaveLength(1);
+    expect(outcomes).toContainEqual({
+      credential: 'default',
+      reason: 'retry',
+      outcome: 'retry-not-needed',
+      attempt: 1,
+    });
+    expect(retries.sent).toHaveLength(2);
+  });
+
+  it("holds a delivery's run until its deadline plus the margin, then lets a redelivery take it over", async () => {
+    // Prepare: a delivery took the run and its Lambda died (no outcome recorded)
+    const { clock, state, retries, endpoint, run } = setup(Array.from({ length: 10 }, outage));
+    await run(request('schedule'));
+    const first = retries.sent[0] as (typeof retries.sent)[number];
+    clock.advance(first.delaySeconds * 1000);
+    const nowSeconds = Math.floor(clock.now() / 1000);
+    const untilSeconds = nowSeconds + 57 + RETRY_CHAIN.runHoldMarginSeconds;
+    expect(
+      await state.startRetry('default', first.ticket.dueAt, { atSeconds: nowSeconds, untilSeconds }),
+    ).toBe(true);
+    const before = endpoint.requests.length;
+
+    // Act: SQS redelivers within the hold, then after it
+    clock.advance((untilSeconds - nowSeconds) * 1000);
+    const withinHold = await run(request('retry', first.ticket));
+    clock.advance(1000);
+    const afterHold = (await run(request('retry', first.ticket))) as RefreshFailure;
+
+    // Assess
+    expect(withinHold).toMatchObject({ outcome: 'retry-not-needed' });
+    expect(afterHold).toBeInstanceOf(RefreshFailure);
+    expect(afterHold.retry).toMatchObject({ kind: 'scheduled', attempt: 2 });
+    expect(endpoint.requests).toHaveLength(before + 1);
+  });
+
+  it('holds the run until the deadline (rounded up) plus the margin', async () => {
+    // Prepare
+    const { clock, state, retries, deps } = setup(Array.from({ length: 10 }, outage));
+    await refreshWithRetries(request('schedule'), deps, { deadlineMs: clock.now() + 57_000 }).catch(
+      () => undefined,
+    );
+    const first = retries.sent[0] as (typeof retries.sent)[number];
+    clock.advance(first.delaySeconds * 1000 + 250);
+    const startedAt = clock.now();
+    let held: number | undefined;
+    const start = state.startRetry.bind(state);
+    state.startRetry = async (credential, dueAt, options) => {
+      held = options.untilSeconds;
+      expect(options.atSeconds).toBe(Math.floor(startedAt / 1000));
+      return start(credential, dueAt, options);
+    };
+
+    // Act
+    await refreshWithRetries(request('retry', first.ticket), deps, { deadlineMs: startedAt + 30_500 }).catch(
+      () => undefined,
+    );
+
+    // Assess
+    expect(held).toBe(Math.ceil((startedAt + 30_500) / 1000) + RETRY_CHAIN.runHoldMarginSeconds);
+  });
+
+  it('runs the retry when its run cannot be taken (a state-item error must not end the chain)', async () => {
+    // Prepare
+    const { clock, state, retries, endpoint, run } = setup(Array.from({ length: 10 }, outage));
+    await run(request('schedule'));
+    const first = retries.sent[0] as (typeof retries.sent)[number];
+    clock.advance(first.delaySeconds * 1000);
+    state.failures.push(new Error('UpdateItem failed'));
+    const before = endpoint.requests.length;
+
+    // Act
+    const failure = (await run(request('retry', first.ticket))) as RefreshFailure;
+
+    // Assess
+    expect(endpoint.requests).toHaveLength(before + 1);
+    expect(failure.retry).toMatchObject({ kind: 'scheduled', attempt: 2 });
   });
 
   it('starts no chain without a retry queue (the refresher without RETRY_QUEUE_URL)', async () => {

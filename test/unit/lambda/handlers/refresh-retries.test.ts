@@ -37,10 +37,8 @@ describe('Handler: refresh (retry chain and fallback)', () => {
       },
     ],
   });
-  const leaseHeld = (ticket: { attempt: number; dueAt: number }) =>
-    dynamodb.on(GetItemCommand, { Key: { credential: { S: 'sandbox#state' } } }).resolves({
-      Item: { retryDueAt: { N: String(ticket.dueAt) }, retryAttempt: { N: String(ticket.attempt) } },
-    });
+  /** The state item's answer to a retry run taking its run (StateStore.startRetry). */
+  const runStart = () => dynamodb.on(UpdateItemCommand, { UpdateExpression: 'SET retryRunUntil = :until' });
 
   beforeAll(async () => {
     server = await startScriptedHttpServer();
@@ -96,7 +94,7 @@ describe('Handler: refresh (retry chain and fallback)', () => {
     expect(error).toMatchObject({ name: 'TokenEndpointUnavailable' });
     expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
       Key: { credential: { S: 'sandbox#state' } },
-      UpdateExpression: 'SET retryDueAt = :due, retryAttempt = :attempt',
+      UpdateExpression: 'SET retryDueAt = :due, retryAttempt = :attempt REMOVE retryRunUntil',
       ConditionExpression: 'attribute_not_exists(retryDueAt) OR retryDueAt < :stale',
     });
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
@@ -109,7 +107,7 @@ describe('Handler: refresh (retry chain and fallback)', () => {
   it('answers a failed retry run (never throws: SQS would deliver it again) and sends the next retry in 30 s', async () => {
     // Prepare
     const ticket = { attempt: 1, dueAt: 1_795_000_000 };
-    leaseHeld(ticket);
+    runStart().resolves({});
     server.script(json(503, {}));
 
     // Act
@@ -126,13 +124,27 @@ describe('Handler: refresh (retry chain and fallback)', () => {
     });
     expect(server.requests).toHaveLength(1);
     expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      ConditionExpression:
+        'retryDueAt = :due AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at)',
+      ExpressionAttributeValues: expect.objectContaining({ ':due': { N: String(ticket.dueAt) } }),
+    });
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
       ConditionExpression: 'attribute_not_exists(retryDueAt) OR retryDueAt < :stale OR retryDueAt = :held',
       ExpressionAttributeValues: expect.objectContaining({ ':held': { N: String(ticket.dueAt) } }),
     });
     expect(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.DelaySeconds).toBe(30);
   });
 
-  it('does nothing for a retry whose lease is gone: no secret read, no token request', async () => {
+  it('does nothing for a retry whose lease is gone or whose message another delivery runs', async () => {
+    // Prepare
+    runStart().rejects(
+      Object.assign(new Error('The conditional request failed'), {
+        name: 'ConditionalCheckFailedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+
     // Act
     const result = await handler(
       retryMessage({ attempt: 4, dueAt: 1_795_000_000 }),
