@@ -14,13 +14,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
 import { LAMBDA_ASSETS, LAMBDA_ASSETS_DIR, type LambdaAssetName, packageRoot } from '../lib/lambda-assets.js';
+import { lambdaEnvironmentCredentials } from './lambda-environment-credentials.js';
 import { nodeBuiltinsViaRequire } from './node-builtins-via-require.js';
 
 /**
  * esbuild settings shared by the assets and the bench's variants. ESM for top-level
  * await; the banner gives bundled CommonJS dependencies, and the Node built-ins, a
  * `require` ({@link nodeBuiltinsViaRequire}: importing built-ins as ESM costs the reader
- * about a third of its module init).
+ * about a third of its module init). The SDK clients take credentials from the environment,
+ * as Lambda sets them ({@link lambdaEnvironmentCredentials}: the default chain's SSO and STS
+ * clients would add to every cold start).
  */
 export const LAMBDA_BUNDLE_OPTIONS = {
   bundle: true,
@@ -36,7 +39,7 @@ export const LAMBDA_BUNDLE_OPTIONS = {
     js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
   },
   legalComments: 'none',
-  plugins: [nodeBuiltinsViaRequire],
+  plugins: [nodeBuiltinsViaRequire, lambdaEnvironmentCredentials],
   // Code reached only through a dynamic import() (the SDK's credential providers other than
   // the environment's: SSO, STS, INI files, container and instance metadata) goes into
   // chunks/ and is loaded only if used; in Lambda it never is. Needs `outdir`.
