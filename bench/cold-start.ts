@@ -18,6 +18,15 @@ import { type BenchBundle, PROJECT_ROOT } from './assembly.js';
 import { type InvocationTimes, RuntimeApi } from './runtime-api.js';
 import { median, percentile, type RoundSpread, roundSpread } from './stats.js';
 
+/**
+ * Rounds, and measured runs per bundle in each: many short rounds rather than a few long ones,
+ * so the min–max of the round medians holds a second run's median (issue #14's reproduction
+ * check, bench/compare.ts): with 3 rounds a fresh median falls outside even when nothing changed.
+ */
+export const COLD_START_ROUNDS = 9;
+/** See {@link COLD_START_ROUNDS}. */
+export const COLD_START_RUNS_PER_ROUND = 4;
+
 /** A run that has not answered by then has hung (never on a healthy machine: seconds at most). */
 const COLD_START_TIMEOUT_MS = 60_000;
 
@@ -58,9 +67,9 @@ export type ColdStartResult =
 
 /** Options of {@link measureColdStarts}. */
 export interface ColdStartOptions {
-  /** @default 3 */
+  /** @default COLD_START_ROUNDS */
   readonly rounds?: number;
-  /** Measured runs per bundle per round. @default 10 */
+  /** Measured runs per bundle per round. @default COLD_START_RUNS_PER_ROUND */
   readonly runsPerRound?: number;
   /** Unmeasured runs per bundle first (fill the OS file cache). @default 1 */
   readonly warmups?: number;
@@ -90,8 +99,8 @@ export async function measureColdStarts(
     return {
       skipped: 'skipped: aws-lambda-ric not installed (an optional dependency; npm install builds it)',
     };
-  const rounds = options.rounds ?? 3;
-  const runsPerRound = options.runsPerRound ?? 10;
+  const rounds = options.rounds ?? COLD_START_ROUNDS;
+  const runsPerRound = options.runsPerRound ?? COLD_START_RUNS_PER_ROUND;
   const perRound = targets.map(() => ({ init: [] as number[][], invoke: [] as number[][] }));
   const all = targets.map(() => ({ init: [] as number[], invoke: [] as number[] }));
   for (const target of targets) {

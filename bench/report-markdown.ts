@@ -7,7 +7,13 @@
 import type { ColdStartRow } from './cold-start.js';
 import { COST_ASSUMPTIONS, PRICES } from './cost.js';
 import type { ReadOperation } from './read-path-operations.js';
-import { type BenchResults, QUOTABLE_MAX_LOAD, quotable } from './report.js';
+import {
+  type BenchResults,
+  QUOTABLE_MAX_LOAD,
+  QUOTABLE_MAX_OTHER_CORES,
+  type Quotable,
+  quotable,
+} from './report.js';
 import { LATENCY_MODEL, READER_IDLE_TIMEOUT_MS, READER_IDLE_TIMEOUT_SOURCE } from './sim/latency-model.js';
 import { OUTAGE_MODEL } from './sim/outage.js';
 import type { AddedLatency } from './sim/recorder.js';
@@ -56,15 +62,53 @@ function header(results: BenchResults): string[] {
       `whole run ${results.totalSeconds.toFixed(0)} s (synth ${results.synthSeconds.toFixed(0)} s)` +
       (results.quick ? ' · **quick mode** (smaller samples)' : ''),
     '',
-    `Load average (1 / 5 / 15 min): ${loads(machine.loadAtStart)} at start, ${loads(machine.loadAtEnd)} at end.`,
+    `Load average (1 / 5 / 15 min): ${loads(machine.loadAtStart)} at start, ${loads(machine.loadAtEnd)} at end ` +
+      "(the end includes the bench's own processes).",
+    ...otherWorkLine(machine.otherWorkCores),
     '',
     status.ok
-      ? `**Quotable**: the load stayed at or below ${QUOTABLE_MAX_LOAD}.`
-      : `**NOT QUOTABLE**: load reached ${status.worstLoad} (above ${QUOTABLE_MAX_LOAD})${results.quick ? ', quick mode' : ''}; ` +
-        'other work shared the CPU, so the timings below show a shape, not a figure to quote. ' +
-        'Simulated counts and costs do not depend on the load.',
+      ? `**Quotable**: ${quietReason(status)}.`
+      : `**NOT QUOTABLE**: ${notQuietReason(results, status)}.`,
     '',
   ];
+}
+
+function otherWorkLine(cores: BenchResults['machine']['otherWorkCores']): string[] {
+  if (cores?.coldStart === undefined || cores.readPath === undefined) return [];
+  return [
+    '',
+    `Other work while timing (CPU of every process but the bench's, from /proc): ${cores.coldStart} cores ` +
+      `during the cold starts, ${cores.readPath} during the read path.`,
+  ];
+}
+
+function quietReason(status: Quotable): string {
+  return status.worstOtherCores === undefined
+    ? `the load stayed at or below ${QUOTABLE_MAX_LOAD}`
+    : `the load was ${status.worstLoad} at start (at most ${QUOTABLE_MAX_LOAD}) and other work took at most ` +
+        `${status.worstOtherCores} cores while timing (at most ${QUOTABLE_MAX_OTHER_CORES})`;
+}
+
+function notQuietReason(results: BenchResults, status: Quotable): string {
+  const reasons: string[] = [];
+  if (results.quick) reasons.push('quick mode');
+  if (status.worstLoad > QUOTABLE_MAX_LOAD)
+    reasons.push(
+      status.worstOtherCores === undefined
+        ? `load reached ${status.worstLoad} (above ${QUOTABLE_MAX_LOAD})`
+        : `the load was ${status.worstLoad} at start (above ${QUOTABLE_MAX_LOAD}; wait a minute after other work)`,
+    );
+  if (status.worstOtherCores !== undefined && status.worstOtherCores > QUOTABLE_MAX_OTHER_CORES)
+    reasons.push(
+      `other work took ${status.worstOtherCores} cores while timing (above ${QUOTABLE_MAX_OTHER_CORES})`,
+    );
+  const shared =
+    status.worstLoad > QUOTABLE_MAX_LOAD || (status.worstOtherCores ?? 0) > QUOTABLE_MAX_OTHER_CORES;
+  return (
+    `${reasons.join('; ')}; ` +
+    (shared ? 'other work shared the CPU, so ' : '') +
+    'the timings below show a shape, not a figure to quote. Simulated counts and costs do not depend on the load'
+  );
 }
 
 function readPath({ readPath: r }: BenchResults): string[] {
@@ -93,7 +137,7 @@ function coldStart({ coldStart: c }: BenchResults): string[] {
   if ('skipped' in c) return ['## Cold start', '', `| ${c.skipped} |`, '|---|', ''];
   const first = c.rows[0];
   return [
-    `## Cold start (${c.runtimeClient} behind a Runtime API stand-in on 127.0.0.1; ${first?.runs ?? 0} runs per bundle in 3 rounds)`,
+    `## Cold start (${c.runtimeClient} behind a Runtime API stand-in on 127.0.0.1; ${first?.runs ?? 0} runs per bundle in ${first?.initMs.rounds ?? 0} rounds)`,
     '',
     'A fresh Node process per run runs the runtime interface client, which loads the handler as the managed runtime does and ' +
       'takes the first event; the readers answer it with a real read against DynamoDB Local. Init = process start to the ' +

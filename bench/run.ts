@@ -13,9 +13,15 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseBrokerToken } from '../client/transports/transport.js';
 import { buildAssembly, PROJECT_ROOT } from './assembly.js';
-import { type ColdStartTarget, measureColdStarts } from './cold-start.js';
+import {
+  COLD_START_ROUNDS,
+  COLD_START_RUNS_PER_ROUND,
+  type ColdStartTarget,
+  measureColdStarts,
+} from './cold-start.js';
 import { breakEven, countResources, logBytesPerInvocation, monthlyCost } from './cost.js';
-import { measureReadPath, startLocalTable } from './read-path.js';
+import { measuringOtherWork } from './other-work.js';
+import { measureReadPath, READ_PATH_SIZES, startLocalTable } from './read-path.js';
 import { type BenchResults, describeMachine, loadAverages, writeResults } from './report.js';
 import { renderMarkdown } from './report-markdown.js';
 import { runOutages } from './sim/outage.js';
@@ -53,6 +59,7 @@ try {
   const local = await startLocalTable(assembly.reader);
   let coldStart: BenchResults['coldStart'];
   let readPath: BenchResults['readPath'];
+  let otherWorkCores: BenchResults['machine']['otherWorkCores'];
   try {
     const readsAToken = (body: string) => {
       parseBrokerToken(JSON.parse(body), 'bench reader');
@@ -63,13 +70,23 @@ try {
       { bundle: assembly.readerNodejsFunction, event: { credential: local.credential }, check: readsAToken },
       { bundle: assembly.readerNaive, event: { credential: local.credential }, check: readsAToken },
     ];
-    step('measuring cold starts under aws-lambda-ric (3 rounds)');
-    coldStart = await measureColdStarts(targets, {
-      dynamoDbEndpoint: local.endpoint,
-      runsPerRound: quick ? 3 : 10,
-    });
-    step('measuring the read path against DynamoDB Local (3 rounds)');
-    readPath = await measureReadPath(assembly.reader, local, { quick });
+    step(`measuring cold starts under aws-lambda-ric (${COLD_START_ROUNDS} rounds)`);
+    const cold = await measuringOtherWork(() =>
+      measureColdStarts(targets, {
+        dynamoDbEndpoint: local.endpoint,
+        rounds: COLD_START_ROUNDS,
+        runsPerRound: quick ? 1 : COLD_START_RUNS_PER_ROUND,
+      }),
+    );
+    coldStart = cold.result;
+    step(`measuring the read path against DynamoDB Local (${READ_PATH_SIZES.rounds} rounds)`);
+    const read = await measuringOtherWork(() => measureReadPath(assembly.reader, local, { quick }));
+    readPath = read.result;
+    if (cold.otherCores !== undefined && read.otherCores !== undefined)
+      otherWorkCores = { coldStart: cold.otherCores, readPath: read.otherCores };
+    step(
+      `other work while timing: ${cold.otherCores ?? '?'} cores (cold starts), ${read.otherCores ?? '?'} (read path)`,
+    );
   } finally {
     await local.stop();
   }
@@ -86,7 +103,7 @@ try {
   const results: BenchResults = {
     date: new Date().toISOString(),
     quick,
-    machine: { ...machine, loadAtEnd: loadAverages() },
+    machine: { ...machine, loadAtEnd: loadAverages(), ...(otherWorkCores ? { otherWorkCores } : {}) },
     totalSeconds: (performance.now() - started) / 1000,
     synthSeconds: assembly.synthSeconds,
     readPath,
