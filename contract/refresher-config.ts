@@ -4,14 +4,32 @@
  * per-set configuration is not bounded by Lambda's 4 KB environment (docs/design.md,
  * decision 33). A field CloudFormation only resolves at deploy time (the ARN of a secret
  * the stack creates, a token passed as a prop) cannot be written at synth: the entry then
- * names a `parameter`, and the refresher reads those fields once, at cold start, from the
- * Parameter Store parameter `<SECRET_ID_PARAMETER_PATH>/<name>` the construct creates
- * for the set (a JSON object of the deploy-time fields).
+ * names a `parameter`, and the refresher reads those fields at cold start, and again once
+ * they are {@link REFRESHER_PARAMETERS_MAX_AGE_SECONDS} old, from the Parameter Store
+ * parameter `<SECRET_ID_PARAMETER_PATH>/<name>` the construct creates for the set (a JSON
+ * object of the deploy-time fields).
  */
-import { type CredentialSet, parseCredentialSet, TokenBrokerConfigError } from './credential-set.js';
+import {
+  type CredentialSet,
+  invalid,
+  parseCredentialSet,
+  scopeProblem,
+  TokenBrokerConfigError,
+  tokenUrlProblem,
+  withoutUserInfo,
+} from './credential-set.js';
 
 /** The file's name in the refresher's asset folder. */
 export const REFRESHER_CONFIG_FILE = 'refresher-config.json';
+
+/**
+ * A warm refresher reads the sets' parameters again when those it holds are older than this
+ * (decision 45): a parameter whose value changed without the asset changing (a token prop
+ * resolved elsewhere, a created secret replaced) reaches every refresh that starts this long
+ * after the change, under the shortest refresh interval (5 minutes), for one
+ * `GetParametersByPath` round (a call per ten sets) per warm container and period at most.
+ */
+export const REFRESHER_PARAMETERS_MAX_AGE_SECONDS = 300;
 
 /** One set as the file holds it. */
 export interface RefresherConfigEntry {
@@ -78,10 +96,10 @@ export function parseRefresherConfig(
   }
   return credentials.map((entry: unknown, index) => {
     const path = `${REFRESHER_CONFIG_FILE} credentials[${index}]`;
-    const fields = withParameter(entry, path, parameters, parameterPath);
-    const { extra, ...set } = parseCredentialSet(fields, path, {
-      extraKeys: ['secretId', 'parameter', 'parameterFields'],
-    });
+    // The file's own fields first, so an error names the file only for what the file holds.
+    const { name } = parseCredentialSet(entry, path, { extraKeys: ENTRY_KEYS });
+    const fields = withParameter(entry, name, path, parameters, parameterPath);
+    const { extra, ...set } = parseCredentialSet(fields, path, { extraKeys: ENTRY_KEYS });
     if (typeof extra.secretId !== 'string' || extra.secretId === '') {
       throw new TokenBrokerConfigError(`${path}.secretId is missing; ${REDEPLOY}`);
     }
@@ -89,20 +107,38 @@ export function parseRefresherConfig(
   });
 }
 
-/** `entry` with the fields of its parameter, when it names one. */
+/** The file's keys besides a credential set's own. */
+const ENTRY_KEYS = ['secretId', 'parameter', 'parameterFields'] as const;
+
+/**
+ * What is wrong with the value of `field` in a set's parameter, by the rule the file's
+ * fields meet (contract/credential-set.ts), and the value as an error may quote it.
+ */
+function parameterFieldProblem(field: DeployTimeField, value: unknown): { problem?: string; shown: unknown } {
+  if (field === 'scope') return { problem: scopeProblem(value), shown: value };
+  if (typeof value !== 'string' || value === '')
+    return { problem: 'must be a non-empty string', shown: value };
+  // A URL with user information may carry a password: never quote that part.
+  return field === 'tokenUrl'
+    ? { problem: tokenUrlProblem(value), shown: withoutUserInfo(value) }
+    : { shown: value };
+}
+
+/**
+ * `entry` (set `name`, already checked) with the fields of its parameter, when it names one.
+ * Every problem with the parameter names the credential set and the parameter, never the
+ * file's index, and quotes no secret (the parameter holds none: ARNs, URLs, scopes).
+ */
 function withParameter(
   entry: unknown,
+  name: string,
   path: string,
   parameters: ReadonlyMap<string, string>,
   parameterPath: string,
 ): unknown {
-  const { name, parameter, parameterFields } = (entry ?? {}) as {
-    name?: unknown;
-    parameter?: unknown;
-    parameterFields?: unknown;
-  };
+  const { parameter, parameterFields } = entry as { parameter?: unknown; parameterFields?: unknown };
   if (parameter === undefined) return entry;
-  const where = `parameter ${parameterPath}/${String(name)}`;
+  const where = `credential set '${name}': parameter ${parameterPath}/${name}`;
   if (
     !Array.isArray(parameterFields) ||
     parameterFields.length === 0 ||
@@ -112,22 +148,22 @@ function withParameter(
       `${path} names a parameter but not the fields it supplies (parameterFields, among ${DEPLOY_TIME_FIELDS.join(', ')}); ${REDEPLOY}`,
     );
   }
-  const value = typeof name === 'string' ? parameters.get(name) : undefined;
+  const value = parameters.get(name);
   if (value === undefined) {
-    throw new TokenBrokerConfigError(`${path} is completed by ${where}, which was not found; ${REDEPLOY}`);
+    throw new TokenBrokerConfigError(`${where}, which completes ${path}, was not found; ${REDEPLOY}`);
   }
   let fields: unknown;
   try {
     fields = JSON.parse(value);
   } catch {
-    throw new TokenBrokerConfigError(`${where} is not JSON; ${REDEPLOY}`);
+    throw new TokenBrokerConfigError(`${where} is not JSON; ${RESTORE}`);
   }
   if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
-    throw new TokenBrokerConfigError(`${where} must be a JSON object; ${REDEPLOY}`);
+    throw new TokenBrokerConfigError(`${where} must be a JSON object; ${RESTORE}`);
   }
   const unknown = Object.keys(fields).find((key) => !(DEPLOY_TIME_FIELDS as readonly string[]).includes(key));
   if (unknown !== undefined) {
-    throw new TokenBrokerConfigError(`${where} has an unknown field '${unknown}'; ${REDEPLOY}`);
+    throw new TokenBrokerConfigError(`${where} has an unknown field '${unknown}'; ${RESTORE}`);
   }
   // Only what the file leaves to the parameter: nothing known at synth is replaced.
   const notLeft = Object.keys(fields).find(
@@ -135,10 +171,24 @@ function withParameter(
   );
   if (notLeft !== undefined) {
     throw new TokenBrokerConfigError(
-      `${where} holds '${notLeft}', which ${path} does not leave to it; someone changed the parameter: ${REDEPLOY}`,
+      `${where} holds '${notLeft}', which ${path} does not leave to it; someone changed the parameter: ${RESTORE}`,
     );
+  }
+  for (const [field, fieldValue] of Object.entries(fields) as [DeployTimeField, unknown][]) {
+    const { problem, shown } = parameterFieldProblem(field, fieldValue);
+    if (problem) throw invalid(`${where} ${field}`, shown, `${problem}; ${RESTORE}`);
+  }
+  if (parameterFields.includes('secretId') && !Object.hasOwn(fields, 'secretId')) {
+    throw new TokenBrokerConfigError(`${where} has no secretId, which ${path} leaves to it; ${RESTORE}`);
   }
   return { ...(entry as object), ...fields };
 }
 
 const REDEPLOY = 'redeploy the stack, which writes it';
+/**
+ * A parameter the stack wrote and someone changed: a deploy of an unchanged template does
+ * not rewrite it (CloudFormation does not undo drift), and the failed cold start is retried
+ * by the next invocation, which reads the parameter again.
+ */
+const RESTORE =
+  "put back the value the stack deploys (its template has it; cdk deploy alone does not undo a hand edit); the refresher's next start reads it again";

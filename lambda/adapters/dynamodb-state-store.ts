@@ -9,6 +9,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { type RetryTicket, stateKey, TABLE_PARTITION_KEY } from '../../contract/index.js';
 import { TokenStoreError } from '../core/errors.js';
@@ -134,41 +135,22 @@ export class DynamoDbStateStore implements StateStore {
       condition += ' OR retryDueAt = :held';
       values[':held'] = { N: String(options.heldDueAt) };
     }
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#tableName,
-          Key: this.#key(credential),
-          // A new lease: no delivery holds its run yet.
-          UpdateExpression: 'SET retryDueAt = :due, retryAttempt = :attempt REMOVE retryRunUntil',
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (sdkErrorName(error) === 'ConditionalCheckFailedException') return false;
-      throw this.#translate(credential, 'UpdateItem', error);
-    }
+    return this.#conditionalUpdate(credential, {
+      // A new lease: no delivery holds its run yet.
+      UpdateExpression: 'SET retryDueAt = :due, retryAttempt = :attempt REMOVE retryRunUntil',
+      ConditionExpression: condition,
+      ExpressionAttributeValues: values,
+    });
   }
 
   /** @inheritdoc */
   async releaseRetry(credential: string, dueAt: number): Promise<void> {
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#tableName,
-          Key: this.#key(credential),
-          UpdateExpression: `REMOVE ${LEASE_ATTRIBUTES.join(', ')}`,
-          ConditionExpression: 'retryDueAt = :due',
-          ExpressionAttributeValues: { ':due': { N: String(dueAt) } },
-        }),
-      );
-    } catch (error) {
-      // Another chain's lease (or none): not ours to give up.
-      if (sdkErrorName(error) === 'ConditionalCheckFailedException') return;
-      throw this.#translate(credential, 'UpdateItem', error);
-    }
+    // A failed condition: another chain's lease (or none), not ours to give up.
+    await this.#conditionalUpdate(credential, {
+      UpdateExpression: `REMOVE ${LEASE_ATTRIBUTES.join(', ')}`,
+      ConditionExpression: 'retryDueAt = :due',
+      ExpressionAttributeValues: { ':due': { N: String(dueAt) } },
+    });
   }
 
   /** @inheritdoc */
@@ -177,26 +159,16 @@ export class DynamoDbStateStore implements StateStore {
     dueAt: number,
     options: { readonly atSeconds: number; readonly untilSeconds: number },
   ): Promise<boolean> {
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#tableName,
-          Key: this.#key(credential),
-          UpdateExpression: 'SET retryRunUntil = :until',
-          ConditionExpression:
-            'retryDueAt = :due AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at)',
-          ExpressionAttributeValues: {
-            ':due': { N: String(dueAt) },
-            ':at': { N: String(options.atSeconds) },
-            ':until': { N: String(options.untilSeconds) },
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (sdkErrorName(error) === 'ConditionalCheckFailedException') return false;
-      throw this.#translate(credential, 'UpdateItem', error);
-    }
+    return this.#conditionalUpdate(credential, {
+      UpdateExpression: 'SET retryRunUntil = :until',
+      ConditionExpression:
+        'retryDueAt = :due AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at)',
+      ExpressionAttributeValues: {
+        ':due': { N: String(dueAt) },
+        ':at': { N: String(options.atSeconds) },
+        ':until': { N: String(options.untilSeconds) },
+      },
+    });
   }
 
   /** @inheritdoc */
@@ -206,18 +178,36 @@ export class DynamoDbStateStore implements StateStore {
     notBeforeSeconds: number,
     options?: CallOptions,
   ): Promise<boolean> {
+    return this.#conditionalUpdate(
+      credential,
+      {
+        UpdateExpression: 'SET refreshRequestedAt = :at',
+        ConditionExpression: 'attribute_not_exists(refreshRequestedAt) OR refreshRequestedAt < :notBefore',
+        ExpressionAttributeValues: {
+          ':at': { N: String(atSeconds) },
+          ':notBefore': { N: String(notBeforeSeconds) },
+        },
+      },
+      options,
+    );
+  }
+
+  /**
+   * One conditional update of the set's state item: true when it was made, false when its
+   * condition failed (the claim is someone else's); any other failure is a TokenStoreError.
+   */
+  async #conditionalUpdate(
+    credential: string,
+    update: Pick<
+      UpdateItemCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'
+    >,
+    options?: CallOptions,
+  ): Promise<boolean> {
     try {
       await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#tableName,
-          Key: this.#key(credential),
-          UpdateExpression: 'SET refreshRequestedAt = :at',
-          ConditionExpression: 'attribute_not_exists(refreshRequestedAt) OR refreshRequestedAt < :notBefore',
-          ExpressionAttributeValues: {
-            ':at': { N: String(atSeconds) },
-            ':notBefore': { N: String(notBeforeSeconds) },
-          },
-        }),
+        new UpdateItemCommand({ TableName: this.#tableName, Key: this.#key(credential), ...update }),
+        // The reader's deadline, for its claim: aborts the request and the SDK's retries.
         { abortSignal: options?.signal },
       );
       return true;

@@ -37,7 +37,11 @@ export async function readRefresherConfig(location: RefresherConfigLocation): Pr
   const file = await readOptional(location.file);
   const path = location.env[BROKER_FUNCTION_ENV.secretIdParameterPath]?.trim();
   if (!path) return file === undefined ? {} : { file };
-  const parameters = await readParameters(location.ssm(), path);
+  const parameters = await readParameters(
+    location.ssm(),
+    path,
+    'the refresher retries at its next cold start',
+  );
   return { ...(file === undefined ? {} : { file }), parameters };
 }
 
@@ -50,8 +54,16 @@ async function readOptional(file: URL): Promise<string | undefined> {
   }
 }
 
-/** `<path>/<name>` -> value, by name; nested paths are not the broker's and are not read. */
-async function readParameters(client: SSMClient, path: string): Promise<Map<string, string>> {
+/**
+ * `<path>/<name>` -> value, by name; nested paths are not the broker's and are not read.
+ * @param advice what happens next when the read fails, for the message.
+ * @throws TokenBrokerConfigError naming the path and the permission; the SDK error is its cause.
+ */
+export async function readParameters(
+  client: SSMClient,
+  path: string,
+  advice: string,
+): Promise<Map<string, string>> {
   const values = new Map<string, string>();
   let nextToken: string | undefined;
   do {
@@ -68,7 +80,7 @@ async function readParameters(client: SSMClient, path: string): Promise<Map<stri
     } catch (error) {
       throw new TokenBrokerConfigError(
         `cannot read the credential set parameters under ${path} (ssm:GetParametersByPath on that path): ` +
-          `${(error as Error).name}; the refresher retries at its next cold start`,
+          `${(error as Error).name}; ${advice}`,
         { cause: error },
       );
     }

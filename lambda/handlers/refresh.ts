@@ -11,7 +11,7 @@ import { DynamoDbStateStore } from '../adapters/dynamodb-state-store.js';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { FetchTokenEndpoint } from '../adapters/oauth2-token-endpoint.js';
 import { refreshEventOf } from '../adapters/queued-refresh-event.js';
-import { readRefresherConfig } from '../adapters/refresher-config-source.js';
+import { RefresherConfiguration } from '../adapters/refresher-configuration.js';
 import { SecretsManagerCredentialSource } from '../adapters/secrets-manager-credential-source.js';
 import { retryQueueAt } from '../adapters/sqs-retry-queue.js';
 import { systemRuntime } from '../core/ports.js';
@@ -21,20 +21,18 @@ import { createObservability } from '../middleware/observability.js';
 import { refreshOutcome } from '../middleware/refresh-outcome.js';
 
 const SAFETY_MARGIN_MS = 3_000; // kept back from the timeout to record, log, flush metrics, answer
-const {
-  tableName,
-  credentials: sets,
-  refreshIntervalSeconds,
-  retryQueueUrl,
-} = parseRefresherEnvironment(
-  process.env,
-  // Once, at cold start: the sets the construct wrote beside the bundle (decision 33).
-  await readRefresherConfig({
+// At cold start: the sets the construct wrote beside the bundle (decision 33), and their
+// parameters, read again once they are 5 minutes old (decision 45).
+const config = await RefresherConfiguration.load(
+  {
     file: new URL(REFRESHER_CONFIG_FILE, import.meta.url),
     env: process.env,
     ssm: () => new SSMClient(AWS_CLIENT_CONFIG),
-  }),
+  },
+  parseRefresherEnvironment,
+  systemRuntime.clock,
 );
+const { tableName, refreshIntervalSeconds, retryQueueUrl } = config.value;
 const { logger, metrics } = createObservability(SERVICE.refresher);
 const client = new DynamoDBClient(AWS_CLIENT_CONFIG);
 const deps = {
@@ -46,10 +44,14 @@ const deps = {
   ...(refreshIntervalSeconds === undefined ? {} : { refreshIntervalSeconds }),
   ...retryQueueAt(retryQueueUrl),
 };
-const run = (event: unknown, context: { getRemainingTimeInMillis(): number }) =>
-  refreshWithRetries(parseRefreshRequest(refreshEventOf(event), sets), deps, {
-    deadlineMs: Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
+const run = async (event: unknown, context: { getRemainingTimeInMillis(): number }) => {
+  const deadlineMs = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
+  const { value, stale } = await config.current();
+  if (stale) logger.warn('using the credential set parameters read before', { error: stale.message });
+  return refreshWithRetries(parseRefreshRequest(refreshEventOf(event), value.credentials), deps, {
+    deadlineMs,
   });
+};
 
 /** Lambda entry point. */
 export const handler = middy(run)

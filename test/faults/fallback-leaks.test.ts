@@ -4,21 +4,14 @@
  * into a refusal. Neither secret (raw, or as the Basic credentials), nor the token, may reach
  * a log line, a metric, the answer or a thrown error.
  */
-import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { captureOutput, lambdaContext } from '../fakes/lambda-context.js';
-import {
-  json,
-  raw,
-  type ScriptedAnswer,
-  type ScriptedHttpServer,
-  startScriptedHttpServer,
-} from '../fakes/scripted-http-server.js';
+import { json, raw, type ScriptedAnswer } from '../fakes/scripted-http-server.js';
+import { useRefresherHandler } from '../support/refresher-handler.js';
 import { CANARY_SECRET, CANARY_TOKEN, exposedText } from './harness.js';
 
-type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
 const PREVIOUS_CANARY = 'canary-previous-Hh4tQ2';
 const SECRET_ID = 'arn:secret:basic';
 const pair = (secret: string) => JSON.stringify({ client_id: 'canary-client', client_secret: secret });
@@ -44,63 +37,40 @@ const ROWS: Array<{ name: string; endpoint: ScriptedAnswer[]; fails: boolean }> 
 ];
 
 describe('Faults: leak canaries on the AWSPREVIOUS fallback', () => {
-  const dynamodb = mockClient(DynamoDBClient);
-  const secretsManager = mockClient(SecretsManagerClient);
-  let server: ScriptedHttpServer;
-  let refresh: Handler;
+  const refresher = useRefresherHandler({
+    credentials: (tokenUrl) => [
+      { name: 'basic', tokenUrl, clientAuth: 'client_secret_basic', secretId: SECRET_ID },
+    ],
+  });
+  const { dynamodb, secretsManager } = refresher;
   let output: ReturnType<typeof captureOutput>;
 
-  beforeAll(async () => {
-    server = await startScriptedHttpServer();
-    vi.stubEnv('TABLE_NAME', 'tokens');
-    vi.stubEnv(
-      'CREDENTIALS',
-      JSON.stringify([
-        { name: 'basic', tokenUrl: server.url, clientAuth: 'client_secret_basic', secretId: SECRET_ID },
-      ]),
-    );
-    ({ handler: refresh } = (await import('../../lambda/handlers/refresh.js')) as unknown as {
-      handler: Handler;
-    });
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
-
   beforeEach(() => {
-    dynamodb.reset();
-    secretsManager.reset();
     secretsManager
       .on(GetSecretValueCommand, { SecretId: SECRET_ID })
       .resolves({ SecretString: pair(CANARY_SECRET), VersionId: 'v-new' });
     secretsManager
       .on(GetSecretValueCommand, { SecretId: SECRET_ID, VersionStage: 'AWSPREVIOUS' })
       .resolves({ SecretString: pair(PREVIOUS_CANARY), VersionId: 'v-old' });
-    dynamodb.on(PutItemCommand).resolves({});
-    dynamodb.on(UpdateItemCommand).resolves({});
-    dynamodb.on(GetItemCommand).resolves({});
   });
 
   it.each(ROWS)('refresher: $name', async (row) => {
     // Prepare
-    server.requests.length = 0;
-    server.script(...row.endpoint);
+    refresher.server.script(...row.endpoint);
     output = captureOutput();
 
     // Act
-    const result = await refresh(
-      { credential: 'basic', reason: 'secret-rotated' },
-      lambdaContext('refresher'),
-    ).then(
-      (value) => ({ value }),
-      (error: unknown) => ({ error }),
-    );
+    const result = await refresher
+      .handler({ credential: 'basic', reason: 'secret-rotated' }, lambdaContext('refresher'))
+      .then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
     const logged = output.text();
     output.restore();
 
     // Assess: both pairs were sent, and nothing that left the handler holds either
-    expect(server.requests).toHaveLength(2);
+    expect(refresher.server.requests).toHaveLength(2);
     const rejected = JSON.stringify(
       dynamodb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input.ExpressionAttributeValues),
     );

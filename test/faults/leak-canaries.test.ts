@@ -5,21 +5,14 @@
  * HTTP error bodies — is captured, and neither canary may appear in any of it. Only a
  * successful read answer may carry the token: that is its purpose.
  */
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureOutput, functionUrlEvent, lambdaContext } from '../fakes/lambda-context.js';
-import {
-  json,
-  raw,
-  type ScriptedAnswer,
-  type ScriptedHttpServer,
-  startScriptedHttpServer,
-} from '../fakes/scripted-http-server.js';
+import { json, raw, type ScriptedAnswer } from '../fakes/scripted-http-server.js';
+import { type Handler, useRefresherHandler } from '../support/refresher-handler.js';
 import { CANARY_SECRET, CANARY_TOKEN, exposedText } from './harness.js';
 
-type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
 const GOOD_SECRET = JSON.stringify({ client_id: 'canary-client', client_secret: CANARY_SECRET });
 const tokenBody = (fields: Record<string, unknown> = {}) =>
   json(200, { access_token: CANARY_TOKEN, token_type: 'Bearer', expires_in: 3600, ...fields });
@@ -108,48 +101,27 @@ const REFRESH_ROWS: RefreshRow[] = [
 ];
 
 describe('Faults: leak canaries', () => {
-  const dynamodb = mockClient(DynamoDBClient);
-  const secretsManager = mockClient(SecretsManagerClient);
-  let server: ScriptedHttpServer;
-  let refresh: Handler;
+  const refresher = useRefresherHandler({
+    // No reader cache: each case must reach the (mocked) store.
+    env: { CREDENTIAL_NAMES: 'post,basic', READ_CACHE_SECONDS: '0' },
+    credentials: (tokenUrl) => [
+      { name: 'post', tokenUrl, clientAuth: 'client_secret_post', secretId: 'arn:secret:post' },
+      { name: 'basic', tokenUrl, clientAuth: 'client_secret_basic', secretId: 'arn:secret:basic' },
+    ],
+  });
+  const { dynamodb, secretsManager } = refresher;
   let read: Handler;
   /** Every line either handler wrote, across the whole file. */
   let output: ReturnType<typeof captureOutput>;
   const everything: string[] = [];
 
   beforeAll(async () => {
-    server = await startScriptedHttpServer();
-    vi.stubEnv('TABLE_NAME', 'tokens');
-    vi.stubEnv('CREDENTIAL_NAMES', 'post,basic');
-    // No reader cache: each case must reach the (mocked) store.
-    vi.stubEnv('READ_CACHE_SECONDS', '0');
-    vi.stubEnv(
-      'CREDENTIALS',
-      JSON.stringify([
-        { name: 'post', tokenUrl: server.url, clientAuth: 'client_secret_post', secretId: 'arn:secret:post' },
-        {
-          name: 'basic',
-          tokenUrl: server.url,
-          clientAuth: 'client_secret_basic',
-          secretId: 'arn:secret:basic',
-        },
-      ]),
-    );
-    ({ handler: refresh } = (await import('../../lambda/handlers/refresh.js')) as unknown as {
-      handler: Handler;
-    });
     ({ handler: read } = (await import('../../lambda/handlers/read.js')) as unknown as { handler: Handler });
     output = captureOutput();
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     output?.restore();
-    await server?.stop();
-  });
-
-  beforeEach(() => {
-    dynamodb.reset();
-    secretsManager.reset();
   });
 
   it.each(REFRESH_ROWS)('refresher: $name', async (row) => {
@@ -159,11 +131,11 @@ describe('Faults: leak canaries', () => {
     else secretsManager.on(GetSecretValueCommand).resolves(answer);
     if (row.put) dynamodb.on(PutItemCommand).rejects(row.put);
     else dynamodb.on(PutItemCommand).resolves({});
-    server.script(...(row.endpoint ?? [tokenBody()]));
+    refresher.server.script(...(row.endpoint ?? [tokenBody()]));
     const credential = row.name.includes('basic') ? 'basic' : 'post';
 
     // Act
-    const result = await refresh({ credential }, lambdaContext('refresher', 20_000)).then(
+    const result = await refresher.handler({ credential }, lambdaContext('refresher', 20_000)).then(
       (value) => ({ value }),
       (error: unknown) => ({ error }),
     );

@@ -61,7 +61,63 @@ describe('Function: parseRefresherConfig', () => {
     ]);
     expect(() =>
       parseRefresherConfig(file, parameter({ secretId: 'x', tokenUrl: 'http://evil.test/' }), PATH),
-    ).toThrow(`${REFRESHER_CONFIG_FILE} credentials[0].tokenUrl: 'http://evil.test/' must use https`);
+    ).toThrow(`credential set 'a': parameter ${PATH}/a tokenUrl: 'http://evil.test/' must use https`);
+  });
+
+  it.each([
+    [{ secretId: '' }, `parameter ${PATH}/a secretId: '' must be a non-empty string`],
+    [{ secretId: 7 }, `parameter ${PATH}/a secretId: 7 must be a non-empty string`],
+    [{ secretId: 'x', scope: 'a "b"' }, `parameter ${PATH}/a scope: 'a "b"' must be space-separated`],
+    [{ secretId: 'x', tokenUrl: 42 }, `parameter ${PATH}/a tokenUrl: 42 must be a non-empty string`],
+    [
+      { tokenUrl: TOKEN_URL },
+      `parameter ${PATH}/a has no secretId, which ${REFRESHER_CONFIG_FILE} credentials[0]`,
+    ],
+  ])(
+    'names the credential set and the parameter for a bad field it holds, never the file (%#)',
+    (fields, message) => {
+      // Prepare
+      const file = formatRefresherConfig([
+        { name: 'a', parameter: 'ffff', parameterFields: ['secretId', 'tokenUrl', 'scope'] },
+      ]);
+
+      // Act
+      const error = (() => {
+        try {
+          parseRefresherConfig(file, new Map([['a', JSON.stringify(fields)]]), PATH);
+        } catch (caught) {
+          return caught as Error;
+        }
+        throw new Error('parsed');
+      })();
+
+      // Assess: what to do, and no pointer into the file for a value the file does not hold
+      expect(error.message).toContain(`credential set 'a': ${message}`);
+      expect(error.message).toContain('put back the value the stack deploys');
+      expect(error.message).not.toContain('credentials[0].');
+    },
+  );
+
+  it("never quotes a parameter's token URL user information", () => {
+    const file = formatRefresherConfig([
+      { name: 'a', parameter: 'ffff', parameterFields: ['secretId', 'tokenUrl'] },
+    ]);
+    const parameters = new Map([
+      ['a', JSON.stringify({ secretId: 'x', tokenUrl: 'http://user:pa55@evil.test/' })],
+    ]);
+    expect(() => parseRefresherConfig(file, parameters, PATH)).toThrow(
+      `credential set 'a': parameter ${PATH}/a tokenUrl: 'http://***@evil.test/' must not embed user information`,
+    );
+    expect(() => parseRefresherConfig(file, parameters, PATH)).not.toThrow('pa55');
+  });
+
+  it('names the file for a bad field the file holds, though the set has a parameter', () => {
+    const file = formatRefresherConfig([
+      { name: 'a', clientAuth: 'private_key_jwt', parameter: 'ffff', parameterFields: ['secretId'] },
+    ]);
+    expect(() => parseRefresherConfig(file, new Map([['a', '{"secretId":"x"}']]), PATH)).toThrow(
+      `${REFRESHER_CONFIG_FILE} credentials[0].clientAuth: 'private_key_jwt' must be one of`,
+    );
   });
 
   it.each([
@@ -72,7 +128,7 @@ describe('Function: parseRefresherConfig', () => {
     [
       formatRefresherConfig([{ name: 'a', parameter: 'ffff', parameterFields: ['secretId'] }]),
       new Map(),
-      `credentials[0] is completed by parameter ${PATH}/a, which was not found`,
+      `credential set 'a': parameter ${PATH}/a, which completes ${REFRESHER_CONFIG_FILE} credentials[0], was not found`,
     ],
     [
       formatRefresherConfig([{ name: 'a', parameter: 'ffff', parameterFields: ['secretId'] }]),
@@ -146,7 +202,9 @@ describe('Function: parseRefresherEnvironment with the configuration file', () =
   it('names the parameter path it read when a set is missing from it', () => {
     expect(() =>
       parseRefresherEnvironment(env, { file: formatRefresherConfig(fifty), parameters: new Map() }),
-    ).toThrow(`parameter ${PATH}/set-25, which was not found`);
+    ).toThrow(
+      `credential set 'set-25': parameter ${PATH}/set-25, which completes ${REFRESHER_CONFIG_FILE} credentials[25], was not found`,
+    );
   });
 
   it('refuses a file and a CREDENTIALS variable together: one source of sets', () => {

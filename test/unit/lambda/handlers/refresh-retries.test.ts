@@ -2,17 +2,13 @@
  * The refresher's retry chain and AWSPREVIOUS fallback as the handler wires them: SDK calls
  * mocked with aws-sdk-client-mock, the token endpoint a scripted HTTP server on loopback.
  */
-import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { captureOutput, lambdaContext } from '../../../fakes/lambda-context.js';
-import {
-  json,
-  type ScriptedHttpServer,
-  startScriptedHttpServer,
-} from '../../../fakes/scripted-http-server.js';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import { lambdaContext } from '../../../fakes/lambda-context.js';
+import { json } from '../../../fakes/scripted-http-server.js';
+import { useRefresherHandler } from '../../../support/refresher-handler.js';
 
 const TYPO_SECRET = 'typo-secret-3b1e';
 const GOOD_SECRET = 'good-secret-90fd';
@@ -22,12 +18,15 @@ const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/RetryQueue';
 const pair = (secret: string) => JSON.stringify({ client_id: 'client-1', client_secret: secret });
 
 describe('Handler: refresh (retry chain and fallback)', () => {
-  const dynamodb = mockClient(DynamoDBClient);
-  const secretsManager = mockClient(SecretsManagerClient);
-  const sqs = mockClient(SQSClient);
-  let server: ScriptedHttpServer;
-  let handler: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
-  let output: ReturnType<typeof captureOutput>;
+  const refresher = useRefresherHandler({
+    env: { RETRY_QUEUE_URL: QUEUE_URL },
+    credentials: (tokenUrl) => [
+      { name: 'sandbox', tokenUrl, clientAuth: 'client_secret_post', secretId: SECRET_ARN },
+    ],
+    secret: { SecretString: pair(GOOD_SECRET), VersionId: 'v-good' },
+    canaries: [TYPO_SECRET, GOOD_SECRET, CANARY_TOKEN],
+  });
+  const { dynamodb, secretsManager, sqs } = refresher;
   const retryMessage = (ticket: { attempt: number; dueAt: number }) => ({
     Records: [
       {
@@ -40,55 +39,14 @@ describe('Handler: refresh (retry chain and fallback)', () => {
   /** The state item's answer to a retry run taking its run (StateStore.startRetry). */
   const runStart = () => dynamodb.on(UpdateItemCommand, { UpdateExpression: 'SET retryRunUntil = :until' });
 
-  beforeAll(async () => {
-    server = await startScriptedHttpServer();
-    vi.stubEnv('TABLE_NAME', 'tokens');
-    vi.stubEnv('RETRY_QUEUE_URL', QUEUE_URL);
-    vi.stubEnv(
-      'CREDENTIALS',
-      JSON.stringify([
-        { name: 'sandbox', tokenUrl: server.url, clientAuth: 'client_secret_post', secretId: SECRET_ARN },
-      ]),
-    );
-    ({ handler } = (await import('../../../../lambda/handlers/refresh.js')) as unknown as {
-      handler: typeof handler;
-    });
-  });
-
-  afterAll(async () => {
-    await server.stop();
-  });
-
-  beforeEach(() => {
-    dynamodb.reset();
-    secretsManager.reset();
-    sqs.reset();
-    server.requests.length = 0;
-    secretsManager
-      .on(GetSecretValueCommand)
-      .resolves({ SecretString: pair(GOOD_SECRET), VersionId: 'v-good' });
-    dynamodb.on(PutItemCommand).resolves({});
-    dynamodb.on(UpdateItemCommand).resolves({});
-    dynamodb.on(GetItemCommand).resolves({});
-    sqs.on(SendMessageCommand).resolves({ MessageId: 'm-2' });
-    output = captureOutput();
-  });
-
-  afterEach(() => {
-    const text = output.text();
-    output.restore();
-    for (const secret of [TYPO_SECRET, GOOD_SECRET, CANARY_TOKEN]) expect(text).not.toContain(secret);
-  });
-
   it('starts the chain after a scheduled run fails with an outage: claims the lease, sends retry 1 in 15 s', async () => {
     // Prepare: down for all four in-run attempts
-    server.script(...Array.from({ length: 4 }, () => json(503, {}, { 'retry-after': '0' })));
+    refresher.server.script(...Array.from({ length: 4 }, () => json(503, {}, { 'retry-after': '0' })));
 
     // Act
-    const error = await handler(
-      { credential: 'sandbox', reason: 'schedule' },
-      lambdaContext('refresher'),
-    ).catch((caught: Error) => caught);
+    const error = await refresher
+      .handler({ credential: 'sandbox', reason: 'schedule' }, lambdaContext('refresher'))
+      .catch((caught: Error) => caught);
 
     // Assess: still thrown for Lambda's async retries, and the chain has begun
     expect(error).toMatchObject({ name: 'TokenEndpointUnavailable' });
@@ -101,17 +59,17 @@ describe('Handler: refresh (retry chain and fallback)', () => {
     const sent = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
     expect(sent).toMatchObject({ QueueUrl: QUEUE_URL, DelaySeconds: 15 });
     expect(JSON.parse(sent?.MessageBody ?? '')).toMatchObject({ reason: 'retry', retry: { attempt: 1 } });
-    expect(output.text()).toContain('"retry":"scheduled"');
+    expect(refresher.output).toContain('"retry":"scheduled"');
   });
 
   it('answers a failed retry run (never throws: SQS would deliver it again) and sends the next retry in 30 s', async () => {
     // Prepare
     const ticket = { attempt: 1, dueAt: 1_795_000_000 };
     runStart().resolves({});
-    server.script(json(503, {}));
+    refresher.server.script(json(503, {}));
 
     // Act
-    const result = await handler(retryMessage(ticket), lambdaContext('refresher'));
+    const result = await refresher.handler(retryMessage(ticket), lambdaContext('refresher'));
 
     // Assess
     expect(result).toEqual({
@@ -122,7 +80,7 @@ describe('Handler: refresh (retry chain and fallback)', () => {
       message: expect.stringContaining("credential 'sandbox'"),
       retry: 'scheduled',
     });
-    expect(server.requests).toHaveLength(1);
+    expect(refresher.server.requests).toHaveLength(1);
     expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
       ConditionExpression:
         'retryDueAt = :due AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at)',
@@ -146,7 +104,7 @@ describe('Handler: refresh (retry chain and fallback)', () => {
     );
 
     // Act
-    const result = await handler(
+    const result = await refresher.handler(
       retryMessage({ attempt: 4, dueAt: 1_795_000_000 }),
       lambdaContext('refresher'),
     );
@@ -154,7 +112,7 @@ describe('Handler: refresh (retry chain and fallback)', () => {
     // Assess
     expect(result).toEqual({ credential: 'sandbox', outcome: 'retry-not-needed', attempt: 4 });
     expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 0);
-    expect(server.requests).toHaveLength(0);
+    expect(refresher.server.requests).toHaveLength(0);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 0);
   });
 
@@ -166,13 +124,13 @@ describe('Handler: refresh (retry chain and fallback)', () => {
     secretsManager
       .on(GetSecretValueCommand, { SecretId: SECRET_ARN, VersionStage: 'AWSPREVIOUS' })
       .resolves({ SecretString: pair(GOOD_SECRET), VersionId: 'v-good' });
-    server.script(
+    refresher.server.script(
       json(400, { error: 'invalid_client' }),
       json(200, { access_token: CANARY_TOKEN, token_type: 'Bearer', expires_in: 3600 }),
     );
 
     // Act
-    const result = await handler(
+    const result = await refresher.handler(
       { credential: 'sandbox', reason: 'secret-rotated' },
       lambdaContext('refresher'),
     );
@@ -186,7 +144,10 @@ describe('Handler: refresh (retry chain and fallback)', () => {
       secretStage: 'AWSPREVIOUS',
       secretRejected: true,
     });
-    expect(server.requests.map((request) => request.body.includes(GOOD_SECRET))).toEqual([false, true]);
+    expect(refresher.server.requests.map((request) => request.body.includes(GOOD_SECRET))).toEqual([
+      false,
+      true,
+    ]);
     expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
       Key: { credential: { S: 'sandbox#state' } },
       ExpressionAttributeValues: expect.objectContaining({
@@ -195,7 +156,7 @@ describe('Handler: refresh (retry chain and fallback)', () => {
         ':rejectedVersionId': { S: 'v-typo' },
       }),
     });
-    const emf = output.text();
+    const emf = refresher.output;
     expect(emf).toContain('"RefreshSucceeded"');
     expect(emf).toContain('"SecretRejected"');
     expect(emf).toMatch(/"errorCode":"invalid_client"/);

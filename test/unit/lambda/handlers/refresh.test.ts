@@ -1,73 +1,36 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { describe, expect, it } from 'vitest';
 import { REFRESH_REASONS } from '../../../../contract/index.js';
-import { captureOutput, lambdaContext } from '../../../fakes/lambda-context.js';
-import {
-  json,
-  type ScriptedHttpServer,
-  startScriptedHttpServer,
-} from '../../../fakes/scripted-http-server.js';
+import { lambdaContext } from '../../../fakes/lambda-context.js';
+import { json } from '../../../fakes/scripted-http-server.js';
+import { useRefresherHandler } from '../../../support/refresher-handler.js';
 
 const CANARY_SECRET = 'canary-secret-91b2';
 const CANARY_TOKEN = 'canary-token-44ac';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:a55/sandbox-AbCdEf';
 
 describe('Handler: refresh', () => {
-  const dynamodb = mockClient(DynamoDBClient);
-  const secretsManager = mockClient(SecretsManagerClient);
-  let server: ScriptedHttpServer;
-  let handler: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
-  let output: ReturnType<typeof captureOutput>;
-
-  beforeAll(async () => {
-    server = await startScriptedHttpServer();
-    vi.stubEnv('TABLE_NAME', 'tokens');
+  const refresher = useRefresherHandler({
     // The schedule's interval: a token must outlive it by the default validity (50 min + 5 min).
-    vi.stubEnv('REFRESH_INTERVAL_SECONDS', '3000');
-    vi.stubEnv(
-      'CREDENTIALS',
-      JSON.stringify([
-        { name: 'sandbox', tokenUrl: server.url, clientAuth: 'client_secret_post', secretId: SECRET_ARN },
-        { name: 'production', tokenUrl: server.url, clientAuth: 'client_secret_basic', secretId: 'prod-arn' },
-      ]),
-    );
-    ({ handler } = (await import('../../../../lambda/handlers/refresh.js')) as unknown as {
-      handler: typeof handler;
-    });
+    env: { REFRESH_INTERVAL_SECONDS: '3000' },
+    credentials: (tokenUrl) => [
+      { name: 'sandbox', tokenUrl, clientAuth: 'client_secret_post', secretId: SECRET_ARN },
+      { name: 'production', tokenUrl, clientAuth: 'client_secret_basic', secretId: 'prod-arn' },
+    ],
+    secret: { SecretString: JSON.stringify({ client_id: 'client-1', client_secret: CANARY_SECRET }) },
+    canaries: [CANARY_SECRET, CANARY_TOKEN],
   });
-
-  afterAll(async () => {
-    await server.stop();
-  });
-
-  beforeEach(() => {
-    dynamodb.reset();
-    secretsManager.reset();
-    server.requests.length = 0;
-    secretsManager
-      .on(GetSecretValueCommand)
-      .resolves({ SecretString: JSON.stringify({ client_id: 'client-1', client_secret: CANARY_SECRET }) });
-    dynamodb.on(PutItemCommand).resolves({});
-    dynamodb.on(UpdateItemCommand).resolves({});
-    dynamodb.on(GetItemCommand).resolves({});
-    output = captureOutput();
-  });
-
-  afterEach(() => {
-    const text = output.text();
-    output.restore();
-    expect(text).not.toContain(CANARY_SECRET);
-    expect(text).not.toContain(CANARY_TOKEN);
-  });
+  const { dynamodb, secretsManager } = refresher;
 
   it('stores the token for the scheduled credential and answers without it', async () => {
     // Prepare
-    server.script(json(200, { access_token: CANARY_TOKEN, token_type: 'Bearer', expires_in: 3600 }));
+    refresher.server.script(
+      json(200, { access_token: CANARY_TOKEN, token_type: 'Bearer', expires_in: 3600 }),
+    );
 
     // Act
-    const result = await handler({ credential: 'sandbox' }, lambdaContext('refresher'));
+    const result = await refresher.handler({ credential: 'sandbox' }, lambdaContext('refresher'));
 
     // Assess
     expect(result).toEqual({
@@ -82,51 +45,56 @@ describe('Handler: refresh', () => {
       TableName: 'tokens',
       Item: expect.objectContaining({ credential: { S: 'sandbox' }, accessToken: { S: CANARY_TOKEN } }),
     });
-    expect(output.text()).toContain('"token refreshed"');
-    expect(output.text()).toContain('"RefreshSucceeded"');
+    expect(refresher.output).toContain('"token refreshed"');
+    expect(refresher.output).toContain('"RefreshSucceeded"');
   });
 
   it('fails the invocation on invalid_client, writes nothing and says what to do', async () => {
-    server.script(json(401, { error: 'invalid_client' }));
-    const error = await handler({ credential: 'sandbox' }, lambdaContext('refresher')).catch((e: Error) => e);
+    refresher.server.script(json(401, { error: 'invalid_client' }));
+    const error = await refresher
+      .handler({ credential: 'sandbox' }, lambdaContext('refresher'))
+      .catch((e: Error) => e);
     expect(error).toMatchObject({ name: 'TokenRequestRejected' });
     expect((error as Error).message).toContain("credential 'sandbox'");
     expect((error as Error).message).toContain('invalid_client');
     expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 0);
-    expect(output.text()).toContain('"RefreshFailed"');
+    expect(refresher.output).toContain('"RefreshFailed"');
   });
 
   it('retries a 503 with Retry-After and then stores', async () => {
-    server.script(
+    refresher.server.script(
       json(503, { error: 'unavailable' }, { 'retry-after': '0' }),
       json(200, { access_token: CANARY_TOKEN, token_type: 'bearer', expires_in: 3600 }),
     );
-    const result = await handler({ credential: 'production' }, lambdaContext('refresher'));
+    const result = await refresher.handler({ credential: 'production' }, lambdaContext('refresher'));
     expect(result).toMatchObject({ credential: 'production', attempts: 2 });
-    expect(server.requests).toHaveLength(2);
-    expect(server.requests[1]?.headers.authorization).toMatch(/^Basic /);
+    expect(refresher.server.requests).toHaveLength(2);
+    expect(refresher.server.requests[1]?.headers.authorization).toMatch(/^Basic /);
   });
 
   it('answers secret-not-set, without failing, while the secret holds the placeholder', async () => {
     secretsManager
       .on(GetSecretValueCommand)
       .resolves({ SecretString: '{"client_id":"REPLACE_ME","client_secret":"REPLACE_ME"}' });
-    const result = await handler({ credential: 'sandbox', reason: 'deploy' }, lambdaContext('refresher'));
+    const result = await refresher.handler(
+      { credential: 'sandbox', reason: 'deploy' },
+      lambdaContext('refresher'),
+    );
     expect(result).toMatchObject({ credential: 'sandbox', outcome: 'secret-not-set' });
-    expect(server.requests).toHaveLength(0);
+    expect(refresher.server.requests).toHaveLength(0);
     expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
       Key: { credential: { S: 'sandbox#state' } },
       ExpressionAttributeValues: expect.objectContaining({ ':name': { S: 'SecretNotSet' } }),
     });
-    expect(output.text()).not.toContain('"RefreshFailed"');
+    expect(refresher.output).not.toContain('"RefreshFailed"');
   });
 
   it('counts a rejected secret and the OAuth error code for the alarms and the dashboard', async () => {
-    server.script(json(401, { error: 'invalid_client' }));
-    await expect(handler({ credential: 'sandbox' }, lambdaContext('refresher'))).rejects.toThrow(
+    refresher.server.script(json(401, { error: 'invalid_client' }));
+    await expect(refresher.handler({ credential: 'sandbox' }, lambdaContext('refresher'))).rejects.toThrow(
       'invalid_client',
     );
-    const emf = output.text();
+    const emf = refresher.output;
     expect(emf).toContain('"SecretRejected"');
     expect(emf).toMatch(
       /"errorCode":"invalid_client"[^\n]*"TokenEndpointRejected"|"TokenEndpointRejected"[^\n]*"errorCode":"invalid_client"/,
@@ -143,13 +111,13 @@ describe('Handler: refresh', () => {
       'is answered, not thrown, on an asynchronous invoke (reason %s): no Lambda retry, still counted and recorded',
       async (reason) => {
         // Prepare
-        server.script(json(401, { error: 'invalid_client' }));
+        refresher.server.script(json(401, { error: 'invalid_client' }));
         dynamodb.on(GetItemCommand, { Key: { credential: { S: 'sandbox#state' } } }).resolves({
           Item: { retryDueAt: { N: String(ticket.dueAt) }, retryAttempt: { N: String(ticket.attempt) } },
         });
 
         // Act
-        const result = await handler(
+        const result = await refresher.handler(
           { credential: 'sandbox', reason, ...(reason === 'retry' ? { retry: ticket } : {}) },
           lambdaContext('refresher'),
         );
@@ -163,7 +131,7 @@ describe('Handler: refresh', () => {
           retryable: false,
           message: expect.stringContaining('invalid_client'),
         });
-        expect(server.requests).toHaveLength(1);
+        expect(refresher.server.requests).toHaveLength(1);
         expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 0);
         expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
           Key: { credential: { S: 'sandbox#state' } },
@@ -172,7 +140,7 @@ describe('Handler: refresh', () => {
             ':retryable': { BOOL: false },
           }),
         });
-        const emf = output.text();
+        const emf = refresher.output;
         expect(emf).toContain('"RefreshFailed"');
         expect(emf).toContain('"SecretRejected"');
         expect(emf).toContain('"TokenSecondsRemaining"');
@@ -184,8 +152,8 @@ describe('Handler: refresh', () => {
       ['reason manual', { credential: 'sandbox', reason: 'manual' }],
       ['no reason', { credential: 'sandbox' }],
     ])('is thrown on a direct invoke (%s), so the operator sees the FunctionError', async (_case, event) => {
-      server.script(json(400, { error: 'invalid_scope' }));
-      const error = await handler(event, lambdaContext('refresher')).catch((e: Error) => e);
+      refresher.server.script(json(400, { error: 'invalid_scope' }));
+      const error = await refresher.handler(event, lambdaContext('refresher')).catch((e: Error) => e);
       expect(error).toMatchObject({ name: 'TokenRequestRejected' });
       expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
         ExpressionAttributeValues: expect.objectContaining({ ':retryable': { BOOL: false } }),
@@ -193,19 +161,21 @@ describe('Handler: refresh', () => {
     });
 
     it('a malformed response on a schedule is answered too', async () => {
-      server.script(json(200, { access_token: CANARY_TOKEN, token_type: 'mac', expires_in: 3600 }));
-      const result = await handler({ credential: 'sandbox', reason: 'schedule' }, lambdaContext('refresher'));
+      refresher.server.script(json(200, { access_token: CANARY_TOKEN, token_type: 'mac', expires_in: 3600 }));
+      const result = await refresher.handler(
+        { credential: 'sandbox', reason: 'schedule' },
+        lambdaContext('refresher'),
+      );
       expect(result).toMatchObject({ outcome: 'rejected', error: 'TokenResponseInvalid', retryable: false });
       expect(result).not.toHaveProperty('code');
     });
   });
 
   it('still throws a retryable failure of an asynchronous invoke, so Lambda retries it later', async () => {
-    server.script(json(503, {}, { 'retry-after': '0' }));
-    const error = await handler(
-      { credential: 'sandbox', reason: 'schedule' },
-      lambdaContext('refresher'),
-    ).catch((e: Error) => e);
+    refresher.server.script(json(503, {}, { 'retry-after': '0' }));
+    const error = await refresher
+      .handler({ credential: 'sandbox', reason: 'schedule' }, lambdaContext('refresher'))
+      .catch((e: Error) => e);
     expect(error).toMatchObject({ name: 'TokenEndpointUnavailable' });
     expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
       ExpressionAttributeValues: expect.objectContaining({ ':retryable': { BOOL: true } }),
@@ -214,29 +184,39 @@ describe('Handler: refresh', () => {
 
   it('counts TokenLifetimeTooShort when the token will not outlive the next run by the default validity', async () => {
     // Prepare: 3299 s < 3000 s (interval) + 300 s (default validity).
-    server.script(json(200, { access_token: CANARY_TOKEN, token_type: 'Bearer', expires_in: 3299 }));
+    refresher.server.script(
+      json(200, { access_token: CANARY_TOKEN, token_type: 'Bearer', expires_in: 3299 }),
+    );
 
     // Act
-    const result = await handler({ credential: 'sandbox', reason: 'schedule' }, lambdaContext('refresher'));
+    const result = await refresher.handler(
+      { credential: 'sandbox', reason: 'schedule' },
+      lambdaContext('refresher'),
+    );
 
     // Assess
     expect(result).toMatchObject({ outcome: 'written', lifetimeTooShort: true });
-    expect(output.text()).toContain('"TokenLifetimeTooShort"');
-    expect(output.text()).toContain('"RefreshSucceeded"');
+    expect(refresher.output).toContain('"TokenLifetimeTooShort"');
+    expect(refresher.output).toContain('"RefreshSucceeded"');
   });
 
   it('does not count TokenLifetimeTooShort for a token that outlives the next run', async () => {
-    server.script(json(200, { access_token: CANARY_TOKEN, token_type: 'Bearer', expires_in: 3301 }));
-    const result = await handler({ credential: 'sandbox', reason: 'schedule' }, lambdaContext('refresher'));
+    refresher.server.script(
+      json(200, { access_token: CANARY_TOKEN, token_type: 'Bearer', expires_in: 3301 }),
+    );
+    const result = await refresher.handler(
+      { credential: 'sandbox', reason: 'schedule' },
+      lambdaContext('refresher'),
+    );
     expect(result).not.toHaveProperty('lifetimeTooShort');
-    expect(output.text()).not.toContain('"TokenLifetimeTooShort"');
+    expect(refresher.output).not.toContain('"TokenLifetimeTooShort"');
   });
 
   it.each([
     [{}, 'BadRequest'],
     [{ credential: 'staging' }, 'UnknownCredential'],
   ])('rejects the event %j with %s before reading any secret', async (event, name) => {
-    await expect(handler(event, lambdaContext('refresher'))).rejects.toMatchObject({ name });
+    await expect(refresher.handler(event, lambdaContext('refresher'))).rejects.toMatchObject({ name });
     expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 0);
   });
 });

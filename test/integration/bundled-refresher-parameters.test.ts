@@ -1,0 +1,120 @@
+/**
+ * The refresher bundle that deploys (dist/lambda-assets/refresher, with a configuration file
+ * beside it as the construct stages it) and a set's Parameter Store parameter that changes
+ * while its container is warm (decision 45): the AWS stand-in serves Parameter Store and
+ * Secrets Manager, DynamoDB Local the table, oidc-provider the token endpoint. Only `Date`
+ * is faked, to move the container five minutes on. (A failed read again is the unit tests':
+ * after the faked jump the SDK corrects its clock from the stand-in's real-time `Date`
+ * header, so a second signed call in the same file would be refused as skewed.)
+ */
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  formatRefresherConfig,
+  REFRESHER_CONFIG_FILE,
+  REFRESHER_PARAMETERS_MAX_AGE_SECONDS,
+} from '../../contract/index.js';
+import type { SynthesizedFunction } from '../../tools/synthesized-handlers.js';
+import { captureOutput, lambdaContext } from '../fakes/lambda-context.js';
+import { type AwsStandIn, startAwsStandIn } from '../support/aws-stand-in.js';
+import { importBundledHandler } from '../support/bundled-handler.js';
+import { useDynamoDbLocal } from '../support/dynamodb-local.js';
+import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: a bundle's answer is untyped JSON; the assertions check its shape.
+type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<any>;
+
+const PATH = '/a55-token-broker/A55TokenBroker/TokenBroker-c8abc123';
+const OLD_SECRET = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:a55-sandbox-Old111';
+const NEW_SECRET = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:a55-sandbox-New222';
+
+describe('Integration: bundled refresher, a parameter changed under a warm container', () => {
+  const dynamo = useDynamoDbLocal();
+  let aws: AwsStandIn;
+  let oauth: OAuthServer;
+  let assetDir: string;
+  let table: string;
+  /** The staged asset as the template would describe the refresher (its variables resolved). */
+  const refresherFn = (): SynthesizedFunction => ({
+    logicalId: 'Refresher',
+    assetPath: basename(assetDir),
+    handler: 'index.handler',
+    runtime: 'nodejs24.x',
+    timeoutSeconds: 60,
+    environment: { TABLE_NAME: table, SECRET_ID_PARAMETER_PATH: PATH, BROKER_NAME: 'A55TokenBroker' },
+  });
+  /** A fresh instance of the staged bundle, as Lambda's cold start would make. */
+  const coldStart = () => importBundledHandler<Handler>(dirname(assetDir), refresherFn(), {});
+  const parameterHolds = (secretId: string) =>
+    aws.setParameter(`${PATH}/sandbox`, JSON.stringify({ secretId }));
+  const refresh = (handler: Handler) =>
+    handler({ credential: 'sandbox', reason: 'schedule' }, lambdaContext('refresher', 60_000));
+
+  beforeAll(async () => {
+    aws = await startAwsStandIn();
+    oauth = await startOAuthServer({
+      clients: [{ clientId: 'broker-post', tokenEndpointAuthMethod: 'client_secret_post' }],
+    });
+    table = await dynamo.createTable();
+    // The SDK resolves endpoints at the first call, after the cold start: set for the whole file.
+    Object.assign(process.env, aws.endpointEnv, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+    const pair = JSON.stringify({
+      client_id: oauth.clients[0]?.clientId,
+      client_secret: oauth.clients[0]?.clientSecret,
+    });
+    aws.saveSecretVersion(OLD_SECRET, pair);
+    aws.saveSecretVersion(NEW_SECRET, pair);
+    // The asset as the construct stages it: the prebuilt folder plus the sets' file.
+    assetDir = mkdtempSync(join(process.cwd(), '.test-out', 'refresher-parameters-'));
+    cpSync(join(process.cwd(), 'dist', 'lambda-assets', 'refresher'), assetDir, { recursive: true });
+    writeFileSync(
+      join(assetDir, REFRESHER_CONFIG_FILE),
+      formatRefresherConfig([
+        {
+          name: 'sandbox',
+          tokenUrl: oauth.tokenUrl,
+          clientAuth: 'client_secret_post',
+          parameter: '0123456789abcdef',
+          parameterFields: ['secretId'],
+        },
+      ]),
+    );
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  afterAll(async () => {
+    for (const name of [...Object.keys(aws?.endpointEnv ?? {}), 'AWS_ENDPOINT_URL_DYNAMODB'])
+      delete process.env[name];
+    await oauth?.stop();
+    await aws?.stop();
+    if (assetDir) rmSync(assetDir, { recursive: true, force: true });
+  });
+
+  it('uses the new value from the first refresh five minutes after the change, and the old one until then', async () => {
+    // Prepare: a warm container that read the old secret's ARN at its cold start
+    aws.reset();
+    parameterHolds(OLD_SECRET);
+    const output = captureOutput();
+    const warm = await coldStart();
+    await refresh(warm);
+
+    // Act: the stack replaced the secret (same expression, new ARN), so the asset did not change
+    parameterHolds(NEW_SECRET);
+    const justAfter = await refresh(warm);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + REFRESHER_PARAMETERS_MAX_AGE_SECONDS * 1000 });
+    const later = await refresh(warm);
+    output.restore();
+
+    // Assess
+    expect([justAfter, later]).toEqual([
+      expect.objectContaining({ credential: 'sandbox', outcome: 'written' }),
+      expect.objectContaining({ credential: 'sandbox', outcome: 'written' }),
+    ]);
+    expect(aws.secretCalls.map((call) => call.secretId)).toEqual([OLD_SECRET, OLD_SECRET, NEW_SECRET]);
+    expect(aws.parameterCalls).toHaveLength(2);
+  });
+});

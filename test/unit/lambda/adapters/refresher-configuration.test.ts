@@ -1,0 +1,172 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  formatRefresherConfig,
+  parseRefresherEnvironment,
+  REFRESHER_PARAMETERS_MAX_AGE_SECONDS,
+  TokenBrokerConfigError,
+} from '../../../../contract/index.js';
+import { RefresherConfiguration } from '../../../../lambda/adapters/refresher-configuration.js';
+import { ManualClock } from '../../../fakes/in-memory.js';
+
+const PATH = '/a55-token-broker/Stack/c8abc';
+const MAX_AGE_MS = REFRESHER_PARAMETERS_MAX_AGE_SECONDS * 1000;
+const TOKEN_URL = 'https://auth.example.test/oauth2/token';
+
+describe('Class: RefresherConfiguration', () => {
+  const ssm = mockClient(SSMClient);
+  const dir = mkdtempSync(join(tmpdir(), 'refresher-configuration-'));
+  const file = pathToFileURL(join(dir, 'refresher-config.json'));
+  writeFileSync(
+    file,
+    formatRefresherConfig([
+      { name: 'sandbox', tokenUrl: TOKEN_URL, parameter: 'ffff', parameterFields: ['secretId'] },
+    ]),
+  );
+  const env = { TABLE_NAME: 'tokens', SECRET_ID_PARAMETER_PATH: PATH };
+  let clients = 0;
+  const ssmClient = () => {
+    clients += 1;
+    return new SSMClient({ region: 'us-east-1' });
+  };
+  const parameterHolds = (secretId: string) =>
+    ssm
+      .on(GetParametersByPathCommand)
+      .resolves({ Parameters: [{ Name: `${PATH}/sandbox`, Value: JSON.stringify({ secretId }) }] });
+  const load = (clock: ManualClock, variables: Record<string, string> = env) =>
+    RefresherConfiguration.load({ file, env: variables, ssm: ssmClient }, parseRefresherEnvironment, clock);
+  const secretIdOf = (configuration: { credentials: readonly { secretId: string }[] }) =>
+    configuration.credentials[0]?.secretId;
+
+  beforeEach(() => {
+    ssm.reset();
+    clients = 0;
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the parameters at cold start and again only once they are the maximum age old', async () => {
+    // Prepare
+    const clock = new ManualClock();
+    parameterHolds('arn:secret-1');
+    const configuration = await load(clock);
+
+    // Act: the parameter changes; one call just before the age, one at it, one just after
+    parameterHolds('arn:secret-2');
+    clock.advance(MAX_AGE_MS - 1);
+    const young = await configuration.current();
+    clock.advance(1);
+    const due = await configuration.current();
+    clock.advance(MAX_AGE_MS - 1);
+    const readAgain = await configuration.current();
+
+    // Assess
+    expect(secretIdOf(configuration.value)).toBe('arn:secret-2');
+    expect([young, due, readAgain].map(({ value }) => secretIdOf(value))).toEqual([
+      'arn:secret-1',
+      'arn:secret-2',
+      'arn:secret-2',
+    ]);
+    expect(due.stale).toBeUndefined();
+    expect(ssm.commandCalls(GetParametersByPathCommand)).toHaveLength(2);
+    expect(ssm.commandCalls(GetParametersByPathCommand)[1]?.args[0].input).toEqual({
+      Path: PATH,
+      Recursive: false,
+      MaxResults: 10,
+    });
+    expect(clients).toBe(1);
+  });
+
+  it('parses the variables as they were at cold start when it reads the parameters again', async () => {
+    // Prepare: the variables object changes after the cold start (the process's env is shared)
+    const clock = new ManualClock();
+    const variables: Record<string, string> = { ...env };
+    parameterHolds('arn:secret-1');
+    const configuration = await load(clock, variables);
+    delete variables.TABLE_NAME;
+    variables.SECRET_ID_PARAMETER_PATH = '/elsewhere';
+
+    // Act
+    clock.advance(MAX_AGE_MS);
+    const { value } = await configuration.current();
+
+    // Assess
+    expect(value.tableName).toBe('tokens');
+    expect(ssm.commandCalls(GetParametersByPathCommand).map((call) => call.args[0].input.Path)).toEqual([
+      PATH,
+      PATH,
+    ]);
+  });
+
+  it('never reads Parameter Store when no parameter path is set', async () => {
+    // Prepare
+    const clock = new ManualClock();
+    const variables = { TABLE_NAME: 'tokens', CREDENTIALS: JSON.stringify([{ name: 'a', secretId: 's' }]) };
+    const configuration = await RefresherConfiguration.load(
+      { file: pathToFileURL(join(dir, 'none.json')), env: variables, ssm: ssmClient },
+      parseRefresherEnvironment,
+      clock,
+    );
+
+    // Act
+    clock.advance(10 * MAX_AGE_MS);
+    const { value, stale } = await configuration.current();
+
+    // Assess
+    expect(secretIdOf(value)).toBe('s');
+    expect(stale).toBeUndefined();
+    expect(clients).toBe(0);
+  });
+
+  it('keeps the values read before when the parameters cannot be read again, and tries at the next call', async () => {
+    // Prepare
+    const clock = new ManualClock();
+    parameterHolds('arn:secret-1');
+    const configuration = await load(clock);
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    ssm.reset();
+    ssm.on(GetParametersByPathCommand).rejectsOnce(throttled);
+    clock.advance(MAX_AGE_MS);
+
+    // Act
+    const outage = await configuration.current();
+    parameterHolds('arn:secret-2');
+    const recovered = await configuration.current();
+
+    // Assess
+    expect(secretIdOf(outage.value)).toBe('arn:secret-1');
+    expect(outage.stale).toBeInstanceOf(TokenBrokerConfigError);
+    expect(outage.stale?.message).toBe(
+      `cannot read the credential set parameters under ${PATH} (ssm:GetParametersByPath on that path): ThrottlingException; the refresher keeps the values it read before and tries again at its next run`,
+    );
+    expect(outage.stale?.cause).toBe(throttled);
+    expect(secretIdOf(recovered.value)).toBe('arn:secret-2');
+    expect(recovered.stale).toBeUndefined();
+  });
+
+  it('fails the run, naming the set and the parameter, when the parameter read again is bad; a fix is read at once', async () => {
+    // Prepare
+    const clock = new ManualClock();
+    parameterHolds('arn:secret-1');
+    const configuration = await load(clock);
+    parameterHolds('');
+    clock.advance(MAX_AGE_MS);
+
+    // Act
+    const failed = await configuration.current().catch((error: unknown) => error as Error);
+    parameterHolds('arn:secret-3');
+    const fixed = await configuration.current();
+
+    // Assess
+    expect(failed).toBeInstanceOf(TokenBrokerConfigError);
+    expect((failed as Error).message).toContain(
+      `credential set 'sandbox': parameter ${PATH}/sandbox secretId: '' must be a non-empty string`,
+    );
+    expect(secretIdOf(fixed.value)).toBe('arn:secret-3');
+  });
+});
