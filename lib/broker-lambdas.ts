@@ -1,8 +1,8 @@
 /**
  * The broker's refresher as the TokenBroker wires it: the only function that reads the
- * client secrets (each CredentialSet grants it its own), with its environment (names from
- * contract/environment.ts), its item calls on its sets' keys and the table key, and the
- * concurrency reserved for it. The readers, one per set, are lib/credential-reader.ts.
+ * client secrets, with its environment (names from contract/environment.ts), the table
+ * key, its queues and parameters, and the concurrency reserved for it; its per-set grants
+ * (secrets, item keys) are lib/refresher-grants.ts. The readers, one per set, are lib/credential-reader.ts.
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -10,17 +10,15 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { BROKER_FUNCTION_ENV, METRICS_NAMESPACE, SERVICE, stateKey } from '../contract/index.js';
+import { BROKER_FUNCTION_ENV, METRICS_NAMESPACE, SERVICE } from '../contract/index.js';
 import { createBrokerFunction } from './broker-function.js';
 import { grantRefresherParameters, type RefresherConfigPlan } from './refresher-config.js';
-import { grantItemCall, grantTableKey } from './table-access.js';
+import { grantTableKey } from './table-access.js';
 
 /** What {@link createRefresher} builds the function from. */
 export interface RefresherOptions {
   readonly table: dynamodb.Table;
   readonly tableKey: kms.IKey;
-  /** In configuration order: the item keys the refresher may touch. */
-  readonly credentialNames: readonly string[];
   /** The broker's name: the `broker` dimension of the metrics it emits (BROKER_NAME). */
   readonly brokerName: string;
   /** Its sets: `refresher-config.json` in its asset, and their parameters' path (lib/refresher-config.ts). */
@@ -34,7 +32,7 @@ export interface RefresherOptions {
 
 /** Creates `Refresher` (with its role and log group) in `scope`. */
 export function createRefresher(scope: Construct, options: RefresherOptions): lambda.Function {
-  const { table, credentialNames } = options;
+  const { table } = options;
   const env = BROKER_FUNCTION_ENV;
   const { config } = options;
 
@@ -59,15 +57,8 @@ export function createRefresher(scope: Construct, options: RefresherOptions): la
       POWERTOOLS_LOG_LEVEL: 'INFO',
     },
   });
-  const tokenKeys = [...credentialNames];
-  const stateKeys = credentialNames.map(stateKey);
-  // The calls its code makes, each on its own sets' items only (no Scan, Query, Delete, Batch*):
-  // it reads the stored token (and may read the state), ...
-  grantItemCall(refresher.role, table, 'dynamodb:GetItem', { keys: [...tokenKeys, ...stateKeys] });
-  // ... writes tokens with a conditional Put, ...
-  grantItemCall(refresher.role, table, 'dynamodb:PutItem', { keys: tokenKeys });
-  // ... and records its last error and success in the `<name>#state` item, and only there.
-  grantItemCall(refresher.role, table, 'dynamodb:UpdateItem', { keys: stateKeys });
+  // Its item calls and secrets, per set, are in managed policies of their own
+  // (lib/refresher-grants.ts): that part grows with the number of sets.
   // What grantWriteData would give on the key, without the ReEncrypt*/GenerateDataKey* wildcards
   // that DynamoDB item calls never use.
   grantTableKey(refresher.role, options.tableKey, [

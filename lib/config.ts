@@ -19,6 +19,7 @@ import {
 import {
   checkOrganizationSets,
   credentialCountProblem,
+  credentialNamesLengthProblem,
   emailProblem,
   integerRangeProblem,
   kmsKeyArnProblem,
@@ -64,7 +65,7 @@ export interface BrokerConfig {
   /** The sets whose readers the organization may call; every set when undefined. */
   readonly allowedOrganizationSets?: readonly string[];
   /**
-   * Concurrency reserved for the refresher (0: none); the construct's default (sets + 1)
+   * Concurrency reserved for the refresher (0: none); the construct's default (2 x sets + 1)
    * when undefined. See `TokenBrokerProps.refresherReservedConcurrency` for the account-limit caveat.
    */
   readonly refresherReservedConcurrency?: number;
@@ -188,10 +189,10 @@ function readCredentials(value: unknown, path: string): CredentialSetConfig[] {
   const tooMany = credentialCountProblem(value.length);
   if (tooMany) throw new TokenBrokerConfigError(`${path} ${tooMany}`);
   const credentials = value.map((entry, index) => readCredential(entry, `${path}[${index}]`));
-  assertUniqueNames(
-    credentials.map((credential) => credential.name),
-    path,
-  );
+  const names = credentials.map((credential) => credential.name);
+  assertUniqueNames(names, path);
+  const tooLong = credentialNamesLengthProblem(names);
+  if (tooLong) throw new TokenBrokerConfigError(`${path} ${tooLong}`);
   return credentials;
 }
 

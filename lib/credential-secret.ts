@@ -1,9 +1,9 @@
 /**
  * The client credentials secret of one credential set: the one given, one imported by
- * name, or a new secret holding a placeholder for operators to replace; and the refresher's
- * grant to read it (its value, and its customer-managed key when it has one).
+ * name, or a new secret holding a placeholder for operators to replace; and what a grant to
+ * read its value names (its ARN, and its customer-managed key through Secrets Manager).
  */
-import { RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -43,31 +43,18 @@ export function credentialSecret(scope: Construct, credential: ResolvedCredentia
 }
 
 /**
- * Lets `grantee` read the value of `secret`: `secretsmanager:GetSecretValue`, the one call
- * the refresher makes (not DescribeSecret, which `ISecret.grantRead` adds), and
- * `kms:Decrypt` on the secret's customer-managed key, if any, through Secrets Manager only.
- *
- * @param key the key of a secret imported by name (the secret object cannot carry one);
- *   otherwise the secret's own `encryptionKey` is used.
+ * The ARN a GetSecretValue grant on `secret` names: its full ARN, or for a secret known by
+ * name or partial ARN, that ARN and `-??????` (Secrets Manager appends `-` and six characters).
  */
-export function grantSecretValue(
-  grantee: iam.IGrantable,
-  secret: secretsmanager.ISecret,
-  key: kms.IKey | undefined = secret.encryptionKey,
-): void {
-  // A secret known by name or partial ARN: Secrets Manager appends `-` and six characters.
-  const secretArn = secret.secretFullArn ?? `${secret.secretArn}-??????`;
-  grantee.grantPrincipal.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
-  );
-  if (key === undefined) return;
-  grantee.grantPrincipal.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['kms:Decrypt'],
-      resources: [key.keyArn],
-      conditions: {
-        StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(secret).region}.amazonaws.com` },
-      },
-    }),
-  );
+export function secretValueArn(secret: secretsmanager.ISecret): string {
+  return secret.secretFullArn ?? `${secret.secretArn}-??????`;
+}
+
+/** `kms:Decrypt` on `keys`, only when Secrets Manager of `region` asks (kms:ViaService). */
+export function decryptThroughSecretsManager(region: string, keys: readonly kms.IKey[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['kms:Decrypt'],
+    resources: keys.map((key) => key.keyArn),
+    conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+  });
 }

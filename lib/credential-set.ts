@@ -3,10 +3,15 @@
  * one place: its reader (function, role, log group, Function URL), its client credentials
  * secret, its refresh schedule, its rotation rule, its deploy-time refresh and its six
  * alarms. The TokenBroker creates one per configured set, under its `CredentialSets`
- * child, with the set's name as construct id.
+ * child, with the set's name as construct id. A set with `ownStack` keeps its secret in the
+ * broker's stack and everything else in a nested stack of its own (`<name>/Resources`), so
+ * a broker of many sets stays within CloudFormation's 500 resources per stack
+ * (docs/design.md, decision 42).
  */
+import { NestedStack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
@@ -14,7 +19,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { allowOrganizationRead, createCredentialReader } from './credential-reader.js';
-import { credentialSecret, grantSecretValue } from './credential-secret.js';
+import { credentialSecret } from './credential-secret.js';
 import {
   type CredentialAlarms,
   createCredentialAlarms,
@@ -26,7 +31,7 @@ import type { ITokenBroker } from './token-broker-parts.js';
 import { resolveCredential, type TokenBrokerCredential } from './token-broker-props.js';
 import { createDeployRefresh } from './triggers/deploy-refresh.js';
 import { createRefreshSchedule } from './triggers/refresh-schedule.js';
-import { createRotationRule } from './triggers/rotation-rule.js';
+import { createRotationRule, rotationRuleName } from './triggers/rotation-rule.js';
 import { atConstructPath } from './validation.js';
 
 /** Properties of {@link CredentialSet}. */
@@ -46,6 +51,15 @@ export interface CredentialSetProps {
    * @default - only principals given access with `grantRead` may call the reader
    */
   readonly allowedOrganizationId?: string;
+  /**
+   * Puts the set's reader, triggers and alarms in a nested stack of its own
+   * (`<set path>/Resources`), leaving its secret (and the refresher's grant on it) in the
+   * broker's stack, so that nothing in the broker's stack refers into the nested one but
+   * its outputs and the dashboard. The broker sets it for every set after the first
+   * `SETS_IN_BROKER_STACK` (lib/validation.ts).
+   * @default false - every resource of the set in the broker's stack
+   */
+  readonly ownStack?: boolean;
 }
 
 /**
@@ -79,6 +93,8 @@ export class CredentialSet extends Construct {
   readonly readerLogGroup: logs.LogGroup;
   /** The client credentials secret: the one given, one imported by name, or one created (retained). */
   readonly secret: secretsmanager.ISecret;
+  /** The secret's customer-managed key, when it has one (the refresher decrypts through Secrets Manager). */
+  readonly secretEncryptionKey?: kms.IKey;
   /** Invokes the refresher every refresh interval with `{"credential": NAME, "reason": "schedule"}`. */
   readonly schedule: Schedule;
   /** Refreshes the set at once when its secret gets a new AWSCURRENT value (`reason: "secret-rotated"`). */
@@ -100,7 +116,15 @@ export class CredentialSet extends Construct {
     if (credential.scope !== undefined) this.scope = credential.scope;
 
     const { refresher } = broker;
-    const reader = createCredentialReader(this, {
+    // The secret stays in the broker's stack whatever the layout: moving it would replace it
+    // (a new secret holding the placeholder). The broker grants the refresher on it there.
+    this.secret = credentialSecret(this, credential);
+    if (credential.secretEncryptionKey !== undefined)
+      this.secretEncryptionKey = credential.secretEncryptionKey;
+    else if (this.secret.encryptionKey !== undefined) this.secretEncryptionKey = this.secret.encryptionKey;
+    const home: Construct = props.ownStack === true ? new NestedStack(this, 'Resources') : this;
+
+    const reader = createCredentialReader(home, {
       credential: this.name,
       table: broker.table,
       tableKey: broker.tableKey,
@@ -116,22 +140,21 @@ export class CredentialSet extends Construct {
       allowOrganizationRead(this.reader, props.allowedOrganizationId);
     }
 
-    this.secret = credentialSecret(this, credential);
-    grantSecretValue(refresher, this.secret, credential.secretEncryptionKey ?? this.secret.encryptionKey);
-    this.schedule = createRefreshSchedule(this, {
+    this.schedule = createRefreshSchedule(home, {
       credential: this.name,
       refresher,
       role: broker.schedulerRole,
       interval: broker.refreshInterval,
       deadLetterQueue: broker.failureQueue,
     });
-    this.rotationRule = createRotationRule(this, {
+    this.rotationRule = createRotationRule(home, {
       credential: this.name,
+      ruleName: rotationRuleName(broker.rotationRulePrefix, this.name),
       secret: this.secret,
       refresher,
       deadLetterQueue: broker.failureQueue,
     });
-    this.deployRefresh = createDeployRefresh(this, {
+    this.deployRefresh = createDeployRefresh(home, {
       credential: this.name,
       refresher,
       provider: { role: broker.deployRefreshRole, logGroup: broker.deployRefreshLogGroup },
@@ -140,7 +163,7 @@ export class CredentialSet extends Construct {
         ? [refresher.node.findChild('EventInvokeConfig')]
         : [],
     });
-    this.alarms = createCredentialAlarms(this, broker, this.name);
+    this.alarms = createCredentialAlarms(home, broker, this.name);
     notifyOnAlarmAndOk(credentialAlarmList(this.alarms), broker.alarmTopic);
   }
 

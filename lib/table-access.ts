@@ -22,11 +22,27 @@ export interface ItemCallLimits {
 }
 
 /**
+ * Where a grant's statements go: a role's own policy, or a managed policy through
+ * {@link managedPolicyTarget}.
+ */
+export type StatementTarget = Pick<iam.IPrincipal, 'addToPrincipalPolicy'>;
+
+/** `policy` as a {@link StatementTarget}: statements added to it (it is attached where it says). */
+export function managedPolicyTarget(policy: iam.ManagedPolicy): StatementTarget {
+  return {
+    addToPrincipalPolicy(statement) {
+      policy.addStatements(statement);
+      return { statementAdded: true, policyDependable: policy };
+    },
+  };
+}
+
+/**
  * Lets `role` make one item call (`dynamodb:GetItem`, `PutItem`, `UpdateItem`) on `table`,
  * on the items whose partition key is one of `limits.keys` only.
  */
 export function grantItemCall(
-  role: iam.IRole,
+  role: StatementTarget,
   table: dynamodb.ITable,
   action: string,
   limits: ItemCallLimits,

@@ -43,6 +43,8 @@ export interface ITokenBroker extends IConstruct {
   readonly deployRefreshLogGroup: logs.LogGroup;
   /** Failed refreshes and undeliverable rotation events. */
   readonly failureQueue: sqs.IQueue;
+  /** The start of its rotation rules' names (`a55-<8 hex>-`), which the refresher's permission names. */
+  readonly rotationRulePrefix: string;
   /** The topic every alarm notifies, when one was given. */
   readonly alarmTopic?: sns.ITopic;
   /** RefreshSucceeded of a set. */

@@ -21,6 +21,8 @@ import {
 import {
   checkOrganizationSets,
   credentialCountProblem,
+  credentialNamesLengthProblem,
+  defaultRefresherConcurrency,
   integerRangeProblem,
   organizationIdProblem,
   RESERVED_CONCURRENCY,
@@ -124,8 +126,9 @@ export interface TokenBrokerProps {
    * have 10) the deploy fails with "specified ReservedConcurrentExecutions ... decreases
    * account's UnreservedConcurrentExecution below its minimum value of [100]". Ask for a
    * higher quota, or set `0` there.
-   * @default - the number of credential sets plus one: every set's scheduled refresh
-   *   (they fire together) and one self-healing request at once
+   * @default - twice the number of credential sets plus one: every set's scheduled refresh
+   *   and its retry chain's run (they meet in an outage that fails every set) and one
+   *   self-healing, rotation or operator request at once (`defaultRefresherConcurrency`)
    */
   readonly refresherReservedConcurrency?: number;
   /**
@@ -188,6 +191,8 @@ export function validateTokenBrokerProps(props: TokenBrokerProps): ResolvedProps
     resolved.map((credential) => credential.name),
     'credentials',
   );
+  const tooLong = credentialNamesLengthProblem(resolved.map((credential) => credential.name));
+  if (tooLong) throw new TokenBrokerConfigError(`credentials ${tooLong}`);
 
   const refreshInterval = checkInterval(
     props.refreshInterval ?? Duration.minutes(REFRESH_INTERVAL_MINUTES.default),
@@ -217,7 +222,7 @@ export function validateTokenBrokerProps(props: TokenBrokerProps): ResolvedProps
         ? []
         : names;
 
-  const reserved = props.refresherReservedConcurrency ?? names.length + 1;
+  const reserved = props.refresherReservedConcurrency ?? defaultRefresherConcurrency(names.length);
   const reservedProblem = integerRangeProblem(reserved, RESERVED_CONCURRENCY.min, RESERVED_CONCURRENCY.max);
   if (reservedProblem) throw invalid('refresherReservedConcurrency', reserved, reservedProblem);
   return {

@@ -9,7 +9,7 @@ import type { Construct } from 'constructs';
 import type { BrokerConfig } from './config.js';
 import { createAlarmTopic } from './monitoring/alarm-topic.js';
 import { TokenBroker } from './token-broker.js';
-import { TokenBrokerConfigError } from './validation.js';
+import { SETS_IN_BROKER_STACK, TokenBrokerConfigError } from './validation.js';
 
 /** Properties of {@link TokenBrokerStack}. */
 export interface TokenBrokerStackProps extends StackProps {
@@ -24,8 +24,9 @@ export interface TokenBrokerStackProps extends StackProps {
  * A stack holding one {@link TokenBroker}. Outputs: RefresherFunctionName, TableName,
  * FailureQueueUrl, DashboardName, DashboardUrl, AlarmTopicArn (with `alarmEmail`), and per
  * credential set, the name Pascal-cased (`sandbox-eu` -> `SandboxEu`):
- * `ReaderFunctionName<Name>`, `ReaderFunctionArn<Name>`, `ReaderUrl<Name>` (that set's
- * reader, which serves that set only) and `SecretArn<Name>`.
+ * `ReaderFunctionArn<Name>`, `ReaderUrl<Name>` (that set's reader, which serves that set
+ * only) and `SecretArn<Name>`, plus `ReaderFunctionName<Name>` for the first
+ * `SETS_IN_BROKER_STACK` sets (the ones in this stack; the ARN serves for the others).
  */
 export class TokenBrokerStack extends Stack {
   /** The broker this stack deploys. */
@@ -94,12 +95,16 @@ export class TokenBrokerStack extends Stack {
       });
     }
 
-    for (const { name, secret, reader, readerUrl } of broker.credentialSets) {
+    for (const [index, { name, secret, reader, readerUrl }] of broker.credentialSets.entries()) {
       const suffix = suffixes.get(name) as string;
-      new CfnOutput(this, `ReaderFunctionName${suffix}`, {
-        description: `Reader Lambda of credential set '${name}' (serves it only): invoke with {"credential": "${name}"} (needs lambda:InvokeFunction)`,
-        value: reader.functionName,
-      });
+      // Four outputs for each of 50 sets would pass CloudFormation's 200: a set in a nested
+      // stack has no name output (its ARN serves wherever a function name does; decision 42).
+      if (index < SETS_IN_BROKER_STACK) {
+        new CfnOutput(this, `ReaderFunctionName${suffix}`, {
+          description: `Reader Lambda of credential set '${name}' (serves it only): invoke with {"credential": "${name}"} (needs lambda:InvokeFunction)`,
+          value: reader.functionName,
+        });
+      }
       new CfnOutput(this, `ReaderFunctionArn${suffix}`, {
         description: `Reader Lambda ARN of credential set '${name}' (TOKEN_BROKER_FUNCTION)`,
         value: reader.functionArn,

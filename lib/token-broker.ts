@@ -39,12 +39,14 @@ import { resolveBrokerName } from './monitoring/names.js';
 import { acknowledgeNag } from './nag.js';
 import { type ConnectConsumerOptions, consumerCredential, servedCredential } from './reader-access.js';
 import { createRefresherParameters, planRefresherConfig } from './refresher-config.js';
+import { grantRefresherSets } from './refresher-grants.js';
 import type { ITokenBroker } from './token-broker-parts.js';
 import { type TokenBrokerProps, validateTokenBrokerProps } from './token-broker-props.js';
 import { createDeployRefreshProvider } from './triggers/deploy-refresh.js';
 import { createSchedulerRole } from './triggers/refresh-schedule.js';
 import { createRetryQueue } from './triggers/retry-queue.js';
-import { atConstructPath } from './validation.js';
+import { allowRotationRules, rotationRuleName, rotationRulePrefix } from './triggers/rotation-rule.js';
+import { atConstructPath, SETS_IN_BROKER_STACK } from './validation.js';
 
 /**
  * A55 token broker: keeps one fresh OAuth 2.0 client-credentials token per credential
@@ -100,6 +102,8 @@ export class TokenBroker extends Construct implements ITokenBroker {
    * itself after a retryable failure and consumes (lib/triggers/retry-queue.ts). SSE-SQS, TLS only.
    */
   readonly retryQueue: sqs.Queue;
+  /** The start of every rotation rule's name (`a55-<8 hex>-<set>`): the refresher lets rules so named invoke it. */
+  readonly rotationRulePrefix: string;
   /** The topic every alarm notifies, when one was given. */
   readonly alarmTopic?: sns.ITopic;
   /** The broker-wide alarms, and every alarm of the broker in `all`. */
@@ -144,7 +148,6 @@ export class TokenBroker extends Construct implements ITokenBroker {
     this.refresher = createRefresher(this, {
       table: this.table,
       tableKey: this.tableKey,
-      credentialNames: this.credentialNames,
       brokerName: this.brokerName,
       // Planned now (the asset is hashed when the function is made); the sets' secrets come below.
       config: refresherConfig,
@@ -170,23 +173,33 @@ export class TokenBroker extends Construct implements ITokenBroker {
       deadLetterQueue: this.failureQueue,
       removalPolicy,
     });
-    const provider = createDeployRefreshProvider(this, logRetention);
+    const provider = createDeployRefreshProvider(this, logRetention, this.refresher);
     this.deployRefreshRole = provider.role;
     this.deployRefreshLogGroup = provider.logGroup;
 
+    this.rotationRulePrefix = rotationRulePrefix(this);
     const sets = new Construct(this, 'CredentialSets');
     const { allowedOrganizationId } = props;
     this.credentialSets = resolved.credentials.map(
-      (credential) =>
+      (credential, index) =>
         new CredentialSet(sets, credential.name, {
           broker: this,
           credential,
+          // The first sets as they always were; later ones in nested stacks (decision 42).
+          ownStack: index >= SETS_IN_BROKER_STACK,
           ...(allowedOrganizationId !== undefined && resolved.organizationSets.includes(credential.name)
             ? { allowedOrganizationId }
             : {}),
         }),
     );
     createRefresherParameters(this, refresherConfig, this.credentialSets, this.refresher);
+    grantRefresherSets(this, this.refresher, this.table, this.credentialSets);
+    allowRotationRules(this, {
+      refresher: this.refresher,
+      deadLetterQueue: this.failureQueue,
+      prefix: this.rotationRulePrefix,
+      ruleNames: this.credentialSets.map((set) => rotationRuleName(this.rotationRulePrefix, set.name)),
+    });
 
     const brokerAlarms = createBrokerAlarms(this, this, this.failureQueue);
     notifyOnAlarmAndOk([brokerAlarms.readerErrors, brokerAlarms.failureQueueNotEmpty], this.alarmTopic);

@@ -29,25 +29,66 @@ export const EMAIL_PATTERN = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;.]+$/;
 export const RESERVED_CONCURRENCY = { min: 0, max: 1000 } as const;
 
 /**
- * The most credential sets one broker takes (docs/design.md, decision 34). The sets'
- * configuration no longer bounds it (it is in the refresher's asset, decision 33); the
- * stack does. Measured on the synthesized stack app: the broker itself is 26 CloudFormation
- * resources, and each set adds 18 (its reader's function, role, policy, log group and
- * Function URL; its secret, schedule, rotation rule and that rule's invoke permission,
- * deploy refresh, parameter and six alarms), 20 when an organization may read it (two
- * reader permissions). CloudFormation refuses a stack of more than 500 resources:
- * 26 + 20 x 22 = 466 leaves room for one more resource per set or a consumer's own.
- * test/integration/many-credential-sets.test.ts deploys-shapes and runs this many.
+ * The refresher's reserved concurrency when `refresherReservedConcurrency` is left out
+ * (docs/design.md, decisions 24 and 43): two runs per set, its scheduled run and its retry
+ * chain's run (one at a time per set: the lease), which meet during an outage that fails
+ * every set, plus one for a reader's, a rotation's or an operator's run. With sets + 1 the
+ * retry queue's runs were throttled then and waited out SQS's 90 s visibility timeout before
+ * the next attempt. At most 2 x 50 + 1 = 101, a tenth of the default account quota.
  */
-export const MAX_CREDENTIAL_SETS = 22;
+export function defaultRefresherConcurrency(sets: number): number {
+  return 2 * sets + 1;
+}
+
+/**
+ * How many credential sets keep every resource in the broker's own stack (docs/design.md,
+ * decision 42): a set adds 18 resources there (20 when an organization may read it), so 16
+ * sets and the broker's 26 make at most 346. Each later set has its reader, triggers and
+ * alarms in a nested stack of its own and adds 3 resources to the broker's stack (its
+ * secret, its parameter and the nested stack). Sets in configuration order: the first 16
+ * never move when sets are appended (a broker of 0.2.0, whose 4 KB environment held fewer,
+ * keeps all its resources in place).
+ */
+export const SETS_IN_BROKER_STACK = 16;
+
+/**
+ * The most credential sets one broker takes (docs/design.md, decisions 34 and 42), each
+ * limit checked on the synthesized 50-set stack by test/infra/deploy-limits.test.ts:
+ * 26 + 20 x 16 + 3 x 34 = 448 of CloudFormation's 500 resources, 176 of its 200 outputs
+ * (four per set in the broker's stack, three per nested set), and the refresher's policies
+ * within IAM's 10,240 inline and 6,144 managed characters.
+ */
+export const MAX_CREDENTIAL_SETS = 50;
+
+/**
+ * The most characters the names of one broker's sets may add up to (decision 42): each
+ * name recurs in the broker's stack template (logical IDs, alarm names, the dashboard,
+ * outputs), about 60 to 100 bytes a character, and CloudFormation takes a template of at
+ * most 1 MB. Measured on the 50-set stack app with an organization and an alarm topic:
+ * 50 names of 32 characters make 0.94 MB; 16 names of 64 and 34 of about 17 (the long names
+ * on the sets that stay in the broker's stack, which cost the most) 0.97 MB.
+ */
+export const MAX_CREDENTIAL_NAME_CHARACTERS = 1600;
+
+/** Why the names of one broker's sets are too long together, or undefined. */
+export function credentialNamesLengthProblem(names: readonly string[]): string | undefined {
+  const total = names.reduce((sum, name) => sum + name.length, 0);
+  if (total <= MAX_CREDENTIAL_NAME_CHARACTERS) return undefined;
+  return (
+    `name ${names.length} credential sets with ${total} characters together; one broker takes at most ` +
+    `${MAX_CREDENTIAL_NAME_CHARACTERS} (an average of ${MAX_CREDENTIAL_NAME_CHARACTERS / MAX_CREDENTIAL_SETS} ` +
+    `over ${MAX_CREDENTIAL_SETS} sets), because every name recurs in the stack template and CloudFormation ` +
+    'takes at most 1 MB: shorten the names, or split the sets between two brokers, each in its own stack'
+  );
+}
 
 /** Why `count` sets are too many for one broker, or undefined. */
 export function credentialCountProblem(count: number): string | undefined {
   if (count <= MAX_CREDENTIAL_SETS) return undefined;
   return (
-    `lists ${count} credential sets; one broker takes at most ${MAX_CREDENTIAL_SETS}, because each set adds ` +
-    'up to 20 resources to its stack and CloudFormation allows 500 per stack: split the sets between ' +
-    'two brokers, each in its own stack'
+    `lists ${count} credential sets; one broker takes at most ${MAX_CREDENTIAL_SETS}, because of ` +
+    "CloudFormation's 500 resources and 200 outputs per stack: split the sets between two brokers, " +
+    'each in its own stack'
   );
 }
 

@@ -22,7 +22,7 @@ export const REFRESHER_FINGERPRINT_PROPERTY = 'RefresherFingerprint';
 
 /** The role and log group of the custom resource provider, shared by every credential set. */
 export interface DeployRefreshProvider {
-  /** May invoke the refresher (one policy per set) and write {@link logGroup}; nothing else. */
+  /** May invoke the refresher (one statement for every set) and write {@link logGroup}; nothing else. */
   readonly role: iam.Role;
   /** The provider's logs. */
   readonly logGroup: logs.LogGroup;
@@ -38,6 +38,7 @@ export interface DeployRefreshProvider {
 export function createDeployRefreshProvider(
   scope: Construct,
   logRetention: logs.RetentionDays,
+  refresher: lambda.IFunction,
 ): DeployRefreshProvider {
   const logGroup = new logs.LogGroup(scope, 'DeployRefreshProviderLogGroup', {
     retention: logRetention,
@@ -48,6 +49,11 @@ export function createDeployRefreshProvider(
     description: 'Execution role of the custom resource that refreshes the A55 tokens after a deploy',
   });
   logGroup.grantWrite(role);
+  // Once for every set: a policy per set's custom resource on this one role would add up,
+  // with 50 sets, past IAM's 10,240 characters of inline policy per role.
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [refresher.functionArn] }),
+  );
   return { role, logGroup };
 }
 
@@ -65,8 +71,8 @@ export interface DeployRefreshOptions {
 
 /**
  * Creates `DeployRefresh` in `scope` (the credential set): an asynchronous invoke of the
- * refresher on create and on every update, the provider's role getting
- * lambda:InvokeFunction on the refresher only (unqualified ARN).
+ * refresher on create and on every update, through the provider's role (lambda:InvokeFunction
+ * on the refresher only, unqualified ARN: {@link createDeployRefreshProvider}).
  */
 export function createDeployRefresh(scope: Construct, options: DeployRefreshOptions): cr.AwsCustomResource {
   const { refresher, provider, credential } = options;
@@ -84,9 +90,7 @@ export function createDeployRefresh(scope: Construct, options: DeployRefreshOpti
     resourceType: 'Custom::TokenBrokerDeployRefresh',
     onCreate: call,
     onUpdate: call,
-    policy: cr.AwsCustomResourcePolicy.fromStatements([
-      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [refresher.functionArn] }),
-    ]),
+    // No policy of its own: the provider's role may already invoke the refresher.
     role: provider.role,
     logGroup: provider.logGroup,
     // The Lambda runtime's SDK has Invoke; installing the latest would fetch from npm at deploy.
@@ -97,6 +101,8 @@ export function createDeployRefresh(scope: Construct, options: DeployRefreshOpti
     REFRESHER_FINGERPRINT_PROPERTY,
     Lazy.string({ produce: () => fingerprintOf(refresher) }),
   );
+  // After the role's grant (its default policy is inside the role's construct).
+  resource.node.addDependency(provider.role);
   for (const dependency of options.after ?? []) resource.node.addDependency(dependency);
   return resource;
 }

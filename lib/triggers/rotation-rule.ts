@@ -3,15 +3,25 @@
  * when a staging label moves (no CloudTrail trail needed). When AWSCURRENT moves to a new
  * version (an operator saved a new secret value), the credential is refreshed at once, so a
  * rejected secret raises SecretRejected within a minute instead of at the next schedule.
+ *
+ * The rules have names of their own (`a55-<8 hex of the broker>-<set>`), so that one
+ * permission on the refresher (rules of that prefix) and one failure-queue statement (the
+ * rules' exact ARNs) serve every set: a permission and a queue statement per rule passed
+ * Lambda's 20 KB function policy and SQS's 20 statements per queue policy long before 50
+ * sets (docs/design.md, decision 43).
  */
-import { Duration } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { refreshEvent } from '../../contract/index.js';
+
+/** EventBridge's longest rule name. */
+const RULE_NAME_LENGTH = 64;
 
 /** What {@link createRotationRule} wires. */
 export interface RotationRuleOptions {
@@ -38,22 +48,96 @@ export function rotationEventPattern(secret: secretsmanager.ISecret): events.Eve
   return { ...base, detail: { name: [secret.secretName], labelUpdated: ['AWSCURRENT'] } };
 }
 
-/** Creates `RotationRule` in `scope` (the credential set). */
-export function createRotationRule(scope: Construct, options: RotationRuleOptions): events.Rule {
-  const { credential } = options;
+/**
+ * `a55-<8 hex>-`: the start of every rotation rule name of `broker`, unique per account
+ * and region (the hash is of the stack name and the broker's path in it).
+ */
+export function rotationRulePrefix(broker: Construct): string {
+  const stack = Stack.of(broker);
+  const inStack = broker.node.scopes
+    .slice(stack.node.scopes.length)
+    .map((scope) => scope.node.id)
+    .join('/');
+  const identity = JSON.stringify([stack.resolve(stack.stackName), inStack]);
+  return `a55-${createHash('sha256').update(identity).digest('hex').slice(0, 8)}-`;
+}
+
+/** The rule name of set `credential`: the prefix and the name, cut and hashed when longer than 64. */
+export function rotationRuleName(prefix: string, credential: string): string {
+  const name = `${prefix}${credential}`;
+  if (name.length <= RULE_NAME_LENGTH) return name;
+  const hash = createHash('sha256').update(credential).digest('hex').slice(0, 8);
+  return `${name.slice(0, RULE_NAME_LENGTH - hash.length - 1)}-${hash}`;
+}
+
+/** The ARN of the default event bus's rule `ruleName` in `scope`'s account and region. */
+function ruleArn(scope: Construct, ruleName: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'events',
+    resource: 'rule',
+    resourceName: ruleName,
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+}
+
+/**
+ * Creates `RotationRule` in `scope` (the credential set), named `ruleName`. Its target
+ * carries no permission of its own: {@link allowRotationRules} gives them all at once.
+ */
+export function createRotationRule(
+  scope: Construct,
+  options: RotationRuleOptions & { readonly ruleName: string },
+): events.Rule {
+  const { credential, refresher } = options;
   const rule = new events.Rule(scope, 'RotationRule', {
+    ruleName: options.ruleName,
     description: `Refreshes the A55 token of credential set '${credential}' when its secret gets a new AWSCURRENT value`,
     eventPattern: rotationEventPattern(options.secret),
   });
-  rule.addTarget(
-    new targets.LambdaFunction(options.refresher, {
-      event: events.RuleTargetInput.fromObject(refreshEvent(credential, 'secret-rotated')),
+  rule.addTarget({
+    bind: () => ({
+      arn: refresher.functionArn,
+      input: events.RuleTargetInput.fromObject(refreshEvent(credential, 'secret-rotated')),
       // The refresher reads the secret again on every run, so a late retry is still useful;
       // after an hour the next scheduled refresh has picked up the new value anyway.
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(1),
-      deadLetterQueue: options.deadLetterQueue,
+      retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: Duration.hours(1).toSeconds() },
+      deadLetterConfig: { arn: options.deadLetterQueue.queueArn },
+      targetResource: refresher,
+    }),
+  });
+  return rule;
+}
+
+/** What {@link allowRotationRules} opens, and to which rules. */
+export interface RotationRuleAccess {
+  readonly refresher: lambda.IFunction;
+  readonly deadLetterQueue: sqs.IQueue;
+  /** {@link rotationRulePrefix} of the broker. */
+  readonly prefix: string;
+  /** The names of the broker's rules. */
+  readonly ruleNames: readonly string[];
+}
+
+/**
+ * Lets the broker's rotation rules, and no other principal, invoke the refresher (one
+ * permission: EventBridge of this account, rules named with the broker's prefix) and send
+ * their undeliverable events to the failure queue (one statement naming each rule's ARN).
+ */
+export function allowRotationRules(broker: Construct, access: RotationRuleAccess): void {
+  const stack = Stack.of(broker);
+  access.refresher.addPermission('RotationRules', {
+    principal: new iam.ServicePrincipal('events.amazonaws.com'),
+    action: 'lambda:InvokeFunction',
+    sourceArn: ruleArn(broker, `${access.prefix}*`),
+    sourceAccount: stack.account,
+  });
+  access.deadLetterQueue.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowRotationRuleDeadLetters',
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['sqs:SendMessage'],
+      resources: [access.deadLetterQueue.queueArn],
+      conditions: { ArnEquals: { 'aws:SourceArn': access.ruleNames.map((name) => ruleArn(broker, name)) } },
     }),
   );
-  return rule;
 }

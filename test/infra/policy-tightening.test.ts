@@ -146,16 +146,15 @@ describe('Policy tightening', () => {
 
   describe("the refresher's role", () => {
     it('reads each secret with GetSecretValue only (never DescribeSecret, which its code does not call)', () => {
-      // THEN
+      // THEN: one statement for the sets of one grant policy (lib/refresher-grants.ts)
       const statements = withPrefix(
         refresherStatements(stacks.configured, configured.broker),
         'secretsmanager:',
       );
-      expect(statements.map(actionsOf)).toEqual([
-        ['secretsmanager:GetSecretValue'],
-        ['secretsmanager:GetSecretValue'],
-      ]);
-      const resources = statements.map((statement) => render(statement.Resource));
+      expect(statements.map(actionsOf)).toEqual([['secretsmanager:GetSecretValue']]);
+      const resources = statements.flatMap((statement) =>
+        (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]).map(render),
+      );
       expect(resources).toEqual([
         `<${stacks.configured.logicalId(configured.broker.credentialSet('sandbox').secret as secretsmanager.Secret)}>`,
         'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:a55/shared-??????',

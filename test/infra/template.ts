@@ -26,7 +26,11 @@ export interface Synthesized {
   resource(construct: IConstruct): Resource;
 }
 
-/** Synthesizes `app` into a fresh `outdir` and returns each of `stacks`. */
+/**
+ * Synthesizes `app` into a fresh `outdir` and returns each of `stacks`. A broker whose
+ * refresher asset is staged in the app's outdir (when it is `outdir`) must use
+ * {@link synthesizeInPlace}: this removes the staged copy before synth.
+ */
 export function synthesize<K extends string>(
   app: App,
   outdir: string,
@@ -34,6 +38,14 @@ export function synthesize<K extends string>(
 ): Record<K, Synthesized> {
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
+  return synthesizeInPlace(app, stacks);
+}
+
+/** Synthesizes `app` into its outdir as it is and returns each of `stacks`. */
+export function synthesizeInPlace<K extends string>(
+  app: App,
+  stacks: Record<K, Stack>,
+): Record<K, Synthesized> {
   const assembly = app.synth();
   const load = (stack: Stack): Synthesized => {
     const json = assembly.getStackByName(stack.stackName).template;
@@ -87,13 +99,16 @@ export interface Statement {
   readonly Condition?: Json;
 }
 
-/** All statements attached to the role with logical id `roleId` (inline and separate policies). */
+/**
+ * All statements attached to the role with logical id `roleId`: inline, separate
+ * (`AWS::IAM::Policy`) and the stack's managed policies that name it in `Roles`.
+ */
 export function statementsOfRole(stack: Synthesized, roleId: string): Statement[] {
   const role = stack.json.Resources[roleId];
   if (role?.Type !== 'AWS::IAM::Role') throw new Error(`${roleId} is not a role`);
   const inline = (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]) ?? [];
   const attached = Object.values(stack.json.Resources)
-    .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+    .filter((resource) => resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy')
     .filter((resource) => JSON.stringify(resource.Properties.Roles).includes(JSON.stringify({ Ref: roleId })))
     .map((resource) => resource.Properties.PolicyDocument as { Statement: Statement[] });
   return [...inline.map((policy) => policy.PolicyDocument), ...attached].flatMap(

@@ -12,7 +12,11 @@ import { loadBrokerConfig } from '../../lib/config.js';
 import { TokenBroker } from '../../lib/token-broker.js';
 import type { TokenBrokerProps } from '../../lib/token-broker-props.js';
 import { TokenBrokerStack } from '../../lib/token-broker-stack.js';
-import { MAX_CREDENTIAL_SETS, TokenBrokerConfigError } from '../../lib/validation.js';
+import {
+  defaultRefresherConcurrency,
+  MAX_CREDENTIAL_SETS,
+  TokenBrokerConfigError,
+} from '../../lib/validation.js';
 
 const SANDBOX_URL = 'https://example.auth.us-east-1.amazoncognito.com/oauth2/token';
 const OUTDIR = join(import.meta.dirname, '..', '..', '.test-out', 'infra-token-broker');
@@ -127,7 +131,7 @@ function statementsOf(stack: Synthesized, role: iam.IRole): Statement[] {
   const inline =
     (roleResource?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]) ?? [];
   const attached = Object.values(stack.json.Resources)
-    .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+    .filter((resource) => resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy')
     .filter((resource) => JSON.stringify(resource.Properties.Roles).includes(JSON.stringify({ Ref: roleId })))
     .map((resource) => resource.Properties.PolicyDocument as { Statement: Statement[] });
   return [...inline.map((policy) => policy.PolicyDocument), ...attached].flatMap(
@@ -443,9 +447,8 @@ describe('Construct: TokenBroker', () => {
       const { logicalId } = synthesized.two;
       const broker = twoStack.broker;
       const statements = statementsOf(synthesized.two, broker.refresher.role as iam.IRole);
-      // GetSecretValue is the one call it makes: no DescribeSecret
-      expect(actionsOf(statementsFor(statements, 'secretsmanager:')).sort()).toEqual([
-        'secretsmanager:GetSecretValue',
+      // GetSecretValue is the one call it makes: no DescribeSecret (one statement per grant policy)
+      expect(actionsOf(statementsFor(statements, 'secretsmanager:'))).toEqual([
         'secretsmanager:GetSecretValue',
       ]);
       const secretRefs = ['sandbox', 'production'].map((name) => ({
@@ -679,10 +682,11 @@ describe('Construct: TokenBroker', () => {
     const reservedOf = (stack: Synthesized, broker: TokenBroker) =>
       stack.json.Resources[stack.logicalId(broker.refresher)]?.Properties.ReservedConcurrentExecutions;
 
-    it('reserves one execution per set plus one for the refresher by default, so readers never starve it', () => {
+    it("reserves two executions per set (its schedule's and its retry chain's run) plus one by default, so neither readers nor a broker-wide outage starve it", () => {
       // THEN
-      expect(reservedOf(synthesized.defaults, defaults)).toBe(2);
-      expect(reservedOf(synthesized.two, twoStack.broker)).toBe(3);
+      expect(reservedOf(synthesized.defaults, defaults)).toBe(3);
+      expect(reservedOf(synthesized.two, twoStack.broker)).toBe(5);
+      expect(defaultRefresherConcurrency(MAX_CREDENTIAL_SETS)).toBe(101);
     });
 
     it('reserves what refresherReservedConcurrency says, and nothing for 0', () => {

@@ -9,13 +9,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CreateTableCommand,
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TOKEN_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../contract/index.js';
 import { createBrokerApp } from '../../lib/broker-app.js';
@@ -30,10 +24,11 @@ import {
   type Template,
 } from '../../tools/synthesized-handlers.js';
 import { lambdaContext } from '../fakes/lambda-context.js';
-import { type AwsStandIn, startAwsStandIn } from '../support/aws-stand-in.js';
+import type { AwsStandIn } from '../support/aws-stand-in.js';
 import { importBundledHandler } from '../support/bundled-handler.js';
 import { useDynamoDbLocal } from '../support/dynamodb-local.js';
 import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
+import { startTemplateStandIns, type TemplateStandIns } from '../support/template-table.js';
 import { matchesEventPattern, resolvePatternRefs } from './event-pattern.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a bundle's answer is untyped JSON; the assertions check its shape.
@@ -47,6 +42,7 @@ describe('Integration: bundled refresher and reader', () => {
   /** Secrets Manager and Lambda on loopback. Lambda's async invoke is emulated: the
    * reader's self-healing request runs the bundled refresher. */
   let aws: AwsStandIn;
+  let standIns: TemplateStandIns;
   /** Refresher runs started through the emulated async invoke, with their payloads. */
   const asyncInvocations: Array<{ payload: unknown; run: Promise<unknown> }> = [];
   let outdir: string;
@@ -82,7 +78,6 @@ describe('Integration: bundled refresher and reader', () => {
     ).Item;
 
   beforeAll(async () => {
-    aws = await startAwsStandIn();
     oauth = await startOAuthServer({
       accessTokenTtl: 3600,
       clients: [
@@ -119,28 +114,16 @@ describe('Integration: bundled refresher and reader', () => {
       production: readerFunction(functions, 'production'),
     };
 
-    // The table, created from its template definition.
-    const [tableId] = logicalIdsOfType(template, 'AWS::DynamoDB::Table') as [string];
-    const table = template.Resources[tableId]?.Properties;
-    await db.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        KeySchema: table.KeySchema,
-        AttributeDefinitions: table.AttributeDefinitions,
-        BillingMode: table.BillingMode,
-      }),
-    );
-    await db.send(
-      new UpdateTimeToLiveCommand({
-        TableName: TABLE,
-        TimeToLiveSpecification: {
-          AttributeName: table.TimeToLiveSpecification.AttributeName,
-          Enabled: true,
-        },
-      }),
-    );
-    refs[tableId] = TABLE;
-    refs[refresherFn.logicalId] = REFRESHER_NAME;
+    // The table, created from its template definition; the AWS stand-in; the table,
+    // refresher and queues mapped to them.
+    standIns = await startTemplateStandIns({
+      dynamo,
+      template,
+      tableName: TABLE,
+      refresher: { logicalId: refresherFn.logicalId, name: REFRESHER_NAME },
+    });
+    aws = standIns.aws;
+    Object.assign(refs, standIns.refs);
 
     // Each secret the stack creates gets a local ARN; sandbox and production map to the
     // server's post and basic clients in template order.
@@ -156,24 +139,14 @@ describe('Integration: bundled refresher and reader', () => {
       );
       expect(index).toBeLessThan(2);
     }
-    // The retry queue's Ref is its URL: the stand-in's.
-    for (const queueId of logicalIdsOfType(template, 'AWS::SQS::Queue'))
-      refs[queueId] = aws.queueUrl(queueId);
     // The created secrets' ARNs reach the refresher through its parameters (lib/refresher-config.ts).
     for (const [name, value] of synthesizedParameters(template, refs)) aws.setParameter(name, value);
-    // The SDK resolves endpoints lazily, at the first request, so these stay set for the
-    // file: the cold-start `extraEnv` alone is gone by the time a bundle first calls out.
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-    Object.assign(process.env, aws.endpointEnv);
     refresh = await importBundledHandler<Handler>(outdir, refresherFn, refs, aws.endpointEnv);
   });
 
   afterAll(async () => {
-    delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
-    delete process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
-    delete process.env.AWS_ENDPOINT_URL_LAMBDA;
     await oauth?.stop();
-    await aws?.stop();
+    await standIns?.stop();
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 

@@ -13,7 +13,6 @@ import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBrokerApp } from '../../lib/broker-app.js';
 import {
-  logicalIdsOfType,
   readerFunction,
   readTemplate,
   refresherFunction,
@@ -21,11 +20,11 @@ import {
   synthesizedFunctions,
 } from '../../tools/synthesized-handlers.js';
 import { captureOutput, lambdaContext } from '../fakes/lambda-context.js';
-import { type AwsStandIn, startAwsStandIn } from '../support/aws-stand-in.js';
+import type { AwsStandIn } from '../support/aws-stand-in.js';
 import { importBundledHandler } from '../support/bundled-handler.js';
 import { useDynamoDbLocal } from '../support/dynamodb-local.js';
 import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
-import { createTableFromTemplate } from '../support/template-table.js';
+import { startTemplateStandIns, type TemplateStandIns } from '../support/template-table.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a bundle's answer is untyped JSON; the assertions check its shape.
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<any>;
@@ -37,6 +36,7 @@ const SECRET_ARN = 'a55/sandbox';
 
 describe('Integration: bundled refresher, retry chain and a mistyped rotation', () => {
   let aws: AwsStandIn;
+  let standIns: TemplateStandIns;
   let oauth: OAuthServer;
   let db: DynamoDBClient;
   let outdir: string;
@@ -76,7 +76,6 @@ describe('Integration: bundled refresher, retry chain and a mistyped rotation', 
   };
 
   beforeAll(async () => {
-    aws = await startAwsStandIn();
     oauth = await startOAuthServer({
       accessTokenTtl: 3600,
       clients: [{ clientId: 'broker-post', tokenEndpointAuthMethod: 'client_secret_post' }],
@@ -96,24 +95,23 @@ describe('Integration: bundled refresher, retry chain and a mistyped rotation', 
     refresherFn = refresherFunction(functions);
     readerFn = readerFunction(functions, 'sandbox');
 
-    const tableId = await createTableFromTemplate(db, template, TABLE);
-    refs[tableId] = TABLE;
-    refs[refresherFn.logicalId] = 'a55-token-broker-refresher';
-    // The queue's Ref is its URL: the stand-in's, so the SDK sends there whichever it uses.
-    const queueIds = logicalIdsOfType(template, 'AWS::SQS::Queue');
-    for (const queueId of queueIds) refs[queueId] = aws.queueUrl(queueId);
+    // The table, the AWS stand-in, and the table, refresher and queues (a queue's Ref is
+    // its URL: the stand-in's) mapped to them.
+    standIns = await startTemplateStandIns({
+      dynamo,
+      template,
+      tableName: TABLE,
+      refresher: { logicalId: refresherFn.logicalId, name: 'a55-token-broker-refresher' },
+    });
+    aws = standIns.aws;
+    Object.assign(refs, standIns.refs);
     aws.saveSecretVersion(SECRET_ARN, pairOf(goodSecret()));
-
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-    Object.assign(process.env, aws.endpointEnv);
     refresh = await importBundledHandler<Handler>(outdir, refresherFn, refs, aws.endpointEnv);
   });
 
   afterAll(async () => {
-    delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
-    for (const name of Object.keys(aws?.endpointEnv ?? {})) delete process.env[name];
     await oauth?.stop();
-    await aws?.stop();
+    await standIns?.stop();
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 

@@ -1,47 +1,53 @@
 /**
- * The most credential sets one broker takes (MAX_CREDENTIAL_SETS, docs/design.md decision
- * 34), synthesized as `cdk deploy` would (the stack app, cdk-nag registered): the stack is
- * deploy-shaped (no cdk-nag finding, under CloudFormation's limits on resources, outputs,
- * parameters and template size; every function's environment bounded whatever the number
- * of sets), and its functions start with the configuration they need: the refresher bundle
- * and the reader bundle of one set, taken out of the cloud assembly's asset folders, run
+ * The most credential sets one broker takes (MAX_CREDENTIAL_SETS, docs/design.md decisions
+ * 34 and 42), synthesized as `cdk deploy` would (the stack app, cdk-nag registered): the
+ * stack and its nested stacks are deploy-shaped (no cdk-nag finding, within CloudFormation's
+ * quotas: test/infra/deploy-limits.test.ts checks each limit at the longest names; every
+ * function's environment bounded whatever the number of sets), and its functions start with
+ * the configuration they need: the refresher bundle and the reader bundle of the last set
+ * (in a nested stack of its own), taken out of the cloud assembly's asset folders, run
  * against DynamoDB Local, the real OAuth server and the loopback AWS stand-in (Secrets
  * Manager, Parameter Store, Lambda, SQS), and the reader serves the token the refresher
  * stored.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFRESHER_CONFIG_FILE } from '../../contract/index.js';
 import { createBrokerApp } from '../../lib/broker-app.js';
 import type { TokenBrokerStack } from '../../lib/token-broker-stack.js';
-import { MAX_CREDENTIAL_SETS } from '../../lib/validation.js';
+import { MAX_CREDENTIAL_SETS, SETS_IN_BROKER_STACK } from '../../lib/validation.js';
 import {
   logicalIdsOfType,
   readerFunction,
-  readTemplate,
   refresherFunction,
   type SynthesizedFunction,
   synthesizedFunctions,
   synthesizedParameters,
-  type Template,
 } from '../../tools/synthesized-handlers.js';
 import { lambdaContext } from '../fakes/lambda-context.js';
-import { type AwsStandIn, startAwsStandIn } from '../support/aws-stand-in.js';
+import type { AwsStandIn } from '../support/aws-stand-in.js';
 import { importBundledHandler } from '../support/bundled-handler.js';
+import {
+  CLOUDFORMATION,
+  LAMBDA_ENVIRONMENT_BYTES,
+  stackTemplates,
+  type TemplateFile,
+} from '../support/deploy-limits.js';
 import { useDynamoDbLocal } from '../support/dynamodb-local.js';
 import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
+import {
+  addNestedParameterRefs,
+  startTemplateStandIns,
+  type TemplateStandIns,
+} from '../support/template-table.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a bundle's answer is untyped JSON; the assertions check its shape.
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<any>;
 
-/** CloudFormation's quotas a template must stay within (per stack). */
-const CLOUDFORMATION = { resources: 500, outputs: 200, parameters: 200, templateBytes: 1_000_000 };
-/** Lambda's limit on a function's environment: every key and value together. */
-const LAMBDA_ENVIRONMENT_BYTES = 4096;
 /** The longest a Ref or GetAtt in an environment resolves to (names, ARNs and URLs of these resources). */
 const RESOLVED_REFERENCE_BYTES = 256;
 
@@ -51,7 +57,7 @@ const NAMES = Array.from(
   { length: MAX_CREDENTIAL_SETS },
   (_, index) => `set-${String(index).padStart(2, '0')}`,
 );
-/** The set the functions are started for: the last one configured. */
+/** The set the functions are started for: the last one configured, in a nested stack of its own. */
 const TARGET = NAMES[NAMES.length - 1] as string;
 
 interface ValidationReport {
@@ -82,21 +88,21 @@ function resolvedBytesAtMost(value: unknown): number {
 }
 
 describe('Integration: a broker with the most credential sets it takes', () => {
+  let standIns: TemplateStandIns;
   let aws: AwsStandIn;
   let oauth: OAuthServer;
   const dynamo = useDynamoDbLocal();
   let outdir: string;
   let stack: TokenBrokerStack;
-  let template: Template & { Outputs?: Record<string, unknown>; Parameters?: Record<string, unknown> };
+  let templates: TemplateFile[];
   let functions: SynthesizedFunction[];
   let refresherFn: SynthesizedFunction;
   let synthError: unknown;
-  const refs: Record<string, string> = {};
+  let refs: Record<string, string>;
   const secretArnOf = (name: string) =>
     `arn:aws:secretsmanager:us-east-1:111122223333:secret:a55-${name}-AbCdEf`;
 
   beforeAll(async () => {
-    aws = await startAwsStandIn();
     oauth = await startOAuthServer({
       accessTokenTtl: 3600,
       clients: [{ clientId: 'broker-post', tokenEndpointAuthMethod: 'client_secret_post' }],
@@ -126,46 +132,37 @@ describe('Integration: a broker with the most credential sets it takes', () => {
     } catch (error) {
       synthError = error;
     }
-    template = readTemplate(outdir, stack.stackName);
-    functions = synthesizedFunctions(template);
+    templates = stackTemplates(outdir, stack.stackName);
+    const [root] = templates as [TemplateFile];
+    functions = templates.flatMap(({ template }) => synthesizedFunctions(template));
     refresherFn = refresherFunction(functions);
 
-    // The table from its template definition; every reference the functions hold, local.
-    const [tableId] = logicalIdsOfType(template, 'AWS::DynamoDB::Table') as [string];
-    const table = template.Resources[tableId]?.Properties;
-    await dynamo.client.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        KeySchema: table.KeySchema,
-        AttributeDefinitions: table.AttributeDefinitions,
-        BillingMode: table.BillingMode,
-      }),
-    );
-    refs[tableId] = TABLE;
-    refs[refresherFn.logicalId] = REFRESHER_NAME;
-    for (const queueId of logicalIdsOfType(template, 'AWS::SQS::Queue'))
-      refs[queueId] = aws.queueUrl(queueId);
+    // The table from its template definition; every reference the functions hold, local,
+    // those of the nested stacks through the parameters the broker's stack passes them.
+    standIns = await startTemplateStandIns({
+      dynamo,
+      template: root.template,
+      tableName: TABLE,
+      refresher: { logicalId: refresherFn.logicalId, name: REFRESHER_NAME },
+    });
+    ({ aws, refs } = standIns);
     for (const set of stack.broker.credentialSets) {
       refs[stack.resolve((set.secret.node.defaultChild as CfnElement).logicalId) as string] = secretArnOf(
         set.name,
       );
     }
+    for (const { parameters } of templates) if (parameters) addNestedParameterRefs(refs, parameters);
     const [client] = oauth.clients;
     aws.setSecret(
       secretArnOf(TARGET),
       JSON.stringify({ client_id: client?.clientId, client_secret: client?.clientSecret }),
     );
-    for (const [name, value] of synthesizedParameters(template, refs)) aws.setParameter(name, value);
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-    Object.assign(process.env, aws.endpointEnv);
+    for (const [name, value] of synthesizedParameters(root.template, refs)) aws.setParameter(name, value);
   }, 240_000);
 
   afterAll(async () => {
-    for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', ...Object.keys(aws?.endpointEnv ?? {})]) {
-      delete process.env[name];
-    }
     await oauth?.stop();
-    await aws?.stop();
+    await standIns?.stop();
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
@@ -187,17 +184,25 @@ describe('Integration: a broker with the most credential sets it takes', () => {
       expect(findings).toEqual([`AwsSolutions-SMG4 ${CANARY_STACK}/UnrotatedSecret/Resource`]);
     });
 
-    it("stays within CloudFormation's quotas on resources, outputs, parameters and template size", () => {
+    it("stays within CloudFormation's quotas, the later sets each in a nested stack of its own", () => {
       // THEN
-      const templateBytes = statSync(join(outdir, `${stack.stackName}.template.json`)).size;
-      expect(Object.keys(template.Resources).length).toBeLessThanOrEqual(CLOUDFORMATION.resources);
-      expect(Object.keys(template.Outputs ?? {}).length).toBeLessThanOrEqual(CLOUDFORMATION.outputs);
-      expect(Object.keys(template.Parameters ?? {}).length).toBeLessThanOrEqual(CLOUDFORMATION.parameters);
-      expect(templateBytes).toBeLessThan(CLOUDFORMATION.templateBytes);
-      // One reader, one secret and one parameter per set: nothing was dropped to fit
-      expect(logicalIdsOfType(template, 'AWS::Lambda::Url')).toHaveLength(MAX_CREDENTIAL_SETS);
-      expect(logicalIdsOfType(template, 'AWS::SecretsManager::Secret')).toHaveLength(MAX_CREDENTIAL_SETS);
-      expect(logicalIdsOfType(template, 'AWS::SSM::Parameter')).toHaveLength(MAX_CREDENTIAL_SETS);
+      const [root, ...nested] = templates as [TemplateFile, ...TemplateFile[]];
+      expect(nested).toHaveLength(MAX_CREDENTIAL_SETS - SETS_IN_BROKER_STACK);
+      for (const { file, template, bytes } of templates) {
+        expect(Object.keys(template.Resources).length, file).toBeLessThanOrEqual(CLOUDFORMATION.resources);
+        expect(Object.keys(template.Outputs ?? {}).length, file).toBeLessThanOrEqual(CLOUDFORMATION.outputs);
+        expect(Object.keys(template.Parameters ?? {}).length, file).toBeLessThanOrEqual(
+          CLOUDFORMATION.parameters,
+        );
+        expect(bytes, file).toBeLessThan(CLOUDFORMATION.templateBytes);
+      }
+      // One reader per set, one secret and one parameter per set in the broker's stack: nothing was dropped to fit
+      const all = (type: string) => templates.flatMap(({ template }) => logicalIdsOfType(template, type));
+      expect(all('AWS::Lambda::Url')).toHaveLength(MAX_CREDENTIAL_SETS);
+      expect(logicalIdsOfType(root.template, 'AWS::SecretsManager::Secret')).toHaveLength(
+        MAX_CREDENTIAL_SETS,
+      );
+      expect(logicalIdsOfType(root.template, 'AWS::SSM::Parameter')).toHaveLength(MAX_CREDENTIAL_SETS);
     });
 
     it("keeps every function's environment within Lambda's 4 KB, with no set in the refresher's", () => {
@@ -235,8 +240,8 @@ describe('Integration: a broker with the most credential sets it takes', () => {
     it('refresh the last set, reading the parameters once at cold start, and its reader serves that token', async () => {
       // GIVEN the refresher, cold-started as Lambda would from its asset folder
       const refresh = await importBundledHandler<Handler>(outdir, refresherFn, refs, aws.endpointEnv);
-      // One parameter per set, ten a page: three calls, once, for the whole container
-      expect(aws.parameterCalls.map((call) => call.nextToken)).toEqual([undefined, '10', '20']);
+      // One parameter per set, ten a page: five calls, once, for the whole container
+      expect(aws.parameterCalls.map((call) => call.nextToken)).toEqual([undefined, '10', '20', '30', '40']);
 
       // WHEN it refreshes the last set twice
       const context = lambdaContext('refresher', refresherFn.timeoutSeconds * 1000);
@@ -246,7 +251,7 @@ describe('Integration: a broker with the most credential sets it takes', () => {
       // THEN it read that set's secret, by the ARN its parameter holds, and stored a token
       expect(first).toMatchObject({ credential: TARGET, outcome: 'written', attempts: 1 });
       expect(second).toMatchObject({ credential: TARGET, outcome: 'written' });
-      expect(aws.parameterCalls).toHaveLength(3);
+      expect(aws.parameterCalls).toHaveLength(5);
       expect(aws.secretCalls.map((call) => call.secretId)).toEqual([
         secretArnOf(TARGET),
         secretArnOf(TARGET),

@@ -4,7 +4,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBrokerConfig } from '../../../lib/config.js';
 import { TokenBroker } from '../../../lib/token-broker.js';
 import { TokenBrokerStack } from '../../../lib/token-broker-stack.js';
-import { arnOf, type Json, type Statement, type Synthesized, synthesize, testApp } from '../template.js';
+import { rotationRuleName } from '../../../lib/triggers/rotation-rule.js';
+import {
+  arnOf,
+  type Json,
+  render,
+  type Statement,
+  type Synthesized,
+  synthesize,
+  testApp,
+} from '../template.js';
 
 const COMPLETE_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:a55/complete-AbCdEf';
 const { app, outdir } = testApp('infra-rotation-rule');
@@ -43,6 +52,7 @@ describe('Construct: CredentialSet', () => {
       const stack = synthesized.ops;
       const sandbox = ops.credentialSet('sandbox');
       expect(stack.resource(sandbox.rotationRule).Properties).toEqual({
+        Name: `${ops.rotationRulePrefix}sandbox`,
         Description: expect.stringContaining("credential set 'sandbox'"),
         State: 'ENABLED',
         EventPattern: {
@@ -91,7 +101,19 @@ describe('Construct: CredentialSet', () => {
       });
     });
 
-    it('lets each rule, and no other principal, invoke the refresher through its resource policy', () => {
+    it("names each rule with the broker's prefix, unique per broker, cut and hashed past 64 characters", () => {
+      // THEN
+      expect(ops.rotationRulePrefix).toMatch(/^a55-[0-9a-f]{8}-$/);
+      expect(complete.rotationRulePrefix).toMatch(/^a55-[0-9a-f]{8}-$/);
+      expect(complete.rotationRulePrefix).not.toBe(ops.rotationRulePrefix);
+      const long = 'x'.repeat(64);
+      const name = rotationRuleName(ops.rotationRulePrefix, long);
+      expect(name).toHaveLength(64);
+      expect(name.startsWith(`${ops.rotationRulePrefix}xxx`)).toBe(true);
+      expect(name).not.toBe(rotationRuleName(ops.rotationRulePrefix, `${'x'.repeat(63)}y`));
+    });
+
+    it("lets the broker's rules, and no other principal, invoke the refresher: one permission for every set", () => {
       // THEN
       const stack = synthesized.ops;
       const refresherPermissions = Object.values(stack.template.findResources('AWS::Lambda::Permission'))
@@ -100,34 +122,45 @@ describe('Construct: CredentialSet', () => {
           (permission) =>
             JSON.stringify(permission.FunctionName) === JSON.stringify(arnOf(stack, ops.refresher)),
         );
-      expect(refresherPermissions).toEqual(
-        ['sandbox', 'shared'].map((name) => ({
+      expect(refresherPermissions).toEqual([
+        {
           Action: 'lambda:InvokeFunction',
           FunctionName: arnOf(stack, ops.refresher),
           Principal: 'events.amazonaws.com',
-          SourceArn: arnOf(stack, ops.credentialSet(name).rotationRule),
-        })),
+          SourceAccount: { Ref: 'AWS::AccountId' },
+          SourceArn: expect.anything(),
+        },
+      ]);
+      expect(render(refresherPermissions[0]?.SourceArn)).toBe(
+        `arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/${ops.rotationRulePrefix}*`,
       );
     });
 
-    it('lets only the rotation rules send undeliverable events to the failure queue', () => {
+    it('lets only the rotation rules send undeliverable events to the failure queue, each by its ARN', () => {
       // THEN
       const stack = synthesized.ops;
       const policy = stack.template.findResources('AWS::SQS::QueuePolicy');
       const statements = Object.values(policy).flatMap(
         (resource) => (resource.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
       );
-      expect(statements.filter((statement) => statement.Effect === 'Allow')).toEqual(
-        ['sandbox', 'shared'].map((name) => ({
-          Sid: expect.any(String),
+      const allowed = statements.filter((statement) => statement.Effect === 'Allow');
+      expect(allowed).toEqual([
+        {
+          Sid: 'AllowRotationRuleDeadLetters',
           Effect: 'Allow',
           Principal: { Service: 'events.amazonaws.com' },
           Action: 'sqs:SendMessage',
           Resource: arnOf(stack, ops.failureQueue),
-          Condition: {
-            ArnEquals: { 'aws:SourceArn': arnOf(stack, ops.credentialSet(name).rotationRule) },
-          },
-        })),
+          Condition: { ArnEquals: { 'aws:SourceArn': expect.any(Array) } },
+        },
+      ]);
+      const condition = (allowed[0]?.Condition ?? {}) as { ArnEquals?: Json };
+      const sources = (condition.ArnEquals?.['aws:SourceArn'] ?? []) as unknown[];
+      expect(sources.map(render)).toEqual(
+        ['sandbox', 'shared'].map(
+          (name) =>
+            `arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/${ops.rotationRulePrefix}${name}`,
+        ),
       );
     });
   });

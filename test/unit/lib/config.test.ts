@@ -272,8 +272,8 @@ describe('Function: loadBrokerConfig', () => {
       expect(loadBrokerConfig(sets(MAX_CREDENTIAL_SETS)).credentials).toHaveLength(MAX_CREDENTIAL_SETS);
       expect(errorOf(sets(MAX_CREDENTIAL_SETS + 1))).toBe(
         `tokenBroker.credentials lists ${MAX_CREDENTIAL_SETS + 1} credential sets; one broker takes at most ` +
-          `${MAX_CREDENTIAL_SETS}, because each set adds up to 20 resources to its stack and CloudFormation ` +
-          'allows 500 per stack: split the sets between two brokers, each in its own stack',
+          `${MAX_CREDENTIAL_SETS}, because of CloudFormation's 500 resources and 200 outputs per stack: ` +
+          'split the sets between two brokers, each in its own stack',
       );
     });
 

@@ -1,0 +1,216 @@
+/**
+ * The most credential sets a broker takes, as the stack app synthesizes them for
+ * `cdk deploy` (docs/design.md, decisions 42 and 43): every deploy limit, computed from the
+ * synthesized templates, the broker's stack and each set's nested stack, at the longest
+ * names the broker accepts (they recur in logical IDs, policies and the template). The
+ * sets' behaviour when run is test/integration/many-credential-sets.test.ts.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CfnElement, NestedStack, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBrokerApp } from '../../lib/broker-app.js';
+import type { TokenBrokerStack } from '../../lib/token-broker-stack.js';
+import {
+  MAX_CREDENTIAL_NAME_CHARACTERS,
+  MAX_CREDENTIAL_SETS,
+  SETS_IN_BROKER_STACK,
+} from '../../lib/validation.js';
+import { logicalIdsOfType } from '../../tools/synthesized-handlers.js';
+import {
+  CLOUDFORMATION,
+  functionPolicies,
+  IAM,
+  LAMBDA_FUNCTION_POLICY_BYTES,
+  queuePolicies,
+  type RolePolicies,
+  rolePolicies,
+  SQS_POLICY,
+  stackTemplates,
+  type TemplateFile,
+} from '../support/deploy-limits.js';
+
+/**
+ * 50 names using the whole name budget, the longest (64 characters) on the sets that stay
+ * in the broker's stack, where a name costs the most.
+ */
+const NAMES = Array.from({ length: MAX_CREDENTIAL_SETS }, (_, index) => {
+  const prefix = `s${String(index).padStart(2, '0')}-`;
+  const long = 64;
+  const rest = MAX_CREDENTIAL_NAME_CHARACTERS - long * SETS_IN_BROKER_STACK;
+  const perRest = Math.floor(rest / (MAX_CREDENTIAL_SETS - SETS_IN_BROKER_STACK));
+  const last = rest - perRest * (MAX_CREDENTIAL_SETS - SETS_IN_BROKER_STACK - 1);
+  const length = index < SETS_IN_BROKER_STACK ? long : index === MAX_CREDENTIAL_SETS - 1 ? last : perRest;
+  return prefix.padEnd(length, 'x');
+});
+
+/** A stack with one known finding at its top and one in a nested stack. */
+const CANARY_STACK = 'NagCanary';
+
+interface ValidationReport {
+  readonly pluginReports: {
+    readonly pluginName: string;
+    readonly violations: {
+      readonly ruleName: string;
+      readonly violatingConstructs: { constructPath: string }[];
+    }[];
+  }[];
+}
+
+describe('Deploy limits: the stack app with the most credential sets a broker takes', () => {
+  let outdir: string;
+  let stack: TokenBrokerStack;
+  let templates: TemplateFile[];
+  let roles: RolePolicies[];
+  let synthError: unknown;
+
+  beforeAll(() => {
+    // GIVEN the stack app (cdk-nag registered) with every per-set feature on: created
+    // secrets, an organization allowed to read every set, an alarm topic
+    outdir = mkdtempSync(join(process.cwd(), '.test-out', 'deploy-limits-'));
+    const broker = createBrokerApp(
+      {
+        outdir,
+        context: {
+          'aws:cdk:enable-asset-metadata': true,
+          tokenBroker: {
+            credentials: NAMES.map((name) => ({ name })),
+            allowedOrganizationId: 'o-abcde12345',
+            alarmEmail: 'ops@example.com',
+          },
+        },
+      },
+      {},
+    );
+    stack = broker.stack;
+    const canary = new Stack(broker.app, CANARY_STACK);
+    new secretsmanager.Secret(canary, 'UnrotatedSecret');
+    new secretsmanager.Secret(new NestedStack(canary, 'Nested'), 'UnrotatedSecret');
+
+    // WHEN it is synthesized (the canary's findings fail synth after the report is written)
+    try {
+      broker.app.synth();
+    } catch (error) {
+      synthError = error;
+    }
+    templates = stackTemplates(outdir, stack.stackName);
+    roles = rolePolicies(templates);
+  }, 120_000);
+
+  afterAll(() => {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('uses the whole name budget, the longest names in the broker stack', () => {
+    // THEN: the case the limits below are measured on
+    expect(NAMES.join('')).toHaveLength(MAX_CREDENTIAL_NAME_CHARACTERS);
+    expect(NAMES.slice(0, SETS_IN_BROKER_STACK).every((name) => name.length === 64)).toBe(true);
+    expect(new Set(NAMES).size).toBe(MAX_CREDENTIAL_SETS);
+  });
+
+  it('keeps the first sets in the broker stack and gives each later set a nested stack of its own', () => {
+    // THEN
+    const [root, ...nested] = templates as [TemplateFile, ...TemplateFile[]];
+    expect(nested).toHaveLength(MAX_CREDENTIAL_SETS - SETS_IN_BROKER_STACK);
+    expect(logicalIdsOfType(root.template, 'AWS::Lambda::Function')).toHaveLength(SETS_IN_BROKER_STACK + 2);
+    for (const { file, template } of nested) {
+      expect(logicalIdsOfType(template, 'AWS::Lambda::Url'), file).toHaveLength(1);
+      expect(logicalIdsOfType(template, 'AWS::CloudWatch::Alarm'), file).toHaveLength(6);
+    }
+    // Every secret and parameter stays in the broker stack
+    expect(logicalIdsOfType(root.template, 'AWS::SecretsManager::Secret')).toHaveLength(MAX_CREDENTIAL_SETS);
+    expect(logicalIdsOfType(root.template, 'AWS::SSM::Parameter')).toHaveLength(MAX_CREDENTIAL_SETS);
+    expect(
+      nested.flatMap(({ template }) => logicalIdsOfType(template, 'AWS::SecretsManager::Secret')),
+    ).toEqual([]);
+  });
+
+  it.each([
+    ['resources', (t: TemplateFile) => Object.keys(t.template.Resources).length, CLOUDFORMATION.resources],
+    ['outputs', (t: TemplateFile) => Object.keys(t.template.Outputs ?? {}).length, CLOUDFORMATION.outputs],
+    [
+      'parameters',
+      (t: TemplateFile) => Object.keys(t.template.Parameters ?? {}).length,
+      CLOUDFORMATION.parameters,
+    ],
+    ['template bytes', (t: TemplateFile) => t.bytes, CLOUDFORMATION.templateBytes],
+  ] as const)('has every template within its %s quota', (_label, measure, limit) => {
+    // THEN
+    for (const template of templates) expect(measure(template), template.file).toBeLessThanOrEqual(limit);
+  });
+
+  it("keeps every role's inline policies together, and each managed policy, within IAM's sizes", () => {
+    // THEN: every role of every template, its references at their longest
+    expect(roles.length).toBeGreaterThan(MAX_CREDENTIAL_SETS);
+    for (const role of roles) {
+      const where = `${role.template} ${role.roleId}`;
+      expect(role.inlineCharacters, where).toBeLessThanOrEqual(IAM.inlineCharacters);
+      for (const size of role.managedCharacters)
+        expect(size, where).toBeLessThanOrEqual(IAM.managedPolicyCharacters);
+      expect(role.managedPolicies, where).toBeLessThanOrEqual(IAM.managedPoliciesPerRole);
+    }
+  });
+
+  it("keeps every queue policy within SQS's 20 statements and 8,192 bytes", () => {
+    // THEN: the failure queue takes every rotation rule's dead letters in one statement
+    const policies = queuePolicies(templates);
+    expect(policies.length).toBeGreaterThanOrEqual(2);
+    for (const policy of policies) {
+      expect(policy.statements, policy.where).toBeLessThanOrEqual(SQS_POLICY.statements);
+      expect(policy.characters, policy.where).toBeLessThanOrEqual(SQS_POLICY.bytes);
+    }
+  });
+
+  it("keeps every function's resource policy within Lambda's 20 KB, the refresher's with one rotation permission", () => {
+    // THEN
+    const policies = functionPolicies(templates);
+    expect(policies.size).toBeGreaterThan(SETS_IN_BROKER_STACK);
+    for (const [where, size] of policies)
+      expect(size, where).toBeLessThanOrEqual(LAMBDA_FUNCTION_POLICY_BYTES);
+    const refresherId = stack.getLogicalId(stack.broker.refresher.node.defaultChild as CfnElement);
+    const onRefresher = templates.flatMap(({ template }) =>
+      Object.values(template.Resources).filter(
+        (resource) =>
+          resource.Type === 'AWS::Lambda::Permission' &&
+          JSON.stringify(resource.Properties.FunctionName).includes(refresherId),
+      ),
+    );
+    expect(onRefresher).toHaveLength(1);
+  });
+
+  it("puts the refresher's per-set grants in managed policies, leaving its inline policy the same size for any number of sets", () => {
+    // THEN
+    const refresherRoleId = stack.getLogicalId(stack.broker.refresher.role?.node.defaultChild as CfnElement);
+    const refresher = roles.find((role) => role.roleId === refresherRoleId) as RolePolicies;
+    expect(refresher.managedPolicies).toBe(Math.ceil(MAX_CREDENTIAL_SETS / 10));
+    // The inline part holds no set: no secret, no item key
+    const [root] = templates as [TemplateFile];
+    const inline = Object.values(root.template.Resources).filter(
+      (resource) =>
+        resource.Type === 'AWS::IAM::Policy' &&
+        JSON.stringify(resource.Properties.Roles).includes(JSON.stringify({ Ref: refresherRoleId })),
+    );
+    expect(JSON.stringify(inline)).not.toContain('secretsmanager:');
+    expect(JSON.stringify(inline)).not.toContain('LeadingKeys');
+    expect(JSON.stringify(inline)).not.toContain(NAMES[0]);
+  });
+
+  it('has no cdk-nag AwsSolutions finding in the broker stack or its nested stacks (the canaries have theirs)', () => {
+    // THEN
+    const report = JSON.parse(
+      readFileSync(join(outdir, 'validation-report.json'), 'utf8'),
+    ) as ValidationReport;
+    const findings = report.pluginReports.flatMap((plugin) =>
+      plugin.violations.flatMap((violation) =>
+        violation.violatingConstructs.map((construct) => `${violation.ruleName} ${construct.constructPath}`),
+      ),
+    );
+    expect(report.pluginReports.map((plugin) => plugin.pluginName)).toContain('AwsSolutions');
+    expect(String(synthError)).toMatch(/ValidationFailed/);
+    expect(findings.sort()).toEqual([
+      `AwsSolutions-SMG4 ${CANARY_STACK}/Nested/UnrotatedSecret/Resource`,
+      `AwsSolutions-SMG4 ${CANARY_STACK}/UnrotatedSecret/Resource`,
+    ]);
+  });
+});

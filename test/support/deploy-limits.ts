@@ -1,0 +1,284 @@
+/**
+ * The deploy limits a synthesized broker must stay within, read from its templates: the
+ * CloudFormation quotas of every template (the stack's and its nested stacks'), Lambda's
+ * environment bound, and IAM's policy sizes counted on the policies as they will be once
+ * deployed (each reference at the longest its resource's name or ARN can be), for the
+ * tests that synthesize the most credential sets a broker takes.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { logicalIdsOfType, type Template } from '../../tools/synthesized-handlers.js';
+
+/** CloudFormation's quotas per template (stack or nested stack). */
+export const CLOUDFORMATION = {
+  resources: 500,
+  outputs: 200,
+  parameters: 200,
+  /** A template body given as an S3 URL, which is how CDK deploys (and nests) templates. */
+  templateBytes: 1_000_000,
+} as const;
+
+/** SQS's quotas on a queue policy. */
+export const SQS_POLICY = { statements: 20, bytes: 8192 } as const;
+
+/** Lambda's quota on a function's resource-based policy (every permission together). */
+export const LAMBDA_FUNCTION_POLICY_BYTES = 20_480;
+
+/** IAM's default quotas per role. */
+export const IAM = {
+  /** All of a role's inline policies together (its own and every AWS::IAM::Policy attached). */
+  inlineCharacters: 10_240,
+  managedPolicyCharacters: 6_144,
+  managedPoliciesPerRole: 10,
+} as const;
+
+/** Lambda's limit on a function's environment: every key and value together. */
+export const LAMBDA_ENVIRONMENT_BYTES = 4096;
+
+/** A template as the limits need it: its resources, outputs and parameters. */
+export type FullTemplate = Template & {
+  readonly Outputs?: Record<string, unknown>;
+  readonly Parameters?: Record<string, unknown>;
+};
+
+/** One synthesized template file of an assembly. */
+export interface TemplateFile {
+  /** The file name inside the assembly. */
+  readonly file: string;
+  readonly bytes: number;
+  readonly template: FullTemplate;
+  /** A nested stack's parameters as its parent passes them (name -> the parent's expression). */
+  readonly parameters?: Record<string, unknown>;
+}
+
+/**
+ * The stack's template and those of its nested stacks (found through each
+ * `AWS::CloudFormation::Stack`'s `aws:asset:path`, which needs
+ * `aws:cdk:enable-asset-metadata`), the stack's first.
+ */
+export function stackTemplates(outdir: string, stackName: string): TemplateFile[] {
+  const read = (file: string): TemplateFile => ({
+    file,
+    bytes: statSync(join(outdir, file)).size,
+    template: JSON.parse(readFileSync(join(outdir, file), 'utf8')) as FullTemplate,
+  });
+  const root = read(`${stackName}.template.json`);
+  const nested = logicalIdsOfType(root.template, 'AWS::CloudFormation::Stack').map((id) => {
+    const resource = root.template.Resources[id];
+    const path = resource?.Metadata?.['aws:asset:path'];
+    if (typeof path !== 'string') throw new Error(`nested stack ${id} has no aws:asset:path`);
+    return { ...read(path), parameters: resource?.Properties?.Parameters ?? {} };
+  });
+  return [root, ...nested];
+}
+
+/** The longest a pseudo parameter resolves to (`aws-us-gov`, `ap-southeast-4`, a stack name). */
+const PSEUDO_PARAMETER_CHARACTERS: Record<string, number> = {
+  'AWS::Partition': 10,
+  'AWS::Region': 14,
+  'AWS::AccountId': 12,
+  'AWS::URLSuffix': 20,
+  'AWS::StackName': 128,
+};
+/** `arn:aws-us-gov:secretsmanager:ap-southeast-4:123456789012:secret:` at its longest. */
+const SECRET_ARN_PREFIX = 'arn::secretsmanager:::secret:'.length + 10 + 14 + 12;
+/**
+ * The longest any other reference resolves to: a resource's generated physical name
+ * (stack name, logical ID and random suffix, cut by CloudFormation to the type's limit) or
+ * its ARN (that name behind a prefix of about 60 characters).
+ */
+const OTHER_REFERENCE_CHARACTERS = 256;
+
+/**
+ * The most characters `value` (JSON with intrinsics) can have once deployed, as IAM counts
+ * a policy (JSON without whitespace): a reference to a secret the template creates is its
+ * ARN at its longest (CloudFormation names it `<logical ID>-<12 characters>`, Secrets
+ * Manager appends `-` and 6), a pseudo parameter its longest value, any other reference
+ * {@link OTHER_REFERENCE_CHARACTERS}. Anything else unresolved fails loudly.
+ */
+export function deployedCharactersAtMost(value: unknown, template: Template): number {
+  const resolved = (node: unknown): number => {
+    if (typeof node === 'string') return JSON.stringify(node).length - 2;
+    const entries = node !== null && typeof node === 'object' ? Object.entries(node) : [];
+    const [key, arg] = entries.length === 1 ? (entries[0] as [string, unknown]) : [];
+    if (key === 'Ref' && typeof arg === 'string') {
+      const pseudo = PSEUDO_PARAMETER_CHARACTERS[arg];
+      if (pseudo !== undefined) return pseudo;
+      if (template.Resources[arg]?.Type === 'AWS::SecretsManager::Secret') {
+        return SECRET_ARN_PREFIX + arg.length + 13 + 7;
+      }
+      return OTHER_REFERENCE_CHARACTERS;
+    }
+    if (key === 'Fn::GetAtt') return OTHER_REFERENCE_CHARACTERS;
+    if (key === 'Fn::Join' && Array.isArray(arg)) {
+      const [separator, parts] = arg as [string, unknown[]];
+      return parts.reduce<number>((sum, part) => sum + resolved(part), separator.length * (parts.length - 1));
+    }
+    throw new Error(`unexpected value in a policy: ${JSON.stringify(node)}`);
+  };
+  // Every string in the document is resolved in place; the JSON around them is counted as is.
+  const walk = (node: unknown): number => {
+    if (typeof node === 'string' || isIntrinsic(node)) return resolved(node) + 2;
+    if (Array.isArray(node))
+      return 2 + node.reduce<number>((sum, item, i) => sum + walk(item) + (i ? 1 : 0), 0);
+    if (node !== null && typeof node === 'object') {
+      const entries = Object.entries(node);
+      return (
+        2 +
+        entries.reduce<number>(
+          (sum, [key, item], i) => sum + JSON.stringify(key).length + 1 + walk(item) + (i ? 1 : 0),
+          0,
+        )
+      );
+    }
+    return JSON.stringify(node).length;
+  };
+  return walk(value);
+}
+
+function isIntrinsic(node: unknown): boolean {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return false;
+  const keys = Object.keys(node);
+  return keys.length === 1 && (keys[0] === 'Ref' || (keys[0] as string).startsWith('Fn::'));
+}
+
+/** A role's policies, sized as deployed. */
+export interface RolePolicies {
+  readonly template: string;
+  readonly roleId: string;
+  /** All its inline policies together: the role's own and each AWS::IAM::Policy naming it. */
+  readonly inlineCharacters: number;
+  /** Each customer-managed policy of the template that names it in `Roles`. */
+  readonly managedCharacters: number[];
+  /** Its managed policies: those attached by the template's policies and its `ManagedPolicyArns`. */
+  readonly managedPolicies: number;
+}
+
+/**
+ * The policies of `type` attached to the role `roleId` of `owner`: those of `owner` that
+ * name it, and those of a nested stack that name a parameter the stack passes it as.
+ */
+function policiesOf(
+  templates: readonly TemplateFile[],
+  owner: TemplateFile,
+  roleId: string,
+  type: string,
+): { document: unknown; template: Template }[] {
+  const direct = JSON.stringify({ Ref: roleId });
+  return templates.flatMap((candidate) => {
+    let names: string[] = [];
+    if (candidate === owner) names = [direct];
+    else if (owner === templates[0]) {
+      names = Object.entries(candidate.parameters ?? {})
+        .filter(([, value]) => JSON.stringify(value) === direct)
+        .map(([name]) => JSON.stringify({ Ref: name }));
+    }
+    return Object.values(candidate.template.Resources)
+      .filter((resource) => resource.Type === type)
+      .filter((resource) =>
+        names.some((name) => JSON.stringify(resource.Properties?.Roles ?? []).includes(name)),
+      )
+      .map((resource) => ({ document: resource.Properties.PolicyDocument, template: candidate.template }));
+  });
+}
+
+/**
+ * Every role of every template with the size of its policies at their longest, counting
+ * the policies nested stacks attach to a role of the stack (a parameter standing for it).
+ */
+export function rolePolicies(templates: readonly TemplateFile[]): RolePolicies[] {
+  return templates.flatMap((owner) =>
+    logicalIdsOfType(owner.template, 'AWS::IAM::Role').map((roleId) => {
+      const role = owner.template.Resources[roleId]?.Properties ?? {};
+      const size = ({ document, template }: { document: unknown; template: Template }) =>
+        deployedCharactersAtMost(document, template);
+      const inline = [
+        ...((role.Policies ?? []) as { PolicyDocument: unknown }[]).map((policy) => ({
+          document: policy.PolicyDocument,
+          template: owner.template,
+        })),
+        ...policiesOf(templates, owner, roleId, 'AWS::IAM::Policy'),
+      ];
+      const managed = policiesOf(templates, owner, roleId, 'AWS::IAM::ManagedPolicy').map(size);
+      return {
+        template: owner.file,
+        roleId,
+        inlineCharacters: inline.reduce<number>((sum, policy) => sum + size(policy), 0),
+        managedCharacters: managed,
+        managedPolicies: managed.length + ((role.ManagedPolicyArns ?? []) as unknown[]).length,
+      };
+    }),
+  );
+}
+
+/** A queue policy, sized as deployed. */
+export interface QueuePolicySize {
+  readonly where: string;
+  readonly statements: number;
+  readonly characters: number;
+}
+
+/** Every SQS queue policy of every template. */
+export function queuePolicies(templates: readonly TemplateFile[]): QueuePolicySize[] {
+  return templates.flatMap(({ file, template }) =>
+    logicalIdsOfType(template, 'AWS::SQS::QueuePolicy').map((id) => {
+      const document = template.Resources[id]?.Properties.PolicyDocument as { Statement: unknown[] };
+      return {
+        where: `${file} ${id}`,
+        statements: document.Statement.length,
+        characters: deployedCharactersAtMost(document, template),
+      };
+    }),
+  );
+}
+
+/** `arn:aws-us-gov:lambda:ap-southeast-4:123456789012:function:` and a 64-character name. */
+const FUNCTION_ARN_AT_MOST = 'arn:aws-us-gov:lambda:ap-southeast-4:123456789012:function:'.length + 64;
+
+/**
+ * Each function's resource-based policy at its longest, keyed `<template> <function>`: one
+ * statement per `AWS::Lambda::Permission` on it, in its template or, through a parameter,
+ * in a nested stack's. A statement is its id (at most 100 characters), the principal, the
+ * action, the function's ARN and the permission's conditions.
+ */
+export function functionPolicies(templates: readonly TemplateFile[]): Map<string, number> {
+  const [root] = templates;
+  const sizes = new Map<string, number>();
+  for (const candidate of templates) {
+    for (const id of logicalIdsOfType(candidate.template, 'AWS::Lambda::Permission')) {
+      const permission = candidate.template.Resources[id]?.Properties;
+      const parameter = (permission.FunctionName as { Ref?: string }).Ref;
+      const passed = parameter === undefined ? undefined : candidate.parameters?.[parameter];
+      const owner = passed === undefined || root === undefined ? candidate : root;
+      const key = `${owner.file} ${JSON.stringify(passed ?? permission.FunctionName)}`;
+      const conditions = {
+        ...(permission.SourceArn === undefined ? {} : { ArnLike: { 'AWS:SourceArn': permission.SourceArn } }),
+        StringEquals: {
+          ...(permission.SourceAccount === undefined
+            ? {}
+            : { 'AWS:SourceAccount': permission.SourceAccount }),
+          ...(permission.PrincipalOrgID === undefined
+            ? {}
+            : { 'aws:PrincipalOrgID': permission.PrincipalOrgID }),
+          ...(permission.FunctionUrlAuthType === undefined
+            ? {}
+            : { 'lambda:FunctionUrlAuthType': permission.FunctionUrlAuthType }),
+        },
+      };
+      const statement = {
+        Sid: 'x'.repeat(100),
+        Effect: 'Allow',
+        Principal: { Service: permission.Principal },
+        Action: permission.Action,
+        Resource: 'x'.repeat(FUNCTION_ARN_AT_MOST),
+        Condition: conditions,
+      };
+      const document = '{"Version":"2012-10-17","Id":"default","Statement":[]}'.length;
+      sizes.set(
+        key,
+        (sizes.get(key) ?? document) + deployedCharactersAtMost(statement, candidate.template) + 1,
+      );
+    }
+  }
+  return sizes;
+}
