@@ -95,14 +95,23 @@ export function otherWorkCores(before: CpuSnapshot, after: CpuSnapshot): number 
   return Math.max(0, other / TICKS_PER_SECOND / seconds);
 }
 
-/** Runs `work` and returns its result with the cores other work used meanwhile. */
+/** Shorter than this, a few ticks' rounding would decide the reading: nothing is reported. */
+export const MIN_MEASURED_MS = 1_000;
+
+/**
+ * Runs `work` and returns its result with the cores other work used meanwhile; undefined when
+ * nothing could be counted or the work took under {@link MIN_MEASURED_MS} (a skipped phase).
+ * A grandchild orphaned by its parent's exit would count as other work; the bench has none.
+ */
 export async function measuringOtherWork<T>(
   work: () => Promise<T>,
 ): Promise<{ result: T; otherCores: number | undefined }> {
   const before = cpuSnapshot();
   const result = await work();
   const after = cpuSnapshot();
-  return { result, otherCores: before && after ? round2(otherWorkCores(before, after)) : undefined };
+  if (!before || !after || after.atMs - before.atMs < MIN_MEASURED_MS)
+    return { result, otherCores: undefined };
+  return { result, otherCores: round2(otherWorkCores(before, after)) };
 }
 
 function round2(value: number): number {
