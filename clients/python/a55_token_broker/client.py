@@ -53,6 +53,8 @@ class _Flight:
         #: The ``rejectedTokenHash`` this call sends, if any.
         self.rejected_hash = rejected_hash
         self.done = threading.Event()
+        #: Callers that chose to wait for this call instead of making their own (under the client's lock).
+        self.followers = 0
         self.entry: Optional[_Cached] = None
         self.error: Optional[BaseException] = None
 
@@ -207,6 +209,8 @@ class TokenBrokerClient:
                 leader = flight is None
                 if flight is None:
                     flight = self._flight = _Flight(pending)
+                elif not stale:
+                    flight.followers += 1
             if stale:
                 flight.done.wait()
                 continue

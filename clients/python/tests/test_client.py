@@ -415,22 +415,17 @@ class TestSingleFlight:
 
 
 def _wait_for_waiters(client: TokenBrokerClient, count: int, timeout: float = 5) -> int:
-    """How many threads wait on the client's current flight, once ``count`` do (or at the timeout)."""
+    """How many callers joined the client's current flight, once ``count`` have (or at the timeout)."""
     import time
 
     deadline = time.monotonic() + timeout
-    flight = client._flight  # white box: the threads parked on the flight's event
+    flight = client._flight  # white box: the flight's own count of callers waiting for it
     assert flight is not None
     while time.monotonic() < deadline:
-        waiting = _event_waiters(flight.done)
-        if waiting >= count:
-            return waiting
+        if flight.followers >= count:
+            return flight.followers
         time.sleep(0.005)
-    return _event_waiters(flight.done)
-
-
-def _event_waiters(event: threading.Event) -> int:
-    return len(event._cond._waiters)  # type: ignore[attr-defined]
+    return flight.followers
 
 
 class TestInvalidate:
