@@ -365,7 +365,10 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
         ),
       ).toBe(true);
       expect((await state.get('r')).pendingRetry).toEqual({ attempt: 2, dueAt: 1_100 });
-      // A lease due before staleBefore is lost: anyone may take it over.
+      // A lease due before staleBefore is lost: anyone may take it over (one due at it is not).
+      expect(await state.claimRetry('r', { attempt: 1, dueAt: 1_300 }, { staleBeforeSeconds: 1_100 })).toBe(
+        false,
+      );
       expect(await state.claimRetry('r', { attempt: 1, dueAt: 1_300 }, { staleBeforeSeconds: 1_101 })).toBe(
         true,
       );

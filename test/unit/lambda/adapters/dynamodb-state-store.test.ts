@@ -124,6 +124,16 @@ describe('Class: DynamoDbStateStore', () => {
         { pendingRetry: { attempt: 1, dueAt: 5 } },
       ],
       ['a run hold without its lease', { retryRunUntil: { N: '9' } }, {}],
+      [
+        'a stage with no version attributes',
+        { inUseStage: { S: 'AWSPREVIOUS' } },
+        { secret: { stage: 'AWSPREVIOUS' } },
+      ],
+      [
+        'a failure recorded before retryable existed',
+        { lastErrorName: { S: 'X' }, lastErrorMessage: { S: 'm' }, lastErrorAt: { N: '2' } },
+        { lastFailure: { name: 'X', message: 'm', at: 2 } },
+      ],
       ['an unknown secret stage', { inUseStage: { S: 'AWSPENDING' }, inUseVersionId: { S: 'v' } }, {}],
       [
         'a current stage without version ids',
@@ -245,6 +255,9 @@ describe('Class: DynamoDbStateStore', () => {
       const error = await rejection(store.recordSuccess('sandbox', 5));
       expect(error).toBeInstanceOf(TokenStoreError);
       expect(error).toMatchObject({ retryable: true });
+      expect(error.message).toContain(
+        'UpdateItem of the state item on table broker-table failed with InternalServerError',
+      );
     });
   });
 

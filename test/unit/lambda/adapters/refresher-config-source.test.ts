@@ -40,7 +40,57 @@ describe('Function: readRefresherConfig', () => {
   });
 
   it('answers nothing without a file: the refresher then reads CREDENTIALS', async () => {
-    expect(await readRefresherConfig({ file: missing, env: {}, ssm: client })).toEqual({});
+    expect(await readRefresherConfig({ file: missing, env: {}, ssm: client })).toStrictEqual({});
+  });
+
+  it('reads the parameters without a file, and takes a blank path for none', async () => {
+    // Prepare
+    ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+
+    // Act
+    const withoutFile = await readRefresherConfig({
+      file: missing,
+      env: { SECRET_ID_PARAMETER_PATH: ` ${PATH} ` },
+      ssm: client,
+    });
+    const blank = await readRefresherConfig({ file, env: { SECRET_ID_PARAMETER_PATH: '  ' }, ssm: client });
+
+    // Assess
+    expect(withoutFile).toStrictEqual({ parameters: new Map() });
+    expect(blank).toStrictEqual({ file: '{"credentials": []}' });
+    expect(ssm.commandCalls(GetParametersByPathCommand).map((call) => call.args[0].input.Path)).toEqual([
+      PATH,
+    ]);
+  });
+
+  it('fails on a file it cannot read for another reason than its absence', async () => {
+    await expect(
+      readRefresherConfig({ file: pathToFileURL(`${dir}/`), env: {}, ssm: client }),
+    ).rejects.toMatchObject({ code: 'EISDIR' });
+  });
+
+  it('takes a page without parameters for none', async () => {
+    ssm.on(GetParametersByPathCommand).resolves({});
+    const config = await readRefresherConfig({ file, env: { SECRET_ID_PARAMETER_PATH: PATH }, ssm: client });
+    expect(config.parameters).toStrictEqual(new Map());
+  });
+
+  it('skips a parameter without a name below the path or without a value', async () => {
+    // Prepare
+    ssm.on(GetParametersByPathCommand).resolves({
+      Parameters: [
+        { Name: `${PATH}/kept`, Value: '{"secretId":"arn-k"}' },
+        { Value: '{"secretId":"arn-nameless"}' },
+        { Name: `${PATH}/`, Value: '{"secretId":"arn-empty-name"}' },
+        { Name: `${PATH}/empty`, Value: '' },
+      ],
+    });
+
+    // Act
+    const config = await readRefresherConfig({ file, env: { SECRET_ID_PARAMETER_PATH: PATH }, ssm: client });
+
+    // Assess
+    expect(config.parameters).toStrictEqual(new Map([['kept', '{"secretId":"arn-k"}']]));
   });
 
   it('reads every page of the parameters under the path, by set name, and only that level', async () => {
@@ -61,7 +111,7 @@ describe('Function: readRefresherConfig', () => {
         ['b', '{"secretId":"arn-b"}'],
       ]),
     );
-    expect(ssm.commandCalls(GetParametersByPathCommand).map((call) => call.args[0].input)).toEqual([
+    expect(ssm.commandCalls(GetParametersByPathCommand).map((call) => call.args[0].input)).toStrictEqual([
       { Path: PATH, Recursive: false, MaxResults: 10 },
       { Path: PATH, Recursive: false, MaxResults: 10, NextToken: 'next' },
     ]);
@@ -80,7 +130,7 @@ describe('Function: readRefresherConfig', () => {
     // Assess
     await expect(reading).rejects.toBeInstanceOf(TokenBrokerConfigError);
     await expect(reading).rejects.toThrow(
-      `cannot read the credential set parameters under ${PATH} (ssm:GetParametersByPath on that path): AccessDeniedException`,
+      `cannot read the credential set parameters under ${PATH} (ssm:GetParametersByPath on that path): AccessDeniedException; the refresher retries at its next cold start`,
     );
     await expect(reading).rejects.toHaveProperty('cause', denied);
   });

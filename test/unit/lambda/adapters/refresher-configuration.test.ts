@@ -103,10 +103,15 @@ describe('Class: RefresherConfiguration', () => {
     ]);
   });
 
-  it('never reads Parameter Store when no parameter path is set', async () => {
+  it('never reads Parameter Store when no parameter path is set (or a blank one)', async () => {
     // Prepare
     const clock = new ManualClock();
-    const variables = { TABLE_NAME: 'tokens', CREDENTIALS: JSON.stringify([{ name: 'a', secretId: 's' }]) };
+    // A blank path is none, as at cold start.
+    const variables = {
+      TABLE_NAME: 'tokens',
+      SECRET_ID_PARAMETER_PATH: ' ',
+      CREDENTIALS: JSON.stringify([{ name: 'a', secretId: 's' }]),
+    };
     const configuration = await RefresherConfiguration.load(
       { file: pathToFileURL(join(dir, 'none.json')), env: variables, ssm: ssmClient },
       parseRefresherEnvironment,
@@ -120,6 +125,19 @@ describe('Class: RefresherConfiguration', () => {
     // Assess
     expect(secretIdOf(value)).toBe('s');
     expect(stale).toBeUndefined();
+    expect(clients).toBe(0);
+  });
+
+  it('reads nothing when the variable is absent', async () => {
+    const variables = { TABLE_NAME: 'tokens', CREDENTIALS: JSON.stringify([{ name: 'a', secretId: 's' }]) };
+    const clock = new ManualClock();
+    const configuration = await RefresherConfiguration.load(
+      { file: pathToFileURL(join(dir, 'none.json')), env: variables, ssm: ssmClient },
+      parseRefresherEnvironment,
+      clock,
+    );
+    clock.advance(MAX_AGE_MS);
+    expect(secretIdOf((await configuration.current()).value)).toBe('s');
     expect(clients).toBe(0);
   });
 
