@@ -14,6 +14,7 @@ import type { TokenBrokerProps } from '../../lib/token-broker-props.js';
 import { TokenBrokerStack } from '../../lib/token-broker-stack.js';
 import {
   defaultRefresherConcurrency,
+  MAX_CREDENTIAL_NAME_CHARACTERS,
   MAX_CREDENTIAL_SETS,
   TokenBrokerConfigError,
 } from '../../lib/validation.js';
@@ -729,6 +730,15 @@ describe('Construct: TokenBroker', () => {
           })),
         },
         `credentials lists ${MAX_CREDENTIAL_SETS + 1} credential sets; one broker takes at most ${MAX_CREDENTIAL_SETS}`,
+      ],
+      [
+        'names longer together than one stack template holds',
+        {
+          credentials: Array.from({ length: 26 }, (_, index) => ({
+            name: `s-${String(index).padStart(2, '0')}-`.padEnd(64, 'x'),
+          })),
+        },
+        `credentials name 26 credential sets with 1664 characters together; one broker takes at most ${MAX_CREDENTIAL_NAME_CHARACTERS}`,
       ],
       [
         'an http token URL',

@@ -3,10 +3,15 @@
  * CloudFormation quotas of every template (the stack's and its nested stacks'), Lambda's
  * environment bound, and IAM's policy sizes counted on the policies as they will be once
  * deployed (each reference at the longest its resource's name or ARN can be), for the
- * tests that synthesize the most credential sets a broker takes.
+ * tests that synthesize the most credential sets a broker takes; and that synthesis itself,
+ * the stack app as `cdk deploy` runs it (cdk-nag registered), beside a canary stack.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { NestedStack, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { createBrokerApp } from '../../lib/broker-app.js';
+import type { TokenBrokerStack } from '../../lib/token-broker-stack.js';
 import { logicalIdsOfType, type Template } from '../../tools/synthesized-handlers.js';
 
 /** CloudFormation's quotas per template (stack or nested stack). */
@@ -281,4 +286,81 @@ export function functionPolicies(templates: readonly TemplateFile[]): Map<string
     }
   }
   return sizes;
+}
+
+/** A stack with one known cdk-nag finding at its top and one in a nested stack. */
+export const CANARY_STACK = 'NagCanary';
+
+/** The canary stack's findings: an empty report cannot mean "cdk-nag did not run", nor skipped nested stacks. */
+export const CANARY_FINDINGS = [
+  `AwsSolutions-SMG4 ${CANARY_STACK}/Nested/UnrotatedSecret/Resource`,
+  `AwsSolutions-SMG4 ${CANARY_STACK}/UnrotatedSecret/Resource`,
+] as const;
+
+/** The stack app as synthesized by {@link synthesizeStackApp}. */
+export interface SynthesizedStackApp {
+  /** The assembly folder, inside the project (`.test-out/<prefix>...`); the caller removes it. */
+  readonly outdir: string;
+  readonly stack: TokenBrokerStack;
+  /** The broker stack's template and its nested stacks'. */
+  readonly templates: TemplateFile[];
+  /** What synth threw: the canary's findings fail it after the report is written. */
+  readonly synthError: unknown;
+}
+
+/**
+ * Synthesizes the stack app for the `tokenBroker` configuration as `cdk deploy` would
+ * (cdk-nag registered, asset metadata on), beside {@link CANARY_STACK}.
+ */
+export function synthesizeStackApp(
+  prefix: string,
+  tokenBroker: Record<string, unknown>,
+): SynthesizedStackApp {
+  const outdir = mkdtempSync(join(process.cwd(), '.test-out', prefix));
+  const broker = createBrokerApp(
+    { outdir, context: { 'aws:cdk:enable-asset-metadata': true, tokenBroker } },
+    {},
+  );
+  const canary = new Stack(broker.app, CANARY_STACK);
+  new secretsmanager.Secret(canary, 'UnrotatedSecret');
+  new secretsmanager.Secret(new NestedStack(canary, 'Nested'), 'UnrotatedSecret');
+  let synthError: unknown;
+  try {
+    broker.app.synth();
+  } catch (error) {
+    synthError = error;
+  }
+  return {
+    outdir,
+    stack: broker.stack,
+    templates: stackTemplates(outdir, broker.stack.stackName),
+    synthError,
+  };
+}
+
+interface ValidationReport {
+  readonly pluginReports: {
+    readonly pluginName: string;
+    readonly violations: {
+      readonly ruleName: string;
+      readonly violatingConstructs: { constructPath: string }[];
+    }[];
+  }[];
+}
+
+/** The plugins of the assembly's validation report and its findings as `<rule> <construct path>`, sorted. */
+export function nagReport(outdir: string): { plugins: string[]; findings: string[] } {
+  const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+  return {
+    plugins: report.pluginReports.map((plugin) => plugin.pluginName),
+    findings: report.pluginReports
+      .flatMap((plugin) =>
+        plugin.violations.flatMap((violation) =>
+          violation.violatingConstructs.map(
+            (construct) => `${violation.ruleName} ${construct.constructPath}`,
+          ),
+        ),
+      )
+      .sort(),
+  };
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { A55_TOKEN_URL } from '../../../contract/index.js';
 import { DEFAULT_BROKER_CONFIG, loadBrokerConfig } from '../../../lib/config.js';
-import { MAX_CREDENTIAL_SETS, TokenBrokerConfigError } from '../../../lib/validation.js';
+import {
+  MAX_CREDENTIAL_NAME_CHARACTERS,
+  MAX_CREDENTIAL_SETS,
+  TokenBrokerConfigError,
+} from '../../../lib/validation.js';
 
 const SANDBOX_URL = 'https://example.auth.us-east-1.amazoncognito.com/oauth2/token';
 const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -274,6 +278,28 @@ describe('Function: loadBrokerConfig', () => {
         `tokenBroker.credentials lists ${MAX_CREDENTIAL_SETS + 1} credential sets; one broker takes at most ` +
           `${MAX_CREDENTIAL_SETS}, because of CloudFormation's 500 resources and 200 outputs per stack: ` +
           'split the sets between two brokers, each in its own stack',
+      );
+    });
+
+    it('takes names that add up to the name budget and rejects one character more, saying why and what to do', () => {
+      // Prepare: 50 distinct names of 32 characters, then one of them a character longer
+      const names = Array.from({ length: MAX_CREDENTIAL_SETS }, (_, index) =>
+        `set-${String(index).padStart(2, '0')}-`.padEnd(
+          MAX_CREDENTIAL_NAME_CHARACTERS / MAX_CREDENTIAL_SETS,
+          'x',
+        ),
+      );
+      const config = (list: string[]) => ({ credentials: list.map((name) => ({ name })) });
+
+      // Act & Assess
+      expect(names.join('')).toHaveLength(MAX_CREDENTIAL_NAME_CHARACTERS);
+      expect(loadBrokerConfig(config(names)).credentials).toHaveLength(MAX_CREDENTIAL_SETS);
+      expect(errorOf(config([...names.slice(1), `${names[0]}x`]))).toBe(
+        `tokenBroker.credentials name ${MAX_CREDENTIAL_SETS} credential sets with ` +
+          `${MAX_CREDENTIAL_NAME_CHARACTERS + 1} characters together; one broker takes at most ` +
+          `${MAX_CREDENTIAL_NAME_CHARACTERS} (an average of 32 over 50 sets), because every name recurs in ` +
+          'the stack template and CloudFormation takes at most 1 MB: shorten the names, or split the sets ' +
+          'between two brokers, each in its own stack',
       );
     });
 
