@@ -45,7 +45,7 @@ import { type TokenBrokerProps, validateTokenBrokerProps } from './token-broker-
 import { createDeployRefreshProvider } from './triggers/deploy-refresh.js';
 import { createSchedulerRole } from './triggers/refresh-schedule.js';
 import { createRetryQueue } from './triggers/retry-queue.js';
-import { allowRotationRules, rotationRuleName, rotationRulePrefix } from './triggers/rotation-rule.js';
+import { allowRotationRules, rotationRulePrefix } from './triggers/rotation-rule.js';
 import { atConstructPath, SETS_IN_BROKER_STACK } from './validation.js';
 
 /**
@@ -198,7 +198,6 @@ export class TokenBroker extends Construct implements ITokenBroker {
       refresher: this.refresher,
       deadLetterQueue: this.failureQueue,
       prefix: this.rotationRulePrefix,
-      ruleNames: this.credentialSets.map((set) => rotationRuleName(this.rotationRulePrefix, set.name)),
     });
 
     const brokerAlarms = createBrokerAlarms(this, this, this.failureQueue);

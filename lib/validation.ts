@@ -42,8 +42,8 @@ export function defaultRefresherConcurrency(sets: number): number {
 
 /**
  * How many credential sets keep every resource in the broker's own stack (docs/design.md,
- * decision 42): a set adds 18 resources there (20 when an organization may read it), so 16
- * sets and the broker's 26 make at most 346. Each later set has its reader, triggers and
+ * decision 42): a set adds 16 resources there (18 when an organization may read it), so 16
+ * sets, the broker's 26 and its shared grants make at most 317. Each later set has its reader, triggers and
  * alarms in a nested stack of its own and adds 3 resources to the broker's stack (its
  * secret, its parameter and the nested stack). Sets in configuration order: the first 16
  * never move when sets are appended (a broker of 0.2.0, whose 4 KB environment held fewer,
@@ -54,9 +54,10 @@ export const SETS_IN_BROKER_STACK = 16;
 /**
  * The most credential sets one broker takes (docs/design.md, decisions 34 and 42), each
  * limit checked on the synthesized 50-set stack by test/infra/deploy-limits.test.ts:
- * 26 + 20 x 16 + 3 x 34 = 448 of CloudFormation's 500 resources, 176 of its 200 outputs
- * (four per set in the broker's stack, three per nested set), and the refresher's policies
- * within IAM's 10,240 inline and 6,144 managed characters.
+ * 26 + 1 + 5 + 18 x 16 + 3 x 34 = 422 of CloudFormation's 500 resources (the broker, the
+ * rotation rules' permission, the refresher's grant policies, the sets), 172 of its 200
+ * outputs (four per set in the broker's stack, three per nested set), and the refresher's
+ * policies within IAM's 10,240 inline and 6,144 managed characters.
  */
 export const MAX_CREDENTIAL_SETS = 50;
 
@@ -65,8 +66,8 @@ export const MAX_CREDENTIAL_SETS = 50;
  * name recurs in the broker's stack template (logical IDs, alarm names, the dashboard,
  * outputs), about 60 to 100 bytes a character, and CloudFormation takes a template of at
  * most 1 MB. Measured on the 50-set stack app with an organization and an alarm topic:
- * 50 names of 32 characters make 0.94 MB; 16 names of 64 and 34 of about 17 (the long names
- * on the sets that stay in the broker's stack, which cost the most) 0.97 MB.
+ * 50 names of 32 characters make 0.90 MB; 16 names of 64 and 34 of about 17 (the long names
+ * on the sets that stay in the broker's stack, which cost the most) 0.92 MB.
  */
 export const MAX_CREDENTIAL_NAME_CHARACTERS = 1600;
 

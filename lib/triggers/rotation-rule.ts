@@ -5,8 +5,8 @@
  * rejected secret raises SecretRejected within a minute instead of at the next schedule.
  *
  * The rules have names of their own (`a55-<8 hex of the broker>-<set>`), so that one
- * permission on the refresher (rules of that prefix) and one failure-queue statement (the
- * rules' exact ARNs) serve every set: a permission and a queue statement per rule passed
+ * permission on the refresher and one failure-queue statement (rules of that prefix) serve
+ * every set: a permission and a queue statement per rule passed
  * Lambda's 20 KB function policy and SQS's 20 statements per queue policy long before 50
  * sets (docs/design.md, decision 43).
  */
@@ -112,16 +112,14 @@ export function createRotationRule(
 export interface RotationRuleAccess {
   readonly refresher: lambda.IFunction;
   readonly deadLetterQueue: sqs.IQueue;
-  /** {@link rotationRulePrefix} of the broker. */
+  /** {@link rotationRulePrefix} of the broker: the start of every name of its rules. */
   readonly prefix: string;
-  /** The names of the broker's rules. */
-  readonly ruleNames: readonly string[];
 }
 
 /**
- * Lets the broker's rotation rules, and no other principal, invoke the refresher (one
- * permission: EventBridge of this account, rules named with the broker's prefix) and send
- * their undeliverable events to the failure queue (one statement naming each rule's ARN).
+ * Lets the broker's rotation rules, and no other principal, invoke the refresher and send
+ * their undeliverable events to the failure queue: one permission and one queue statement,
+ * each for EventBridge of this account and rules named with the broker's prefix.
  */
 export function allowRotationRules(broker: Construct, access: RotationRuleAccess): void {
   const stack = Stack.of(broker);
@@ -137,7 +135,12 @@ export function allowRotationRules(broker: Construct, access: RotationRuleAccess
       principals: [new iam.ServicePrincipal('events.amazonaws.com')],
       actions: ['sqs:SendMessage'],
       resources: [access.deadLetterQueue.queueArn],
-      conditions: { ArnEquals: { 'aws:SourceArn': access.ruleNames.map((name) => ruleArn(broker, name)) } },
+      // A pattern, as in the permission: a list of 50 ARNs would be 50 condition values, and
+      // SQS allows 10 conditions and 8,192 bytes per policy.
+      conditions: {
+        ArnLike: { 'aws:SourceArn': ruleArn(broker, `${access.prefix}*`) },
+        StringEquals: { 'aws:SourceAccount': stack.account },
+      },
     }),
   );
 }
