@@ -33,6 +33,8 @@ export interface RotationRuleOptions {
   readonly refresher: lambda.IFunction;
   /** Receives events EventBridge could not deliver after its retries. */
   readonly deadLetterQueue: sqs.IQueue;
+  /** The rule's name, {@link rotationRuleName} of the broker's prefix and the set. */
+  readonly ruleName: string;
 }
 
 /**
@@ -84,10 +86,7 @@ function ruleArn(scope: Construct, ruleName: string): string {
  * Creates `RotationRule` in `scope` (the credential set), named `ruleName`. Its target
  * carries no permission of its own: {@link allowRotationRules} gives them all at once.
  */
-export function createRotationRule(
-  scope: Construct,
-  options: RotationRuleOptions & { readonly ruleName: string },
-): events.Rule {
+export function createRotationRule(scope: Construct, options: RotationRuleOptions): events.Rule {
   const { credential, refresher } = options;
   const rule = new events.Rule(scope, 'RotationRule', {
     ruleName: options.ruleName,
