@@ -10,22 +10,13 @@
  * select inherited properties either.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { stateKey } from '../../contract/index.js';
 import { captureOutput, lambdaContext } from '../fakes/lambda-context.js';
-import {
-  json,
-  type RecordedRequest,
-  type ScriptedAnswer,
-  type ScriptedHttpServer,
-  startScriptedHttpServer,
-} from '../fakes/scripted-http-server.js';
+import { json, type RecordedRequest, type ScriptedAnswer } from '../fakes/scripted-http-server.js';
 import { useDynamoDbLocal } from '../support/dynamodb-local.js';
+import { type Handler, useRefresherHandler } from '../support/refresher-handler.js';
 import { exposedText } from './harness.js';
-
-type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
 
 /** Short, so that even a 20-character excerpt of an echo would contain all of it. */
 const SECRET = 'cs-Zq8v3Lk9';
@@ -82,48 +73,29 @@ const ROWS: Row[] = [
 
 describe('Faults: a token endpoint that echoes the request', () => {
   const dynamo = useDynamoDbLocal();
-  const secretsManager = mockClient(SecretsManagerClient);
-  let server: ScriptedHttpServer;
   let table: string;
-  let refresh: Handler;
+  const refresher = useRefresherHandler({
+    dynamodb: 'real',
+    env: async () => {
+      table = await dynamo.createTable();
+      return {
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        TABLE_NAME: table,
+        CREDENTIAL_NAMES: 'post,basic',
+        READ_CACHE_SECONDS: '0',
+      };
+    },
+    credentials: (tokenUrl) => [
+      { name: 'post', tokenUrl, clientAuth: 'client_secret_post', secretId: 'arn:secret:post' },
+      { name: 'basic', tokenUrl, clientAuth: 'client_secret_basic', secretId: 'arn:secret:basic' },
+    ],
+    secret: { SecretString: JSON.stringify({ client_id: CLIENT_ID, client_secret: SECRET }) },
+  });
   let read: Handler;
   let output: ReturnType<typeof captureOutput>;
 
   beforeAll(async () => {
-    server = await startScriptedHttpServer();
-    table = await dynamo.createTable();
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-    vi.stubEnv('TABLE_NAME', table);
-    vi.stubEnv('CREDENTIAL_NAMES', 'post,basic');
-    vi.stubEnv('READ_CACHE_SECONDS', '0');
-    vi.stubEnv(
-      'CREDENTIALS',
-      JSON.stringify([
-        { name: 'post', tokenUrl: server.url, clientAuth: 'client_secret_post', secretId: 'arn:secret:post' },
-        {
-          name: 'basic',
-          tokenUrl: server.url,
-          clientAuth: 'client_secret_basic',
-          secretId: 'arn:secret:basic',
-        },
-      ]),
-    );
-    ({ handler: refresh } = (await import('../../lambda/handlers/refresh.js')) as unknown as {
-      handler: Handler;
-    });
     ({ handler: read } = (await import('../../lambda/handlers/read.js')) as unknown as { handler: Handler });
-  });
-
-  afterAll(async () => {
-    vi.unstubAllEnvs();
-    await server?.stop();
-  });
-
-  beforeEach(() => {
-    secretsManager.reset();
-    secretsManager
-      .on(GetSecretValueCommand)
-      .resolves({ SecretString: JSON.stringify({ client_id: CLIENT_ID, client_secret: SECRET }) });
   });
 
   const stateItem = async (credential: string) =>
@@ -143,13 +115,13 @@ describe('Faults: a token endpoint that echoes the request', () => {
   ] as const)('credential %s, reason %s', (credential, reason) => {
     it.each(ROWS)('$name', async (row) => {
       // Prepare
-      server.script(row.answer);
+      refresher.server.script(row.answer);
       output = captureOutput();
 
       // Act
       let outcome: unknown;
       try {
-        outcome = await refresh({ credential, reason }, lambdaContext('refresher', 20_000)).then(
+        outcome = await refresher.handler({ credential, reason }, lambdaContext('refresher', 20_000)).then(
           (value) => ({ value }),
           (error: unknown) => ({ error }),
         );

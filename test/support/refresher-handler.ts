@@ -37,8 +37,16 @@ export type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>
 export interface RefresherHandlerOptions {
   /** The `CREDENTIALS` entries, given the scripted endpoint's URL. */
   readonly credentials: (tokenUrl: string) => readonly Record<string, unknown>[];
-  /** More variables for the cold start (`TABLE_NAME` is `tokens`). */
-  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * More variables for the cold start (`TABLE_NAME` is `tokens` unless given), or a function
+   * answering them, run in the fixture's beforeAll (after the suite's DynamoDB Local started).
+   */
+  readonly env?: Readonly<Record<string, string>> | (() => Promise<Readonly<Record<string, string>>>);
+  /**
+   * `real`: DynamoDB is not mocked (the suite points `AWS_ENDPOINT_URL_DYNAMODB` at DynamoDB
+   * Local through `env`); `dynamodb` is then undefined. @default 'mocked'
+   */
+  readonly dynamodb?: 'mocked' | 'real';
   /** What every `GetSecretValue` answers unless a test says otherwise; none when left out. */
   readonly secret?: Partial<GetSecretValueCommandOutput>;
   /**
@@ -49,16 +57,19 @@ export interface RefresherHandlerOptions {
 }
 
 /** The SDK clients the refresher uses, mocked (every instance, whenever made). */
-function sdkMocks() {
+function sdkMocks(dynamodb: 'mocked' | 'real') {
   return {
-    dynamodb: mockClient(DynamoDBClient),
+    dynamodb: dynamodb === 'mocked' ? mockClient(DynamoDBClient) : undefined,
     secretsManager: mockClient(SecretsManagerClient),
     sqs: mockClient(SQSClient),
   };
 }
+type SdkMocks = ReturnType<typeof sdkMocks>;
 
 /** What {@link useRefresherHandler} gives a suite; the getters work once its beforeAll ran. */
-export interface RefresherHandlerFixture extends Readonly<ReturnType<typeof sdkMocks>> {
+export interface RefresherHandlerFixture extends Readonly<Omit<SdkMocks, 'dynamodb'>> {
+  /** The DynamoDB mock; undefined with `dynamodb: 'real'`. */
+  readonly dynamodb: NonNullable<SdkMocks['dynamodb']>;
   readonly server: ScriptedHttpServer;
   readonly handler: Handler;
   /** The current test's captured output, with `canaries` set. */
@@ -72,7 +83,7 @@ export interface RefresherHandlerFixture extends Readonly<ReturnType<typeof sdkM
  * Call it first in the describe block, so the suite's own hooks run after its start.
  */
 export function useRefresherHandler(options: RefresherHandlerOptions): RefresherHandlerFixture {
-  const { dynamodb, secretsManager, sqs } = sdkMocks();
+  const { dynamodb, secretsManager, sqs } = sdkMocks(options.dynamodb ?? 'mocked');
   let server: ScriptedHttpServer | undefined;
   let handler: Handler | undefined;
   let output: ReturnType<typeof captureOutput> | undefined;
@@ -85,24 +96,28 @@ export function useRefresherHandler(options: RefresherHandlerOptions): Refresher
   beforeAll(async () => {
     server = await startScriptedHttpServer();
     vi.stubEnv('TABLE_NAME', 'tokens');
-    for (const [name, value] of Object.entries(options.env ?? {})) vi.stubEnv(name, value);
+    const env = typeof options.env === 'function' ? await options.env() : (options.env ?? {});
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     vi.stubEnv('CREDENTIALS', JSON.stringify(options.credentials(server.url)));
     ({ handler } = (await import('../../lambda/handlers/refresh.js')) as unknown as { handler: Handler });
   });
 
   afterAll(async () => {
+    vi.unstubAllEnvs();
     await server?.stop();
   });
 
   beforeEach(() => {
-    dynamodb.reset();
     secretsManager.reset();
     sqs.reset();
     started(server).requests.length = 0;
     if (options.secret) secretsManager.on(GetSecretValueCommand).resolves(options.secret);
-    dynamodb.on(PutItemCommand).resolves({});
-    dynamodb.on(UpdateItemCommand).resolves({});
-    dynamodb.on(GetItemCommand).resolves({});
+    if (dynamodb) {
+      dynamodb.reset();
+      dynamodb.on(PutItemCommand).resolves({});
+      dynamodb.on(UpdateItemCommand).resolves({});
+      dynamodb.on(GetItemCommand).resolves({});
+    }
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm-next' });
     if (options.canaries) output = captureOutput();
   });
@@ -116,7 +131,8 @@ export function useRefresherHandler(options: RefresherHandlerOptions): Refresher
   });
 
   return {
-    dynamodb,
+    // Only a suite that asked for the real DynamoDB sees it undefined, and it never reads it.
+    dynamodb: dynamodb as NonNullable<typeof dynamodb>,
     secretsManager,
     sqs,
     get server() {
