@@ -18,6 +18,7 @@ import {
   type CredentialState,
   RECORDED_MESSAGE_MAX_CHARS,
   type RecordedFailure,
+  type RetryWrite,
   type SecretInUse,
   type SecretStage,
   type StateStore,
@@ -25,9 +26,10 @@ import {
 
 /**
  * The retry lease's attributes (docs/design.md, Retry until recovered), removed together:
- * the retry pending, and until when one delivery of its message holds its run.
+ * the retry pending, until when one delivery of its message holds its run, and who wrote
+ * the lease or the hold last (`RetryWrite.owner`).
  */
-const LEASE_ATTRIBUTES = ['retryDueAt', 'retryAttempt', 'retryRunUntil'] as const;
+const LEASE_ATTRIBUTES = ['retryDueAt', 'retryAttempt', 'retryRunUntil', 'retryOwner'] as const;
 
 import { classifySdkError, sdkErrorName } from './sdk-errors.js';
 
@@ -123,21 +125,23 @@ export class DynamoDbStateStore implements StateStore {
   async claimRetry(
     credential: string,
     ticket: RetryTicket,
-    options: { readonly heldDueAt?: number; readonly staleBeforeSeconds: number },
+    options: RetryWrite & { readonly heldDueAt?: number; readonly staleBeforeSeconds: number },
   ): Promise<boolean> {
     const values: Record<string, AttributeValue> = {
       ':due': { N: String(ticket.dueAt) },
       ':attempt': { N: String(ticket.attempt) },
       ':stale': { N: String(options.staleBeforeSeconds) },
+      ':owner': { S: options.owner },
     };
     let condition = 'attribute_not_exists(retryDueAt) OR retryDueAt < :stale';
     if (options.heldDueAt !== undefined) {
       condition += ' OR retryDueAt = :held';
       values[':held'] = { N: String(options.heldDueAt) };
     }
-    return this.#conditionalUpdate(credential, {
+    return this.#ownedUpdate(credential, options.owner, {
       // A new lease: no delivery holds its run yet.
-      UpdateExpression: 'SET retryDueAt = :due, retryAttempt = :attempt REMOVE retryRunUntil',
+      UpdateExpression:
+        'SET retryDueAt = :due, retryAttempt = :attempt, retryOwner = :owner REMOVE retryRunUntil',
       ConditionExpression: condition,
       ExpressionAttributeValues: values,
     });
@@ -157,16 +161,17 @@ export class DynamoDbStateStore implements StateStore {
   async startRetry(
     credential: string,
     dueAt: number,
-    options: { readonly atSeconds: number; readonly untilSeconds: number },
+    options: RetryWrite & { readonly atSeconds: number; readonly untilSeconds: number },
   ): Promise<boolean> {
-    return this.#conditionalUpdate(credential, {
-      UpdateExpression: 'SET retryRunUntil = :until',
+    return this.#ownedUpdate(credential, options.owner, {
+      UpdateExpression: 'SET retryRunUntil = :until, retryOwner = :owner',
       ConditionExpression:
         'retryDueAt = :due AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at)',
       ExpressionAttributeValues: {
         ':due': { N: String(dueAt) },
         ':at': { N: String(options.atSeconds) },
         ':until': { N: String(options.untilSeconds) },
+        ':owner': { S: options.owner },
       },
     });
   }
@@ -178,7 +183,7 @@ export class DynamoDbStateStore implements StateStore {
     notBeforeSeconds: number,
     options?: CallOptions,
   ): Promise<boolean> {
-    return this.#conditionalUpdate(
+    const made = await this.#conditionalUpdate(
       credential,
       {
         UpdateExpression: 'SET refreshRequestedAt = :at',
@@ -190,20 +195,47 @@ export class DynamoDbStateStore implements StateStore {
       },
       options,
     );
+    return made === true;
   }
 
   /**
-   * One conditional update of the set's state item: true when it was made, false when its
-   * condition failed (the claim is someone else's); any other failure is a TokenStoreError.
+   * A conditional update of the retry lease that writes `retryOwner = owner`: when its
+   * condition fails on an item whose retryOwner is `owner`, the write was ours, applied by
+   * an attempt whose answer was lost and sent again by the SDK's retries: true, as the first
+   * answer would have been. `retryOwner` is read back only here, never into the state.
+   */
+  async #ownedUpdate(
+    credential: string,
+    owner: string,
+    update: Pick<
+      UpdateItemCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<boolean> {
+    const old = await this.#conditionalUpdate(credential, {
+      ...update,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    return old === true || (old !== false && old.retryOwner?.S === owner);
+  }
+
+  /**
+   * One conditional update of the set's state item: true when it was made; when its
+   * condition failed (the claim is someone else's), the item as it was if the update asked
+   * for it (`ReturnValuesOnConditionCheckFailure`), else false; any other failure is a
+   * TokenStoreError.
    */
   async #conditionalUpdate(
     credential: string,
     update: Pick<
       UpdateItemCommandInput,
-      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'
+      | 'UpdateExpression'
+      | 'ConditionExpression'
+      | 'ExpressionAttributeValues'
+      | 'ReturnValuesOnConditionCheckFailure'
     >,
     options?: CallOptions,
-  ): Promise<boolean> {
+  ): Promise<true | Record<string, AttributeValue> | false> {
     try {
       await this.#client.send(
         new UpdateItemCommand({ TableName: this.#tableName, Key: this.#key(credential), ...update }),
@@ -212,7 +244,8 @@ export class DynamoDbStateStore implements StateStore {
       );
       return true;
     } catch (error) {
-      if (sdkErrorName(error) === 'ConditionalCheckFailedException') return false;
+      if (sdkErrorName(error) === 'ConditionalCheckFailedException')
+        return (error as { Item?: Record<string, AttributeValue> }).Item ?? false;
       throw this.#translate(credential, 'UpdateItem', error);
     }
   }

@@ -5,13 +5,15 @@
  * a failure replaces the previous one whole (fields it does not carry are dropped), its
  * message is cut to {@link RECORDED_MESSAGE_MAX_CHARS}, recording never touches the token,
  * the refresh-request claim is atomic and rate-limited, and the retry lease is taken,
- * held by one run and given up only under the DynamoDB store's conditions.
+ * held by one run and given up only under the DynamoDB store's conditions, and a repeat
+ * of a lease write whose first attempt applied answers true (`RetryWrite.owner`).
  */
 import type { RetryTicket } from '../../contract/index.js';
 import {
   type CredentialState,
   RECORDED_MESSAGE_MAX_CHARS,
   type RecordedFailure,
+  type RetryWrite,
   type SecretInUse,
   type StateStore,
 } from '../core/ports.js';
@@ -20,6 +22,8 @@ import {
 export class MemoryStateStore implements StateStore {
   /** The states by credential set name; protected so the tests' fake can seed and inspect them. */
   protected readonly states = new Map<string, CredentialState>();
+  /** Who wrote each set's lease or run hold last: the DynamoDB item's retryOwner, kept out of the state. */
+  readonly #owners = new Map<string, string>();
 
   /** @inheritdoc */
   async get(credential: string): Promise<CredentialState> {
@@ -52,7 +56,7 @@ export class MemoryStateStore implements StateStore {
   async claimRetry(
     credential: string,
     ticket: RetryTicket,
-    options: { readonly heldDueAt?: number; readonly staleBeforeSeconds: number },
+    options: RetryWrite & { readonly heldDueAt?: number; readonly staleBeforeSeconds: number },
   ): Promise<boolean> {
     // The DynamoDB condition: no lease, a lost one, or the one the caller holds.
     const held = this.states.get(credential)?.pendingRetry?.dueAt;
@@ -60,9 +64,10 @@ export class MemoryStateStore implements StateStore {
       held === undefined ||
       held < options.staleBeforeSeconds ||
       (options.heldDueAt !== undefined && held === options.heldDueAt);
-    if (!free) return false;
+    if (!free) return this.#ownedBy(credential, options.owner);
     // A new lease, so no delivery holds its run yet (the DynamoDB store REMOVEs retryRunUntil).
     this.#update(credential, { pendingRetry: { attempt: ticket.attempt, dueAt: ticket.dueAt } });
+    this.#owners.set(credential, options.owner);
     return true;
   }
 
@@ -76,13 +81,15 @@ export class MemoryStateStore implements StateStore {
   async startRetry(
     credential: string,
     dueAt: number,
-    options: { readonly atSeconds: number; readonly untilSeconds: number },
+    options: RetryWrite & { readonly atSeconds: number; readonly untilSeconds: number },
   ): Promise<boolean> {
     // The DynamoDB condition: the lease is this retry's and no delivery holds its run now.
     const lease = this.states.get(credential)?.pendingRetry;
-    if (lease?.dueAt !== dueAt) return false;
-    if (lease.runUntil !== undefined && !(lease.runUntil < options.atSeconds)) return false;
+    const free =
+      lease?.dueAt === dueAt && (lease.runUntil === undefined || lease.runUntil < options.atSeconds);
+    if (!free) return this.#ownedBy(credential, options.owner);
     this.#update(credential, { pendingRetry: { ...lease, runUntil: options.untilSeconds } });
+    this.#owners.set(credential, options.owner);
     return true;
   }
 
@@ -97,6 +104,11 @@ export class MemoryStateStore implements StateStore {
     if (previous !== undefined && !(previous < notBeforeSeconds)) return false;
     this.#update(credential, { refreshRequestedAt: atSeconds });
     return true;
+  }
+
+  /** A failed condition on our own write (the DynamoDB store's ALL_OLD check): true. */
+  #ownedBy(credential: string, owner: string): boolean {
+    return this.states.get(credential)?.pendingRetry !== undefined && this.#owners.get(credential) === owner;
   }
 
   #update(credential: string, change: CredentialState): void {

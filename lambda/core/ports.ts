@@ -180,6 +180,18 @@ export interface CredentialState {
   readonly secret?: SecretInUse;
 }
 
+/**
+ * Who makes a write of the retry lease (`StateStore.claimRetry`, `startRetry`): DynamoDB can
+ * apply a conditional write whose answer is lost (a timeout, a reset socket); the SDK then
+ * sends it again, and the repeat's condition fails on the value the first wrote. The owner
+ * written with the value tells that repeat from another caller's write, so a lost answer
+ * does not stop the chain (docs/design.md, decision 44).
+ */
+export interface RetryWrite {
+  /** A new random id per claim or run (`crypto.randomUUID()`); never a secret. */
+  readonly owner: string;
+}
+
 /** Records refresh outcomes and self-healing requests. */
 export interface StateStore {
   /** The recorded state; an empty object when nothing was recorded. */
@@ -196,11 +208,15 @@ export interface StateStore {
    * `dueAt` is before `staleBeforeSeconds` (lost), or when it is `heldDueAt` (the retry run
    * holding the chain extends it); false when another chain holds it. A new lease has no
    * run held ({@link PendingRetry.runUntil}). Atomic across callers.
+   *
+   * `owner` (a new random id per claim) is written with the lease: a write the store made
+   * whose answer was lost, and which its client sent again, answers true as the first
+   * would have (the repeat's condition fails on our own lease). See {@link RetryWrite}.
    */
   claimRetry(
     credential: string,
     ticket: RetryTicket,
-    options: { readonly heldDueAt?: number; readonly staleBeforeSeconds: number },
+    options: RetryWrite & { readonly heldDueAt?: number; readonly staleBeforeSeconds: number },
   ): Promise<boolean>;
   /**
    * Gives the set's retry lease up while it is still `dueAt` (the retry's message could not
@@ -214,12 +230,14 @@ export interface StateStore {
    * still `dueAt` and no other delivery holds the run (none took it, or its hold ended
    * before `atSeconds`), and holds it until `untilSeconds`; false for a duplicate delivery
    * and for a chain that ended or moved on. Atomic across callers, so of two deliveries of
-   * one message at the same moment only one requests a token.
+   * one message at the same moment only one requests a token. `owner` (a new random id
+   * per run) is written with the hold, as with {@link claimRetry}: a repeat of this call
+   * with the same owner answers true while the hold is still its own.
    */
   startRetry(
     credential: string,
     dueAt: number,
-    options: { readonly atSeconds: number; readonly untilSeconds: number },
+    options: RetryWrite & { readonly atSeconds: number; readonly untilSeconds: number },
   ): Promise<boolean>;
   /**
    * Claims the right to ask for a refresh: true when no request was recorded since

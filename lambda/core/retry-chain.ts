@@ -5,6 +5,7 @@
  * pacing is the contract's `RETRY_CHAIN`; the lease is the state item's
  * (`StateStore.claimRetry`, `startRetry`, `releaseRetry`); delivery is a {@link RetryQueue}.
  */
+import { randomUUID } from 'node:crypto';
 import { RETRY_CHAIN, type RetryTicket, retryDelaySeconds } from '../../contract/index.js';
 import type { RetryQueue } from './ports.js';
 import { type RefreshDependencies, RefreshFailure, type RefreshReport, refresh } from './refresh.js';
@@ -67,8 +68,11 @@ async function takeRun(
   const atSeconds = Math.floor(deps.clock.now() / 1000);
   const untilSeconds = Math.ceil(deadlineMs / 1000) + RETRY_CHAIN.runHoldMarginSeconds;
   // A failed take proceeds with the refresh: a state-item blip must not end the chain, and
-  // the conditional claim after a failure still keeps one chain.
-  return deps.state.startRetry(credential, ticket.dueAt, { atSeconds, untilSeconds }).catch(() => true);
+  // the conditional claim after a failure still keeps one chain. The owner makes a resend
+  // of a hold that DynamoDB applied (its answer lost) answer true, not "another delivery".
+  return deps.state
+    .startRetry(credential, ticket.dueAt, { atSeconds, untilSeconds, owner: randomUUID() })
+    .catch(() => true);
 }
 
 /** Claims and sends the next retry after `failure`; never throws. */
@@ -91,6 +95,8 @@ async function continueChain(
     const claimed = await deps.state.claimRetry(request.set.name, ticket, {
       ...(request.retry === undefined ? {} : { heldDueAt: request.retry.dueAt }),
       staleBeforeSeconds: nowSeconds - RETRY_CHAIN.leaseGraceSeconds,
+      // A resend of a claim that DynamoDB applied (its answer lost) is still ours to send.
+      owner: randomUUID(),
     });
     if (!claimed) {
       failure.retry = { kind: 'pending' };

@@ -40,7 +40,7 @@ export class InMemoryStateStore extends MemoryStateStore {
   override async claimRetry(
     credential: string,
     ticket: RetryTicket,
-    options: { readonly heldDueAt?: number; readonly staleBeforeSeconds: number },
+    options: Parameters<MemoryStateStore['claimRetry']>[2],
   ): Promise<boolean> {
     this.#fail();
     return super.claimRetry(credential, ticket, options);
@@ -52,7 +52,7 @@ export class InMemoryStateStore extends MemoryStateStore {
   override async startRetry(
     credential: string,
     dueAt: number,
-    options: { readonly atSeconds: number; readonly untilSeconds: number },
+    options: Parameters<MemoryStateStore['startRetry']>[2],
   ): Promise<boolean> {
     this.#fail();
     return super.startRetry(credential, dueAt, options);

@@ -2,6 +2,7 @@ import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state-store.js';
 import { DynamoDbTokenStore } from '../../lambda/adapters/dynamodb-token-store.js';
+import { createLocalDynamoDbClient } from '../../tools/dynamodb-local-client.js';
 import { useDynamoDbLocal } from '../support/dynamodb-local.js';
 import { describeStateStoreContract } from '../support/store-contract.js';
 
@@ -104,6 +105,60 @@ describe('Class: DynamoDbStateStore (DynamoDB Local)', () => {
     expect(await state.claimRefreshRequest('b', 1_059, 999)).toBe(false);
     expect(await state.claimRefreshRequest('b', 1_061, 1_001)).toBe(true);
     expect((await state.get('b')).refreshRequestedAt).toBe(1_061);
+  });
+
+  it('keeps the retry chain when DynamoDB applied a lease write and its answer was lost (the SDK resends it)', async () => {
+    // Prepare: a client whose next UpdateItem answer is lost after DynamoDB applied it (a
+    // reset socket): the SDK's retry strategy sends the same request again.
+    const lossy = createLocalDynamoDbClient(dynamo.endpoint);
+    let loseNext = false;
+    let lost = 0;
+    lossy.middlewareStack.add(
+      (next) => async (args) => {
+        const output = await next(args);
+        if (!loseNext) return output;
+        loseNext = false;
+        lost += 1;
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', $metadata: {} });
+      },
+      { step: 'deserialize', name: 'loseOneAnswer', priority: 'low' },
+    );
+    const store = new DynamoDbStateStore({ client: lossy, tableName: await dynamo.createTable() });
+    const lose = <T>(call: () => Promise<T>) => {
+      loseNext = true;
+      return call();
+    };
+
+    try {
+      // Act / Assess: a new chain's claim, a delivery's hold, the run's claim of the next retry
+      expect(
+        await lose(() =>
+          store.claimRetry('l', { attempt: 1, dueAt: 50 }, { staleBeforeSeconds: 0, owner: 'c-1' }),
+        ),
+      ).toBe(true);
+      expect(
+        await lose(() => store.startRetry('l', 50, { atSeconds: 50, untilSeconds: 110, owner: 'r-1' })),
+      ).toBe(true);
+      expect((await store.get('l')).pendingRetry).toEqual({ attempt: 1, dueAt: 50, runUntil: 110 });
+      expect(
+        await lose(() =>
+          store.claimRetry(
+            'l',
+            { attempt: 2, dueAt: 80 },
+            { heldDueAt: 50, staleBeforeSeconds: 0, owner: 'c-2' },
+          ),
+        ),
+      ).toBe(true);
+      expect(lost).toBe(3);
+      expect((await store.get('l')).pendingRetry).toEqual({ attempt: 2, dueAt: 80 });
+      // A second delivery, with its own owner, is still refused
+      expect(
+        await lose(() => store.startRetry('l', 80, { atSeconds: 80, untilSeconds: 140, owner: 'r-2' })),
+      ).toBe(true);
+      expect(await store.startRetry('l', 80, { atSeconds: 80, untilSeconds: 140, owner: 'r-3' })).toBe(false);
+    } finally {
+      lossy.destroy();
+    }
   });
 
   it('a state item is never mistaken for a token', async () => {

@@ -252,6 +252,10 @@ export function describeTokenStoreContract(freshStore: () => Promise<TokenStore>
 }
 
 /** The StateStore contract; `freshStore` answers an empty store each time it is called. */
+/** A new owner id per lease write, as the retry chain writes them (`RetryWrite.owner`). */
+let owners = 0;
+const owner = () => `owner-${++owners}`;
+
 export function describeStateStoreContract(freshStore: () => Promise<StateStore>): void {
   describe('Contract: StateStore (test/support/store-contract.ts)', () => {
     it('get answers an empty state when nothing was recorded', async () => {
@@ -338,7 +342,11 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
       // Act: 25 runs failing at once, none holding a lease
       const claims = await Promise.all(
         Array.from({ length: 25 }, (_, index) =>
-          state.claimRetry('r', { attempt: 1, dueAt: 1_015 + index }, { staleBeforeSeconds: 880 }),
+          state.claimRetry(
+            'r',
+            { attempt: 1, dueAt: 1_015 + index },
+            { staleBeforeSeconds: 880, owner: owner() },
+          ),
         ),
       );
 
@@ -347,31 +355,43 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
       const { pendingRetry } = await state.get('r');
       expect(pendingRetry?.attempt).toBe(1);
       // Only the holder extends it; a stranger's claim fails while the lease is fresh.
-      expect(await state.claimRetry('r', { attempt: 2, dueAt: 1_100 }, { staleBeforeSeconds: 900 })).toBe(
-        false,
-      );
       expect(
         await state.claimRetry(
           'r',
           { attempt: 2, dueAt: 1_100 },
-          { heldDueAt: (pendingRetry?.dueAt ?? 0) + 1, staleBeforeSeconds: 900 },
+          { staleBeforeSeconds: 900, owner: owner() },
         ),
       ).toBe(false);
       expect(
         await state.claimRetry(
           'r',
           { attempt: 2, dueAt: 1_100 },
-          { heldDueAt: pendingRetry?.dueAt as number, staleBeforeSeconds: 900 },
+          { heldDueAt: (pendingRetry?.dueAt ?? 0) + 1, staleBeforeSeconds: 900, owner: owner() },
+        ),
+      ).toBe(false);
+      expect(
+        await state.claimRetry(
+          'r',
+          { attempt: 2, dueAt: 1_100 },
+          { heldDueAt: pendingRetry?.dueAt as number, staleBeforeSeconds: 900, owner: owner() },
         ),
       ).toBe(true);
       expect((await state.get('r')).pendingRetry).toEqual({ attempt: 2, dueAt: 1_100 });
       // A lease due before staleBefore is lost: anyone may take it over (one due at it is not).
-      expect(await state.claimRetry('r', { attempt: 1, dueAt: 1_300 }, { staleBeforeSeconds: 1_100 })).toBe(
-        false,
-      );
-      expect(await state.claimRetry('r', { attempt: 1, dueAt: 1_300 }, { staleBeforeSeconds: 1_101 })).toBe(
-        true,
-      );
+      expect(
+        await state.claimRetry(
+          'r',
+          { attempt: 1, dueAt: 1_300 },
+          { staleBeforeSeconds: 1_100, owner: owner() },
+        ),
+      ).toBe(false);
+      expect(
+        await state.claimRetry(
+          'r',
+          { attempt: 1, dueAt: 1_300 },
+          { staleBeforeSeconds: 1_101, owner: owner() },
+        ),
+      ).toBe(true);
       expect((await state.get('r')).pendingRetry).toEqual({ attempt: 1, dueAt: 1_300 });
     });
 
@@ -379,7 +399,7 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
       // Prepare
       const state = await freshStore();
       const claim = (dueAt: number) =>
-        state.claimRetry('e', { attempt: 1, dueAt }, { staleBeforeSeconds: 0 });
+        state.claimRetry('e', { attempt: 1, dueAt }, { staleBeforeSeconds: 0, owner: owner() });
       const failure = (retryable: boolean) => ({ name: 'X', message: 'm', at: 5, retryable });
 
       // Act / Assess
@@ -397,7 +417,9 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
     it('gives a retry lease back only while it is the one given (releaseRetry)', async () => {
       // Prepare
       const state = await freshStore();
-      expect(await state.claimRetry('g', { attempt: 1, dueAt: 50 }, { staleBeforeSeconds: 0 })).toBe(true);
+      expect(
+        await state.claimRetry('g', { attempt: 1, dueAt: 50 }, { staleBeforeSeconds: 0, owner: owner() }),
+      ).toBe(true);
 
       // Act / Assess: another dueAt is another chain's lease: left alone
       await state.releaseRetry('g', 49);
@@ -406,7 +428,9 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
       await state.releaseRetry('g', 50);
       expect((await state.get('g')).pendingRetry).toBeUndefined();
       // Then a failure starts a chain at once, though the grace has not passed
-      expect(await state.claimRetry('g', { attempt: 1, dueAt: 60 }, { staleBeforeSeconds: 0 })).toBe(true);
+      expect(
+        await state.claimRetry('g', { attempt: 1, dueAt: 60 }, { staleBeforeSeconds: 0, owner: owner() }),
+      ).toBe(true);
       // Releasing with no lease, or for a set never seen, changes nothing
       await state.releaseRetry('none', 60);
       expect(await state.get('none')).toEqual({});
@@ -418,29 +442,47 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
     it('gives one delivery of a retry its run; a duplicate waits out the hold (startRetry)', async () => {
       // Prepare
       const state = await freshStore();
-      expect(await state.startRetry('s', 50, { atSeconds: 50, untilSeconds: 110 })).toBe(false);
-      expect(await state.claimRetry('s', { attempt: 3, dueAt: 50 }, { staleBeforeSeconds: 0 })).toBe(true);
+      expect(await state.startRetry('s', 50, { atSeconds: 50, untilSeconds: 110, owner: owner() })).toBe(
+        false,
+      );
+      expect(
+        await state.claimRetry('s', { attempt: 3, dueAt: 50 }, { staleBeforeSeconds: 0, owner: owner() }),
+      ).toBe(true);
 
       // Act: 25 deliveries of the message at once
       const starts = await Promise.all(
-        Array.from({ length: 25 }, () => state.startRetry('s', 50, { atSeconds: 50, untilSeconds: 110 })),
+        Array.from({ length: 25 }, () =>
+          state.startRetry('s', 50, { atSeconds: 50, untilSeconds: 110, owner: owner() }),
+        ),
       );
 
       // Assess
       expect(starts.filter(Boolean)).toHaveLength(1);
       expect((await state.get('s')).pendingRetry).toEqual({ attempt: 3, dueAt: 50, runUntil: 110 });
       // Another retry's ticket never takes this one's run
-      expect(await state.startRetry('s', 49, { atSeconds: 200, untilSeconds: 260 })).toBe(false);
+      expect(await state.startRetry('s', 49, { atSeconds: 200, untilSeconds: 260, owner: owner() })).toBe(
+        false,
+      );
       // Within the hold (its last second included) a redelivery does nothing; after it, it takes over
-      expect(await state.startRetry('s', 50, { atSeconds: 110, untilSeconds: 170 })).toBe(false);
-      expect(await state.startRetry('s', 50, { atSeconds: 111, untilSeconds: 171 })).toBe(true);
+      expect(await state.startRetry('s', 50, { atSeconds: 110, untilSeconds: 170, owner: owner() })).toBe(
+        false,
+      );
+      expect(await state.startRetry('s', 50, { atSeconds: 111, untilSeconds: 171, owner: owner() })).toBe(
+        true,
+      );
       expect((await state.get('s')).pendingRetry).toEqual({ attempt: 3, dueAt: 50, runUntil: 171 });
       // The run's next lease is a new one: no delivery holds it yet
       expect(
-        await state.claimRetry('s', { attempt: 4, dueAt: 120 }, { heldDueAt: 50, staleBeforeSeconds: 0 }),
+        await state.claimRetry(
+          's',
+          { attempt: 4, dueAt: 120 },
+          { heldDueAt: 50, staleBeforeSeconds: 0, owner: owner() },
+        ),
       ).toBe(true);
       expect((await state.get('s')).pendingRetry).toEqual({ attempt: 4, dueAt: 120 });
-      expect(await state.startRetry('s', 120, { atSeconds: 120, untilSeconds: 180 })).toBe(true);
+      expect(await state.startRetry('s', 120, { atSeconds: 120, untilSeconds: 180, owner: owner() })).toBe(
+        true,
+      );
       // A success, a failure that is not retryable and a release end the run's hold with the lease
       await state.recordSuccess('s', 130);
       expect((await state.get('s')).pendingRetry).toBeUndefined();
@@ -448,12 +490,48 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
         () => state.recordFailure('s', { name: 'X', message: 'm', at: 140, retryable: false }),
         () => state.releaseRetry('s', 150),
       ]) {
-        expect(await state.claimRetry('s', { attempt: 1, dueAt: 150 }, { staleBeforeSeconds: 0 })).toBe(true);
-        expect(await state.startRetry('s', 150, { atSeconds: 150, untilSeconds: 210 })).toBe(true);
+        expect(
+          await state.claimRetry('s', { attempt: 1, dueAt: 150 }, { staleBeforeSeconds: 0, owner: owner() }),
+        ).toBe(true);
+        expect(await state.startRetry('s', 150, { atSeconds: 150, untilSeconds: 210, owner: owner() })).toBe(
+          true,
+        );
         await end();
         expect((await state.get('s')).pendingRetry).toBeUndefined();
-        expect(await state.startRetry('s', 150, { atSeconds: 150, untilSeconds: 210 })).toBe(false);
+        expect(await state.startRetry('s', 150, { atSeconds: 150, untilSeconds: 210, owner: owner() })).toBe(
+          false,
+        );
       }
+    });
+
+    it('answers true to a repeat of a lease write whose first attempt applied (same owner), false to another owner', async () => {
+      // Prepare: what the SDK does when DynamoDB applied a write and its answer was lost: it
+      // sends the same write again, whose condition now fails on the value the first wrote.
+      const state = await freshStore();
+      const first = { staleBeforeSeconds: 0, owner: 'claim-1' };
+      const next = { heldDueAt: 50, staleBeforeSeconds: 0, owner: 'claim-2' };
+      const run = { atSeconds: 50, untilSeconds: 110, owner: 'run-1' };
+
+      // Act / Assess: a new chain's claim, a run's hold, a run's claim of the next retry
+      expect(await state.claimRetry('w', { attempt: 1, dueAt: 50 }, first)).toBe(true);
+      expect(await state.claimRetry('w', { attempt: 1, dueAt: 50 }, first)).toBe(true);
+      expect(await state.claimRetry('w', { attempt: 1, dueAt: 50 }, { ...first, owner: 'other' })).toBe(
+        false,
+      );
+      expect(await state.startRetry('w', 50, run)).toBe(true);
+      expect(await state.startRetry('w', 50, run)).toBe(true);
+      expect(await state.startRetry('w', 50, { ...run, owner: 'other' })).toBe(false);
+      expect(await state.claimRetry('w', { attempt: 2, dueAt: 80 }, next)).toBe(true);
+      expect(await state.claimRetry('w', { attempt: 2, dueAt: 80 }, next)).toBe(true);
+      expect(await state.claimRetry('w', { attempt: 2, dueAt: 80 }, { ...next, owner: 'other' })).toBe(false);
+      // The run's hold is gone with the new lease: its repeat is not ours any more
+      expect(await state.startRetry('w', 50, run)).toBe(false);
+      expect((await state.get('w')).pendingRetry).toEqual({ attempt: 2, dueAt: 80 });
+      // A chain that ended is nobody's (its owner went with the lease): a late repeat answers false
+      await state.recordSuccess('w', 90);
+      expect(await state.startRetry('w', 80, { atSeconds: 90, untilSeconds: 150, owner: 'claim-2' })).toBe(
+        false,
+      );
     });
 
     it('records the secret version of a success, and forgets a rejected version once AWSCURRENT serves again', async () => {

@@ -61,6 +61,7 @@ describe('Class: DynamoDbStateStore', () => {
           retryDueAt: { N: '1764590200' },
           retryAttempt: { N: '2' },
           retryRunUntil: { N: '1764590262' },
+          retryOwner: { S: 'owner-1' },
           inUseStage: { S: 'AWSPREVIOUS' },
           inUseVersionId: { S: 'v-prev' },
           rejectedVersionId: { S: 'v-cur' },
@@ -198,7 +199,7 @@ describe('Class: DynamoDbStateStore', () => {
       });
       expect(sentUpdate()).toMatchObject({
         UpdateExpression:
-          'SET lastErrorName = :name, lastErrorMessage = :message, lastErrorAt = :at, lastErrorRetryable = :retryable REMOVE lastErrorCode, retryDueAt, retryAttempt, retryRunUntil',
+          'SET lastErrorName = :name, lastErrorMessage = :message, lastErrorAt = :at, lastErrorRetryable = :retryable REMOVE lastErrorCode, retryDueAt, retryAttempt, retryRunUntil, retryOwner',
         ExpressionAttributeValues: {
           ':message': { S: 'm'.repeat(RECORDED_MESSAGE_MAX_CHARS) },
           ':retryable': { BOOL: false },
@@ -231,7 +232,8 @@ describe('Class: DynamoDbStateStore', () => {
       expect(sentUpdate()).toStrictEqual({
         TableName: TABLE,
         Key: KEY,
-        UpdateExpression: 'SET lastSuccessAt = :at REMOVE retryDueAt, retryAttempt, retryRunUntil',
+        UpdateExpression:
+          'SET lastSuccessAt = :at REMOVE retryDueAt, retryAttempt, retryRunUntil, retryOwner',
         ExpressionAttributeValues: { ':at': { N: '1764590000.5' } },
       });
     });
@@ -241,7 +243,7 @@ describe('Class: DynamoDbStateStore', () => {
       await store.recordSuccess('sandbox', 5, { stage: 'AWSPREVIOUS', rejectedVersionId: 'v-cur' });
       expect(sentUpdate()).toMatchObject({
         UpdateExpression:
-          'SET lastSuccessAt = :at, inUseStage = :stage, rejectedVersionId = :rejectedVersionId REMOVE retryDueAt, retryAttempt, retryRunUntil, inUseVersionId',
+          'SET lastSuccessAt = :at, inUseStage = :stage, rejectedVersionId = :rejectedVersionId REMOVE retryDueAt, retryAttempt, retryRunUntil, retryOwner, inUseVersionId',
         ExpressionAttributeValues: {
           ':at': { N: '5' },
           ':stage': { S: 'AWSPREVIOUS' },
@@ -264,15 +266,26 @@ describe('Class: DynamoDbStateStore', () => {
   describe('Method: claimRetry', () => {
     it('takes a free or stale lease', async () => {
       ddb.on(UpdateItemCommand).resolves({});
-      expect(await store.claimRetry('sandbox', { attempt: 2, dueAt: 100 }, { staleBeforeSeconds: 40 })).toBe(
-        true,
-      );
+      expect(
+        await store.claimRetry(
+          'sandbox',
+          { attempt: 2, dueAt: 100 },
+          { staleBeforeSeconds: 40, owner: 'o-1' },
+        ),
+      ).toBe(true);
       expect(sentUpdate()).toStrictEqual({
         TableName: TABLE,
         Key: KEY,
-        UpdateExpression: 'SET retryDueAt = :due, retryAttempt = :attempt REMOVE retryRunUntil',
+        UpdateExpression:
+          'SET retryDueAt = :due, retryAttempt = :attempt, retryOwner = :owner REMOVE retryRunUntil',
         ConditionExpression: 'attribute_not_exists(retryDueAt) OR retryDueAt < :stale',
-        ExpressionAttributeValues: { ':due': { N: '100' }, ':attempt': { N: '2' }, ':stale': { N: '40' } },
+        ExpressionAttributeValues: {
+          ':due': { N: '100' },
+          ':attempt': { N: '2' },
+          ':stale': { N: '40' },
+          ':owner': { S: 'o-1' },
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
     });
 
@@ -281,7 +294,7 @@ describe('Class: DynamoDbStateStore', () => {
       await store.claimRetry(
         'sandbox',
         { attempt: 3, dueAt: 130 },
-        { heldDueAt: 100, staleBeforeSeconds: 40 },
+        { heldDueAt: 100, staleBeforeSeconds: 40, owner: 'o-1' },
       );
       expect(sentUpdate()).toMatchObject({
         ConditionExpression: 'attribute_not_exists(retryDueAt) OR retryDueAt < :stale OR retryDueAt = :held',
@@ -294,14 +307,34 @@ describe('Class: DynamoDbStateStore', () => {
         .on(UpdateItemCommand)
         .rejectsOnce(sdkError('ConditionalCheckFailedException'))
         .rejectsOnce(sdkError('ThrottlingException'));
-      expect(await store.claimRetry('sandbox', { attempt: 1, dueAt: 1 }, { staleBeforeSeconds: 0 })).toBe(
-        false,
-      );
+      expect(
+        await store.claimRetry('sandbox', { attempt: 1, dueAt: 1 }, { staleBeforeSeconds: 0, owner: 'o-1' }),
+      ).toBe(false);
       const error = await rejection(
-        store.claimRetry('sandbox', { attempt: 1, dueAt: 1 }, { staleBeforeSeconds: 0 }),
+        store.claimRetry('sandbox', { attempt: 1, dueAt: 1 }, { staleBeforeSeconds: 0, owner: 'o-1' }),
       );
       expect(error).toBeInstanceOf(TokenStoreError);
       expect(error).toMatchObject({ retryable: true });
+    });
+
+    it('answers true when the failed condition met its own lease (a resent write whose first attempt applied)', async () => {
+      // Prepare: DynamoDB answers a failed condition with the item as it was (ALL_OLD)
+      const failedOn = (owner: string | undefined) =>
+        Object.assign(sdkError('ConditionalCheckFailedException'), {
+          Item: { retryDueAt: { N: '1' }, ...(owner === undefined ? {} : { retryOwner: { S: owner } }) },
+        });
+      ddb
+        .on(UpdateItemCommand)
+        .rejectsOnce(failedOn('o-1'))
+        .rejectsOnce(failedOn('o-2'))
+        .rejectsOnce(failedOn(undefined));
+      const claim = () =>
+        store.claimRetry('sandbox', { attempt: 1, dueAt: 1 }, { staleBeforeSeconds: 0, owner: 'o-1' });
+
+      // Act / Assess: ours; another claim's; a lease written before owners were
+      expect(await claim()).toBe(true);
+      expect(await claim()).toBe(false);
+      expect(await claim()).toBe(false);
     });
   });
 
@@ -312,7 +345,7 @@ describe('Class: DynamoDbStateStore', () => {
       expect(sentUpdate()).toStrictEqual({
         TableName: TABLE,
         Key: KEY,
-        UpdateExpression: 'REMOVE retryDueAt, retryAttempt, retryRunUntil',
+        UpdateExpression: 'REMOVE retryDueAt, retryAttempt, retryRunUntil, retryOwner',
         ConditionExpression: 'retryDueAt = :due',
         ExpressionAttributeValues: { ':due': { N: '100' } },
       });
@@ -336,14 +369,22 @@ describe('Class: DynamoDbStateStore', () => {
   describe('Method: startRetry', () => {
     it("holds the run of the lease's retry when no delivery holds it now", async () => {
       ddb.on(UpdateItemCommand).resolves({});
-      expect(await store.startRetry('sandbox', 100, { atSeconds: 101, untilSeconds: 163 })).toBe(true);
+      expect(
+        await store.startRetry('sandbox', 100, { atSeconds: 101, untilSeconds: 163, owner: 'o-1' }),
+      ).toBe(true);
       expect(sentUpdate()).toStrictEqual({
         TableName: TABLE,
         Key: KEY,
-        UpdateExpression: 'SET retryRunUntil = :until',
+        UpdateExpression: 'SET retryRunUntil = :until, retryOwner = :owner',
         ConditionExpression:
           'retryDueAt = :due AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at)',
-        ExpressionAttributeValues: { ':due': { N: '100' }, ':at': { N: '101' }, ':until': { N: '163' } },
+        ExpressionAttributeValues: {
+          ':due': { N: '100' },
+          ':at': { N: '101' },
+          ':until': { N: '163' },
+          ':owner': { S: 'o-1' },
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
     });
 
@@ -352,11 +393,32 @@ describe('Class: DynamoDbStateStore', () => {
         .on(UpdateItemCommand)
         .rejectsOnce(sdkError('ConditionalCheckFailedException'))
         .rejectsOnce(sdkError('ProvisionedThroughputExceededException'));
-      expect(await store.startRetry('sandbox', 100, { atSeconds: 101, untilSeconds: 163 })).toBe(false);
-      const error = await rejection(store.startRetry('sandbox', 100, { atSeconds: 101, untilSeconds: 163 }));
+      const start = () =>
+        store.startRetry('sandbox', 100, { atSeconds: 101, untilSeconds: 163, owner: 'o-1' });
+      expect(await start()).toBe(false);
+      const error = await rejection(start());
       expect(error).toBeInstanceOf(TokenStoreError);
       expect(error.message).toContain("credential 'sandbox'");
       expect(error).toMatchObject({ retryable: true });
+    });
+
+    it('answers true when the failed condition met its own hold (a resent write whose first attempt applied)', async () => {
+      ddb
+        .on(UpdateItemCommand)
+        .rejectsOnce(
+          Object.assign(sdkError('ConditionalCheckFailedException'), {
+            Item: { retryDueAt: { N: '100' }, retryRunUntil: { N: '163' }, retryOwner: { S: 'o-1' } },
+          }),
+        )
+        .rejectsOnce(
+          Object.assign(sdkError('ConditionalCheckFailedException'), {
+            Item: { retryDueAt: { N: '100' }, retryRunUntil: { N: '163' }, retryOwner: { S: 'o-2' } },
+          }),
+        );
+      const start = () =>
+        store.startRetry('sandbox', 100, { atSeconds: 101, untilSeconds: 163, owner: 'o-1' });
+      expect(await start()).toBe(true);
+      expect(await start()).toBe(false);
     });
   });
 

@@ -322,7 +322,11 @@ describe('Function: refreshWithRetries', () => {
     const nowSeconds = Math.floor(clock.now() / 1000);
     const untilSeconds = nowSeconds + 57 + RETRY_CHAIN.runHoldMarginSeconds;
     expect(
-      await state.startRetry('default', first.ticket.dueAt, { atSeconds: nowSeconds, untilSeconds }),
+      await state.startRetry('default', first.ticket.dueAt, {
+        atSeconds: nowSeconds,
+        untilSeconds,
+        owner: 'a-delivery-that-died',
+      }),
     ).toBe(true);
     const before = endpoint.requests.length;
 
@@ -380,6 +384,39 @@ describe('Function: refreshWithRetries', () => {
     // Assess
     expect(endpoint.requests).toHaveLength(before + 1);
     expect(failure.retry).toMatchObject({ kind: 'scheduled', attempt: 2 });
+  });
+
+  it('keeps the chain when a lease write was applied and its answer lost (the SDK sent it again)', async () => {
+    // Prepare: every lease write is applied, its answer lost, and the same write sent again
+    const { clock, state, retries, endpoint, run } = setup(Array.from({ length: 10 }, outage));
+    const owners: string[] = [];
+    const claim = state.claimRetry.bind(state);
+    state.claimRetry = async (credential, ticket, options) => {
+      owners.push(options.owner);
+      await claim(credential, ticket, options);
+      return claim(credential, ticket, options);
+    };
+    const start = state.startRetry.bind(state);
+    state.startRetry = async (credential, dueAt, options) => {
+      owners.push(options.owner);
+      await start(credential, dueAt, options);
+      return start(credential, dueAt, options);
+    };
+
+    // Act: a failure starts the chain, its retry's only delivery runs and fails again
+    const started = (await run(request('schedule'))) as RefreshFailure;
+    const first = retries.sent[0] as (typeof retries.sent)[number];
+    clock.advance(first.delaySeconds * 1000);
+    const before = endpoint.requests.length;
+    const retried = (await run(request('retry', first.ticket))) as RefreshFailure;
+
+    // Assess: the run was taken and the next retry sent; each write had its own owner
+    expect(started.retry).toMatchObject({ kind: 'scheduled', attempt: 1 });
+    expect(retried).toBeInstanceOf(RefreshFailure);
+    expect(endpoint.requests).toHaveLength(before + 1);
+    expect(retried.retry).toMatchObject({ kind: 'scheduled', attempt: 2 });
+    expect(retries.sent).toHaveLength(2);
+    expect(new Set(owners).size).toBe(3);
   });
 
   it('starts no chain without a retry queue (the refresher without RETRY_QUEUE_URL)', async () => {

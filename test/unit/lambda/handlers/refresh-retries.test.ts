@@ -37,7 +37,8 @@ describe('Handler: refresh (retry chain and fallback)', () => {
     ],
   });
   /** The state item's answer to a retry run taking its run (StateStore.startRetry). */
-  const runStart = () => dynamodb.on(UpdateItemCommand, { UpdateExpression: 'SET retryRunUntil = :until' });
+  const runStart = () =>
+    dynamodb.on(UpdateItemCommand, { UpdateExpression: 'SET retryRunUntil = :until, retryOwner = :owner' });
 
   it('starts the chain after a scheduled run fails with an outage: claims the lease, sends retry 1 in 15 s', async () => {
     // Prepare: down for all four in-run attempts
@@ -52,7 +53,8 @@ describe('Handler: refresh (retry chain and fallback)', () => {
     expect(error).toMatchObject({ name: 'TokenEndpointUnavailable' });
     expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
       Key: { credential: { S: 'sandbox#state' } },
-      UpdateExpression: 'SET retryDueAt = :due, retryAttempt = :attempt REMOVE retryRunUntil',
+      UpdateExpression:
+        'SET retryDueAt = :due, retryAttempt = :attempt, retryOwner = :owner REMOVE retryRunUntil',
       ConditionExpression: 'attribute_not_exists(retryDueAt) OR retryDueAt < :stale',
     });
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
