@@ -68,6 +68,11 @@ export const BROKER_FUNCTION_ENV = {
 export interface RefresherCredentialSet extends CredentialSet {
   /** Secrets Manager ARN or name of the client credentials (a label locally). */
   readonly secretId: string;
+  /**
+   * Set when the set's parameter cannot be used (contract/refresher-config.ts): every run of
+   * the set fails with it, naming the set and the parameter, and the other sets are used.
+   */
+  readonly unusable?: TokenBrokerConfigError;
 }
 
 /** The refresher's configuration. */

@@ -31,6 +31,13 @@ export const REFRESHER_CONFIG_FILE = 'refresher-config.json';
  */
 export const REFRESHER_PARAMETERS_MAX_AGE_SECONDS = 300;
 
+/**
+ * After a read of the sets' parameters failed, a warm refresher tries again this much later,
+ * not at every invocation (decision 46): a Parameter Store outage or a lost permission costs
+ * one read a minute per warm container, and the values held serve meanwhile.
+ */
+export const REFRESHER_PARAMETERS_RETRY_SECONDS = 60;
+
 /** One set as the file holds it. */
 export interface RefresherConfigEntry {
   readonly name: string;
@@ -59,8 +66,15 @@ export type DeployTimeField = (typeof DEPLOY_TIME_FIELDS)[number];
 /** The fields a set's parameter may hold: the ones that can be deploy-time values. */
 export const DEPLOY_TIME_FIELDS = ['secretId', 'tokenUrl', 'scope'] as const;
 
-/** The sets a refresher works with: each with the secret id it reads. */
-export type RefresherSets = readonly (CredentialSet & { readonly secretId: string })[];
+/**
+ * The sets a refresher works with: each with the secret id it reads, or, when its parameter
+ * cannot be used, `unusable` saying why (then its other fields are the file's alone and
+ * nothing may be requested with them).
+ */
+export type RefresherSets = readonly (CredentialSet & {
+  readonly secretId: string;
+  readonly unusable?: TokenBrokerConfigError;
+})[];
 
 /** The file's text for `entries` (in configuration order: the first is the default set). */
 export function formatRefresherConfig(entries: readonly RefresherConfigEntry[]): string {
@@ -70,12 +84,15 @@ export function formatRefresherConfig(entries: readonly RefresherConfigEntry[]):
 /**
  * Parses the file with the contract's credential-set parser (the rules the CDK
  * configuration went through), each entry that names a `parameter` completed with the
- * fields read from it first, so a deploy-time value meets the same rules. A bad file or
- * parameter only means a broken deployment, so the cold start fails.
+ * fields read from it first, so a deploy-time value meets the same rules. A bad file only
+ * means a broken deployment, so the cold start fails. A bad or missing parameter is one
+ * set's problem, and can come from a hand edit long after the deploy: that set is returned
+ * `unusable` (its runs fail naming the set and the parameter) and the others are used
+ * (decision 46).
  *
  * @param parameters the sets' parameter values (JSON objects), by set name.
  * @param parameterPath where those parameters are, for the messages.
- * @throws TokenBrokerConfigError naming the file or parameter, the field and what to do.
+ * @throws TokenBrokerConfigError naming the file, the field and what to do.
  */
 export function parseRefresherConfig(
   text: string,
@@ -97,8 +114,15 @@ export function parseRefresherConfig(
   return credentials.map((entry: unknown, index) => {
     const path = `${REFRESHER_CONFIG_FILE} credentials[${index}]`;
     // The file's own fields first, so an error names the file only for what the file holds.
-    const { name } = parseCredentialSet(entry, path, { extraKeys: ENTRY_KEYS });
-    const fields = withParameter(entry, name, path, parameters, parameterPath);
+    const { extra: own, ...fromFile } = parseCredentialSet(entry, path, { extraKeys: ENTRY_KEYS });
+    let fields: unknown;
+    try {
+      fields = withParameter(entry, fromFile.name, path, parameters, parameterPath);
+    } catch (error) {
+      if (!(error instanceof ParameterUnusable)) throw error;
+      const secretId = typeof own.secretId === 'string' ? own.secretId : '';
+      return { ...fromFile, secretId, unusable: error };
+    }
     const { extra, ...set } = parseCredentialSet(fields, path, { extraKeys: ENTRY_KEYS });
     if (typeof extra.secretId !== 'string' || extra.secretId === '') {
       throw new TokenBrokerConfigError(`${path}.secretId is missing; ${REDEPLOY}`);
@@ -106,6 +130,12 @@ export function parseRefresherConfig(
     return { ...set, secretId: extra.secretId };
   });
 }
+
+/**
+ * A set's parameter that cannot be used (missing, not JSON, a bad or foreign field): the
+ * set's own problem, not the file's. Its message names the set and the parameter.
+ */
+class ParameterUnusable extends TokenBrokerConfigError {}
 
 /** The file's keys besides a credential set's own. */
 const ENTRY_KEYS = ['secretId', 'parameter', 'parameterFields'] as const;
@@ -150,36 +180,37 @@ function withParameter(
   }
   const value = parameters.get(name);
   if (value === undefined) {
-    throw new TokenBrokerConfigError(`${where}, which completes ${path}, was not found; ${REDEPLOY}`);
+    throw new ParameterUnusable(`${where}, which completes ${path}, was not found; ${REDEPLOY}`);
   }
   let fields: unknown;
   try {
     fields = JSON.parse(value);
   } catch {
-    throw new TokenBrokerConfigError(`${where} is not JSON; ${RESTORE}`);
+    throw new ParameterUnusable(`${where} is not JSON; ${RESTORE}`);
   }
   if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
-    throw new TokenBrokerConfigError(`${where} must be a JSON object; ${RESTORE}`);
+    throw new ParameterUnusable(`${where} must be a JSON object; ${RESTORE}`);
   }
   const unknown = Object.keys(fields).find((key) => !(DEPLOY_TIME_FIELDS as readonly string[]).includes(key));
   if (unknown !== undefined) {
-    throw new TokenBrokerConfigError(`${where} has an unknown field '${unknown}'; ${RESTORE}`);
+    throw new ParameterUnusable(`${where} has an unknown field '${unknown}'; ${RESTORE}`);
   }
   // Only what the file leaves to the parameter: nothing known at synth is replaced.
   const notLeft = Object.keys(fields).find(
     (key) => !parameterFields.includes(key) || Object.hasOwn(entry as object, key),
   );
   if (notLeft !== undefined) {
-    throw new TokenBrokerConfigError(
+    throw new ParameterUnusable(
       `${where} holds '${notLeft}', which ${path} does not leave to it; someone changed the parameter: ${RESTORE}`,
     );
   }
   for (const [field, fieldValue] of Object.entries(fields) as [DeployTimeField, unknown][]) {
     const { problem, shown } = parameterFieldProblem(field, fieldValue);
-    if (problem) throw invalid(`${where} ${field}`, shown, `${problem}; ${RESTORE}`);
+    if (problem)
+      throw new ParameterUnusable(invalid(`${where} ${field}`, shown, `${problem}; ${RESTORE}`).message);
   }
   if (parameterFields.includes('secretId') && !Object.hasOwn(fields, 'secretId')) {
-    throw new TokenBrokerConfigError(`${where} has no secretId, which ${path} leaves to it; ${RESTORE}`);
+    throw new ParameterUnusable(`${where} has no secretId, which ${path} leaves to it; ${RESTORE}`);
   }
   return { ...(entry as object), ...fields };
 }
@@ -187,8 +218,8 @@ function withParameter(
 const REDEPLOY = 'redeploy the stack, which writes it';
 /**
  * A parameter the stack wrote and someone changed: a deploy of an unchanged template does
- * not rewrite it (CloudFormation does not undo drift), and the failed cold start is retried
- * by the next invocation, which reads the parameter again.
+ * not rewrite it (CloudFormation does not undo drift); a warm refresher reads the parameters
+ * again once they are {@link REFRESHER_PARAMETERS_MAX_AGE_SECONDS} old, a cold one at start.
  */
 const RESTORE =
-  "put back the value the stack deploys (its template has it; cdk deploy alone does not undo a hand edit); the refresher's next start reads it again";
+  'put back the value the stack deploys (its template has it; cdk deploy alone does not undo a hand edit); the refresher reads it again within 5 minutes';

@@ -3,14 +3,17 @@
  * start (`readRefresherConfig`: the file beside the bundle and the sets' parameters), then
  * the parameters read again once those held are {@link REFRESHER_PARAMETERS_MAX_AGE_SECONDS}
  * old, so a parameter that changed without the code asset changing reaches the running
- * containers too. The file never changes without new code, so it is read once.
+ * containers too; a read that failed is tried again {@link REFRESHER_PARAMETERS_RETRY_SECONDS}
+ * later, not at every invocation. The file never changes without new code, so it is read once.
+ * A set whose parameter is bad is the parse's `unusable` set (decision 46): only its runs fail.
  */
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import {
   BROKER_FUNCTION_ENV,
   REFRESHER_PARAMETERS_MAX_AGE_SECONDS,
+  REFRESHER_PARAMETERS_RETRY_SECONDS,
   type RefresherConfigSource,
-  type TokenBrokerConfigError,
+  TokenBrokerConfigError,
 } from '../../contract/index.js';
 import type { Clock } from '../core/ports.js';
 import {
@@ -29,8 +32,9 @@ export type ParseConfiguration<T> = (
 export interface CurrentConfiguration<T> {
   readonly value: T;
   /**
-   * Set when the parameters were due to be read again and could not be: `value` is the one
-   * parsed from the parameters read before (the read is tried again at the next call).
+   * Set when the parameters were due to be read again and could not be read or parsed:
+   * `value` is the one parsed from the parameters read before (the read is tried again
+   * {@link REFRESHER_PARAMETERS_RETRY_SECONDS} later).
    */
   readonly stale?: TokenBrokerConfigError;
 }
@@ -48,7 +52,8 @@ export class RefresherConfiguration<T> {
   readonly #location: RefresherConfigLocation;
   readonly #clock: Clock;
   #value: T;
-  #readAtMs: number;
+  /** When the parameters are read next: their maximum age after a read, sooner after a failure. */
+  #nextReadAtMs: number;
 
   private constructor(
     location: RefresherConfigLocation,
@@ -61,7 +66,7 @@ export class RefresherConfiguration<T> {
     this.#parse = parse;
     this.#clock = clock;
     this.#path = location.env[BROKER_FUNCTION_ENV.secretIdParameterPath]?.trim() || undefined;
-    this.#readAtMs = clock.now();
+    this.#nextReadAtMs = clock.now() + REFRESHER_PARAMETERS_MAX_AGE_SECONDS * 1000;
     this.#value = parse(location.env, source);
   }
 
@@ -88,29 +93,34 @@ export class RefresherConfiguration<T> {
 
   /**
    * The configuration for this invocation: the parameters are read again when those held
-   * are older than the maximum age. A read that fails keeps the values held (`stale` says
-   * why): a Parameter Store outage must not stop refreshes that worked a moment ago.
-   * @throws TokenBrokerConfigError when the parameters read now are not valid (naming the
-   *   set and the parameter); nothing is stored or requested with them.
+   * are older than the maximum age. A read that fails, or whose values cannot be parsed at
+   * all, keeps the values held (`stale` says why) and is tried again a minute later: a
+   * Parameter Store outage must not stop refreshes that worked a moment ago, nor put a
+   * Parameter Store call on every invocation. One set's bad value does not fail the parse:
+   * the parse marks that set `unusable`, and only its runs fail (decision 46).
    */
   async current(): Promise<CurrentConfiguration<T>> {
     const now = this.#clock.now();
-    if (this.#path === undefined || now - this.#readAtMs < REFRESHER_PARAMETERS_MAX_AGE_SECONDS * 1000) {
-      return { value: this.#value };
-    }
-    let parameters: Map<string, string>;
+    if (this.#path === undefined || now < this.#nextReadAtMs) return { value: this.#value };
     try {
-      parameters = await readParameters(
+      const parameters = await readParameters(
         this.#location.ssm(),
         this.#path,
-        'the refresher keeps the values it read before and tries again at its next run',
+        `the refresher keeps the values it read before and tries again in ${REFRESHER_PARAMETERS_RETRY_SECONDS} s`,
       );
+      this.#value = this.#parse(this.#location.env, { ...this.#source, parameters });
+      this.#nextReadAtMs = now + REFRESHER_PARAMETERS_MAX_AGE_SECONDS * 1000;
+      return { value: this.#value };
     } catch (error) {
-      return { value: this.#value, stale: error as TokenBrokerConfigError };
+      this.#nextReadAtMs = now + REFRESHER_PARAMETERS_RETRY_SECONDS * 1000;
+      // readParameters and parse throw TokenBrokerConfigError; anything else is a bug: no detail.
+      const stale =
+        error instanceof TokenBrokerConfigError
+          ? error
+          : new TokenBrokerConfigError(
+              'the credential set parameters read could not be parsed; the refresher keeps the values it read before',
+            );
+      return { value: this.#value, stale };
     }
-    const value = this.#parse(this.#location.env, { ...this.#source, parameters });
-    this.#value = value;
-    this.#readAtMs = now;
-    return { value };
   }
 }

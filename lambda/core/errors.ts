@@ -254,6 +254,21 @@ export class RetryNotScheduled extends BrokerError {
   }
 }
 
+/**
+ * The set's configuration cannot be used (its parameter is missing or holds a bad value:
+ * `RefresherCredentialSet.unusable`); nothing was read or requested for it. Not retryable:
+ * a person has to put the value back, and the set's next run after that reads it.
+ */
+export class CredentialSetMisconfigured extends BrokerError {
+  override readonly name = 'CredentialSetMisconfigured';
+  constructor(
+    readonly credential: string,
+    detail: string,
+  ) {
+    super(`credential '${credential}': its configuration cannot be used; no token was requested: ${detail}`);
+  }
+}
+
 /** The token store could not be read or written. */
 export class TokenStoreError extends BrokerError {
   override readonly name = 'TokenStoreError';

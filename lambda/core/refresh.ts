@@ -6,7 +6,7 @@
  * the stored token as it was.
  */
 import { RETRY_CHAIN } from '../../contract/index.js';
-import type { BrokerError } from './errors.js';
+import { type BrokerError, CredentialSetMisconfigured } from './errors.js';
 import type {
   ClientCredentials,
   CredentialSource,
@@ -101,7 +101,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  * and the report carries `rejectedCode` (docs/design.md, A rejected AWSCURRENT).
  *
  * @throws RefreshFailure whose `cause` is SecretUnavailable | SecretInvalid | SecretNotSet
- *   | TokenRequestRejected | TokenEndpointUnavailable | TokenResponseInvalid | TokenStoreError;
+ *   | TokenRequestRejected | TokenEndpointUnavailable | TokenResponseInvalid | TokenStoreError
+ *   | CredentialSetMisconfigured (the set is `unusable`);
  *   nothing has been written in any of those cases.
  * @example
  * const report = await refresh(parseRefreshRequest(event, sets), deps, { deadlineMs });
@@ -115,6 +116,8 @@ export async function refresh(
   const notes: RefreshNote[] = [];
   const progress: Progress = { attempts: 0, redact: [] };
   try {
+    // Its parameter is bad: recorded and reported as this set's failure, nothing requested.
+    if (set.unusable) throw new CredentialSetMisconfigured(set.name, set.unusable.message);
     const { secret, rejectedCode, ...stored } = await fetchAndStore(
       request,
       deps,

@@ -3,18 +3,21 @@
  * beside it as the construct stages it) and a set's Parameter Store parameter that changes
  * while its container is warm (decision 45): the AWS stand-in serves Parameter Store and
  * Secrets Manager, DynamoDB Local the table, oidc-provider the token endpoint. Only `Date`
- * is faked, to move the container five minutes on. (A failed read again is the unit tests':
+ * is faked, to move the container five minutes on. A set whose parameter is bad fails only its
+ * own runs (decision 46). (A failed read again is the unit tests':
  * after the faked jump the SDK corrects its clock from the stand-in's real-time `Date`
  * header, so a second signed call in the same file would be refused as skewed.)
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   formatRefresherConfig,
   REFRESHER_CONFIG_FILE,
   REFRESHER_PARAMETERS_MAX_AGE_SECONDS,
 } from '../../contract/index.js';
+import { DynamoDbStateStore } from '../../lambda/adapters/dynamodb-state-store.js';
 import type { SynthesizedFunction } from '../../tools/synthesized-handlers.js';
 import { captureOutput, lambdaContext } from '../fakes/lambda-context.js';
 import { type AwsStandIn, startAwsStandIn } from '../support/aws-stand-in.js';
@@ -78,6 +81,14 @@ describe('Integration: bundled refresher, a parameter changed under a warm conta
           parameter: '0123456789abcdef',
           parameterFields: ['secretId'],
         },
+        // A second set whose parameter is hand-edited to a bad value (decision 46)
+        {
+          name: 'beta',
+          tokenUrl: oauth.tokenUrl,
+          clientAuth: 'client_secret_post',
+          parameter: 'fedcba9876543210',
+          parameterFields: ['secretId'],
+        },
       ]),
     );
   });
@@ -116,5 +127,76 @@ describe('Integration: bundled refresher, a parameter changed under a warm conta
     ]);
     expect(aws.secretCalls.map((call) => call.secretId)).toEqual([OLD_SECRET, OLD_SECRET, NEW_SECRET]);
     expect(aws.parameterCalls).toHaveLength(2);
+  });
+
+  it("serves the other sets when one set's parameter is bad, and fails only that set's runs, recorded and counted", async () => {
+    // Prepare: beta's parameter was hand-edited to an empty secretId before this cold start
+    aws.reset();
+    parameterHolds(OLD_SECRET);
+    aws.setParameter(`${PATH}/beta`, JSON.stringify({ secretId: '' }));
+    // beta's retry chain was running when its parameter broke: its lease is due now
+    const dueAt = Math.floor(Date.now() / 1000);
+    await new DynamoDbStateStore({ client: dynamo.client, tableName: table }).claimRetry(
+      'beta',
+      { attempt: 1, dueAt },
+      { staleBeforeSeconds: 0, owner: 'a-failed-run' },
+    );
+    const output = captureOutput();
+
+    // Act
+    const warm = await coldStart();
+    const sandbox = await refresh(warm);
+    const retryOfBeta = await warm(
+      {
+        Records: [
+          {
+            messageId: 'm-1',
+            eventSource: 'aws:sqs',
+            body: JSON.stringify({ credential: 'beta', reason: 'retry', retry: { attempt: 1, dueAt } }),
+          },
+        ],
+      },
+      lambdaContext('refresher', 60_000),
+    ).catch((error: Error) => error);
+    const beta = await warm(
+      { credential: 'beta', reason: 'schedule' },
+      lambdaContext('refresher', 60_000),
+    ).catch((error: Error) => error);
+    output.restore();
+
+    // Assess: sandbox refreshed; beta answered (not thrown: Lambda and SQS must not repeat it)
+    // A token was fetched and stored or kept (the test before stored one five faked minutes ahead)
+    expect(sandbox).toMatchObject({
+      credential: 'sandbox',
+      outcome: expect.stringMatching(/^(written|superseded)$/),
+    });
+    const named = `credential set 'beta': parameter ${PATH}/beta secretId: '' must be a non-empty string`;
+    expect(beta).toMatchObject({
+      credential: 'beta',
+      outcome: 'rejected',
+      error: 'CredentialSetMisconfigured',
+      retryable: false,
+      message: expect.stringContaining(named),
+    });
+    // The retry run is answered too (SQS deletes its message) and ends the chain
+    expect(retryOfBeta).toMatchObject({
+      credential: 'beta',
+      outcome: 'rejected',
+      error: 'CredentialSetMisconfigured',
+    });
+    expect(aws.secretCalls.map((call) => call.secretId)).toEqual([OLD_SECRET]);
+    expect(aws.parameterCalls).toHaveLength(1);
+    const state = await dynamo.client.send(
+      new GetItemCommand({ TableName: table, Key: { credential: { S: 'beta#state' } } }),
+    );
+    expect(state.Item?.lastErrorName).toEqual({ S: 'CredentialSetMisconfigured' });
+    expect(state.Item?.lastErrorRetryable).toEqual({ BOOL: false });
+    expect(state.Item?.lastErrorMessage?.S).toContain(named);
+    expect(state.Item?.retryDueAt).toBeUndefined();
+    const refreshFailed = output
+      .text()
+      .split('\n')
+      .filter((line) => line.includes('"RefreshFailed"') && line.includes('"credential":"beta"'));
+    expect(refreshFailed.length).toBeGreaterThanOrEqual(2);
   });
 });

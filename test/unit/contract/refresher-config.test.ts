@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { TokenBrokerConfigError } from '../../../contract/credential-set.js';
 import { parseRefresherEnvironment } from '../../../contract/environment.js';
 import {
   formatRefresherConfig,
   parseRefresherConfig,
   REFRESHER_CONFIG_FILE,
   type RefresherConfigEntry,
+  type RefresherSets,
 } from '../../../contract/refresher-config.js';
 
 const TOKEN_URL = 'https://auth.example.test/oauth2/token';
@@ -27,10 +29,69 @@ const parametersOf = (entries: readonly RefresherConfigEntry[]) =>
       .map((entry) => [entry.name, JSON.stringify({ secretId: `${SECRET_ARN}-${entry.name}` })]),
   );
 
+/**
+ * The sets, or the first unusable set's problem thrown: what a cold start with that set
+ * alone would meet. The cases below check each problem's message through it.
+ */
+function parseUsable(...args: Parameters<typeof parseRefresherConfig>): RefresherSets {
+  const sets = parseRefresherConfig(...args);
+  const unusable = sets.find((set) => set.unusable)?.unusable;
+  if (unusable) throw unusable;
+  return sets;
+}
+
 describe('Function: parseRefresherConfig', () => {
+  it("marks a set whose parameter is bad or missing unusable, and parses the others; the file's problems still throw", () => {
+    // Prepare: three sets with parameters; b's is hand-edited, c's deleted
+    const file = formatRefresherConfig(
+      ['a', 'b', 'c'].map((name) => ({
+        name,
+        tokenUrl: TOKEN_URL,
+        parameter: 'ffff',
+        parameterFields: ['secretId' as const],
+      })),
+    );
+    const parameters = new Map([
+      ['a', JSON.stringify({ secretId: SECRET_ARN })],
+      ['b', JSON.stringify({ secretId: 'x', tokenUrl: 'https://attacker.example/token' })],
+    ]);
+
+    // Act
+    const [a, b, c] = parseRefresherConfig(file, parameters, PATH);
+
+    // Assess: b and c carry their problem, a its values; nothing of b's parameter is taken
+    expect(a).toEqual({
+      name: 'a',
+      tokenUrl: TOKEN_URL,
+      clientAuth: 'client_secret_post',
+      secretId: SECRET_ARN,
+    });
+    expect(b).toMatchObject({ name: 'b', tokenUrl: TOKEN_URL, secretId: '' });
+    expect(b?.unusable).toBeInstanceOf(TokenBrokerConfigError);
+    expect(b?.unusable?.message).toBe(
+      `credential set 'b': parameter ${PATH}/b holds 'tokenUrl', which ${REFRESHER_CONFIG_FILE} credentials[1] does not leave to it; someone changed the parameter: put back the value the stack deploys (its template has it; cdk deploy alone does not undo a hand edit); the refresher reads it again within 5 minutes`,
+    );
+    expect(c?.unusable?.message).toBe(
+      `credential set 'c': parameter ${PATH}/c, which completes ${REFRESHER_CONFIG_FILE} credentials[2], was not found; redeploy the stack, which writes it`,
+    );
+    // A set with its secret id in the file keeps it, though its parameter is bad
+    const [own] = parseRefresherConfig(
+      formatRefresherConfig([
+        { name: 'd', secretId: 'a55/d', parameter: 'ffff', parameterFields: ['scope'] },
+      ]),
+      new Map([['d', '{']]),
+      PATH,
+    );
+    expect(own).toMatchObject({ name: 'd', secretId: 'a55/d', unusable: expect.any(TokenBrokerConfigError) });
+    // The file's own problem is the deployment's: it still fails the cold start
+    expect(() =>
+      parseRefresherConfig(formatRefresherConfig([{ name: 'a', parameter: 'ffff' }]), parameters, PATH),
+    ).toThrow('credentials[0] names a parameter but not the fields it supplies');
+  });
+
   it('reads every set of the file it formats, in order, with the secret ids of the parameters', () => {
     // Act
-    const sets = parseRefresherConfig(formatRefresherConfig(fifty), parametersOf(fifty), PATH);
+    const sets = parseUsable(formatRefresherConfig(fifty), parametersOf(fifty), PATH);
 
     // Assess
     expect(sets).toHaveLength(50);
@@ -56,11 +117,11 @@ describe('Function: parseRefresherConfig', () => {
     const parameter = (fields: object) => new Map([['a', JSON.stringify(fields)]]);
 
     // Act / Assess
-    expect(parseRefresherConfig(file, parameter({ secretId: 'x' }))).toEqual([
+    expect(parseUsable(file, parameter({ secretId: 'x' }))).toEqual([
       expect.objectContaining({ name: 'a', secretId: 'x', clientAuth: 'client_secret_post' }),
     ]);
     expect(() =>
-      parseRefresherConfig(file, parameter({ secretId: 'x', tokenUrl: 'http://evil.test/' }), PATH),
+      parseUsable(file, parameter({ secretId: 'x', tokenUrl: 'http://evil.test/' }), PATH),
     ).toThrow(`credential set 'a': parameter ${PATH}/a tokenUrl: 'http://evil.test/' must use https`);
   });
 
@@ -84,7 +145,7 @@ describe('Function: parseRefresherConfig', () => {
       // Act
       const error = (() => {
         try {
-          parseRefresherConfig(file, new Map([['a', JSON.stringify(fields)]]), PATH);
+          parseUsable(file, new Map([['a', JSON.stringify(fields)]]), PATH);
         } catch (caught) {
           return caught as Error;
         }
@@ -105,17 +166,17 @@ describe('Function: parseRefresherConfig', () => {
     const parameters = new Map([
       ['a', JSON.stringify({ secretId: 'x', tokenUrl: 'http://user:pa55@evil.test/' })],
     ]);
-    expect(() => parseRefresherConfig(file, parameters, PATH)).toThrow(
+    expect(() => parseUsable(file, parameters, PATH)).toThrow(
       `credential set 'a': parameter ${PATH}/a tokenUrl: 'http://***@evil.test/' must not embed user information`,
     );
-    expect(() => parseRefresherConfig(file, parameters, PATH)).not.toThrow('pa55');
+    expect(() => parseUsable(file, parameters, PATH)).not.toThrow('pa55');
   });
 
   it('names the file for a bad field the file holds, though the set has a parameter', () => {
     const file = formatRefresherConfig([
       { name: 'a', clientAuth: 'private_key_jwt', parameter: 'ffff', parameterFields: ['secretId'] },
     ]);
-    expect(() => parseRefresherConfig(file, new Map([['a', '{"secretId":"x"}']]), PATH)).toThrow(
+    expect(() => parseUsable(file, new Map([['a', '{"secretId":"x"}']]), PATH)).toThrow(
       `${REFRESHER_CONFIG_FILE} credentials[0].clientAuth: 'private_key_jwt' must be one of`,
     );
   });
@@ -146,9 +207,12 @@ describe('Function: parseRefresherConfig', () => {
       new Map([['a', '{"secretId": "x"}']]),
       'credentials[0] names a parameter but not the fields it supplies',
     ],
-  ])('fails the cold start naming the file or parameter and what to do (%#)', (text, parameters, message) => {
-    expect(() => parseRefresherConfig(text, parameters, PATH)).toThrow(message);
-  });
+  ])(
+    'fails the cold start naming the file, or the set naming its parameter, and says what to do (%#)',
+    (text, parameters, message) => {
+      expect(() => parseUsable(text, parameters, PATH)).toThrow(message);
+    },
+  );
 
   it.each([
     // The token URL is known at synth: whoever can write the parameter must not redirect the secret.
@@ -165,7 +229,7 @@ describe('Function: parseRefresherConfig', () => {
       const parameters = new Map([
         ['a', JSON.stringify({ secretId: SECRET_ARN, [field]: 'https://attacker.example/token' })],
       ]);
-      expect(() => parseRefresherConfig(formatRefresherConfig([entry]), parameters, PATH)).toThrow(
+      expect(() => parseUsable(formatRefresherConfig([entry]), parameters, PATH)).toThrow(
         `parameter ${PATH}/a holds '${field}', which ${REFRESHER_CONFIG_FILE} credentials[0] does not leave to it`,
       );
     },
@@ -175,11 +239,7 @@ describe('Function: parseRefresherConfig', () => {
     const file = formatRefresherConfig([
       { name: 'a', tokenUrl: TOKEN_URL, parameter: 'ffff', parameterFields: ['secretId'] },
     ]);
-    const [set] = parseRefresherConfig(
-      file,
-      new Map([['a', JSON.stringify({ secretId: SECRET_ARN })]]),
-      PATH,
-    );
+    const [set] = parseUsable(file, new Map([['a', JSON.stringify({ secretId: SECRET_ARN })]]), PATH);
     expect(set).toMatchObject({ name: 'a', tokenUrl: TOKEN_URL, secretId: SECRET_ARN });
   });
 });
@@ -200,9 +260,14 @@ describe('Function: parseRefresherEnvironment with the configuration file', () =
   });
 
   it('names the parameter path it read when a set is missing from it', () => {
-    expect(() =>
-      parseRefresherEnvironment(env, { file: formatRefresherConfig(fifty), parameters: new Map() }),
-    ).toThrow(
+    const { credentials } = parseRefresherEnvironment(env, {
+      file: formatRefresherConfig(fifty),
+      parameters: new Map(),
+    });
+    expect(credentials.filter((set) => set.unusable)).toHaveLength(25);
+    expect(() => {
+      throw credentials[25]?.unusable;
+    }).toThrow(
       `credential set 'set-25': parameter ${PATH}/set-25, which completes ${REFRESHER_CONFIG_FILE} credentials[25], was not found`,
     );
   });

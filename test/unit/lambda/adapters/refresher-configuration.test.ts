@@ -9,6 +9,7 @@ import {
   formatRefresherConfig,
   parseRefresherEnvironment,
   REFRESHER_PARAMETERS_MAX_AGE_SECONDS,
+  REFRESHER_PARAMETERS_RETRY_SECONDS,
   TokenBrokerConfigError,
 } from '../../../../contract/index.js';
 import { RefresherConfiguration } from '../../../../lambda/adapters/refresher-configuration.js';
@@ -16,6 +17,7 @@ import { ManualClock } from '../../../fakes/in-memory.js';
 
 const PATH = '/a55-token-broker/Stack/c8abc';
 const MAX_AGE_MS = REFRESHER_PARAMETERS_MAX_AGE_SECONDS * 1000;
+const RETRY_MS = REFRESHER_PARAMETERS_RETRY_SECONDS * 1000;
 const TOKEN_URL = 'https://auth.example.test/oauth2/token';
 
 describe('Class: RefresherConfiguration', () => {
@@ -141,7 +143,7 @@ describe('Class: RefresherConfiguration', () => {
     expect(clients).toBe(0);
   });
 
-  it('keeps the values read before when the parameters cannot be read again, and tries at the next call', async () => {
+  it('keeps the values read before when the parameters cannot be read again, and tries again a minute later', async () => {
     // Prepare
     const clock = new ManualClock();
     parameterHolds('arn:secret-1');
@@ -151,40 +153,136 @@ describe('Class: RefresherConfiguration', () => {
     ssm.on(GetParametersByPathCommand).rejectsOnce(throttled);
     clock.advance(MAX_AGE_MS);
 
-    // Act
+    // Act: the failed read, invocations during the back-off, then the read after it
     const outage = await configuration.current();
     parameterHolds('arn:secret-2');
+    clock.advance(RETRY_MS - 1);
+    const backingOff = await configuration.current();
+    const readsDuringBackOff = ssm.commandCalls(GetParametersByPathCommand).length;
+    clock.advance(1);
     const recovered = await configuration.current();
 
     // Assess
     expect(secretIdOf(outage.value)).toBe('arn:secret-1');
     expect(outage.stale).toBeInstanceOf(TokenBrokerConfigError);
     expect(outage.stale?.message).toBe(
-      `cannot read the credential set parameters under ${PATH} (ssm:GetParametersByPath on that path): ThrottlingException; the refresher keeps the values it read before and tries again at its next run`,
+      `cannot read the credential set parameters under ${PATH} (ssm:GetParametersByPath on that path): ThrottlingException; the refresher keeps the values it read before and tries again in ${REFRESHER_PARAMETERS_RETRY_SECONDS} s`,
     );
     expect(outage.stale?.cause).toBe(throttled);
+    expect(secretIdOf(backingOff.value)).toBe('arn:secret-1');
+    expect(backingOff.stale).toBeUndefined();
+    expect(readsDuringBackOff).toBe(1);
     expect(secretIdOf(recovered.value)).toBe('arn:secret-2');
     expect(recovered.stale).toBeUndefined();
+    expect(ssm.commandCalls(GetParametersByPathCommand)).toHaveLength(2);
+    // A good read waits the full age again
+    clock.advance(MAX_AGE_MS - 1);
+    await configuration.current();
+    expect(ssm.commandCalls(GetParametersByPathCommand)).toHaveLength(2);
   });
 
-  it('fails the run, naming the set and the parameter, when the parameter read again is bad; a fix is read at once', async () => {
-    // Prepare
+  it('marks only the set whose parameter is bad unusable, at cold start and when read again; the others keep theirs', async () => {
+    // Prepare: two sets, each with a parameter; beta's is hand-edited to a bad value
+    const twoSets = pathToFileURL(join(dir, 'two-sets.json'));
+    writeFileSync(
+      twoSets,
+      formatRefresherConfig(
+        ['alpha', 'beta'].map((name) => ({
+          name,
+          tokenUrl: TOKEN_URL,
+          parameter: 'ffff',
+          parameterFields: ['secretId' as const],
+        })),
+      ),
+    );
+    const holds = (values: Record<string, string>) =>
+      ssm.on(GetParametersByPathCommand).resolves({
+        Parameters: Object.entries(values).map(([name, secretId]) => ({
+          Name: `${PATH}/${name}`,
+          Value: JSON.stringify({ secretId }),
+        })),
+      });
     const clock = new ManualClock();
-    parameterHolds('arn:secret-1');
-    const configuration = await load(clock);
-    parameterHolds('');
-    clock.advance(MAX_AGE_MS);
+    holds({ alpha: 'arn:alpha-1', beta: '' });
+    const sets = (value: { credentials: readonly { name: string; secretId: string; unusable?: Error }[] }) =>
+      value.credentials.map(({ name, secretId, unusable }) => ({
+        name,
+        secretId,
+        unusable: unusable?.message,
+      }));
+    const badBeta = `credential set 'beta': parameter ${PATH}/beta secretId: '' must be a non-empty string; put back the value the stack deploys`;
 
-    // Act
-    const failed = await configuration.current().catch((error: unknown) => error as Error);
-    parameterHolds('arn:secret-3');
+    // Act: a cold start with beta bad; beta fixed; beta bad again
+    const configuration = await RefresherConfiguration.load(
+      { file: twoSets, env, ssm: ssmClient },
+      parseRefresherEnvironment,
+      clock,
+    );
+    const coldStart = sets(configuration.value);
+    holds({ alpha: 'arn:alpha-2', beta: 'arn:beta-2' });
+    clock.advance(MAX_AGE_MS);
     const fixed = await configuration.current();
+    holds({ alpha: 'arn:alpha-3', beta: '' });
+    clock.advance(MAX_AGE_MS);
+    const brokenAgain = await configuration.current();
+    clock.advance(1_000);
+    await configuration.current();
 
     // Assess
-    expect(failed).toBeInstanceOf(TokenBrokerConfigError);
-    expect((failed as Error).message).toContain(
-      `credential set 'sandbox': parameter ${PATH}/sandbox secretId: '' must be a non-empty string`,
+    expect(coldStart).toEqual([
+      { name: 'alpha', secretId: 'arn:alpha-1', unusable: undefined },
+      { name: 'beta', secretId: '', unusable: expect.stringContaining(badBeta) },
+    ]);
+    expect(sets(fixed.value)).toEqual([
+      { name: 'alpha', secretId: 'arn:alpha-2', unusable: undefined },
+      { name: 'beta', secretId: 'arn:beta-2', unusable: undefined },
+    ]);
+    expect(fixed.stale).toBeUndefined();
+    expect(sets(brokenAgain.value)).toEqual([
+      { name: 'alpha', secretId: 'arn:alpha-3', unusable: undefined },
+      { name: 'beta', secretId: '', unusable: expect.stringContaining(badBeta) },
+    ]);
+    expect(brokenAgain.stale).toBeUndefined();
+    // A bad value is one read like any other: no Parameter Store call per invocation
+    expect(ssm.commandCalls(GetParametersByPathCommand)).toHaveLength(3);
+  });
+
+  it('keeps the values read before when the values read cannot be parsed at all, and backs off too', async () => {
+    // Prepare: a parse that accepts the cold start's values and throws on the next
+    const clock = new ManualClock();
+    parameterHolds('arn:secret-1');
+    let parses = 0;
+    const failures = [
+      new TokenBrokerConfigError('a whole-file problem'),
+      new Error('a bug: secret-ish detail'),
+    ];
+    const configuration = await RefresherConfiguration.load(
+      { file, env, ssm: ssmClient },
+      (variables, source) => {
+        parses += 1;
+        const failure = parses > 1 ? failures.shift() : undefined;
+        if (failure) throw failure;
+        return parseRefresherEnvironment(variables, source);
+      },
+      clock,
     );
-    expect(secretIdOf(fixed.value)).toBe('arn:secret-3');
+
+    // Act
+    clock.advance(MAX_AGE_MS);
+    const configProblem = await configuration.current();
+    clock.advance(RETRY_MS);
+    const bug = await configuration.current();
+    clock.advance(RETRY_MS - 1);
+    await configuration.current();
+
+    // Assess
+    expect(secretIdOf(configProblem.value)).toBe('arn:secret-1');
+    expect(configProblem.stale?.message).toBe('a whole-file problem');
+    expect(secretIdOf(bug.value)).toBe('arn:secret-1');
+    expect(bug.stale).toBeInstanceOf(TokenBrokerConfigError);
+    expect(bug.stale?.message).toBe(
+      'the credential set parameters read could not be parsed; the refresher keeps the values it read before',
+    );
+    expect(ssm.commandCalls(GetParametersByPathCommand)).toHaveLength(3);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { TokenBrokerConfigError } from '../../../../contract/index.js';
 import {
+  CredentialSetMisconfigured,
   SecretInvalid,
   SecretUnavailable,
   TokenEndpointUnavailable,
@@ -74,6 +76,39 @@ const previous = {
 };
 
 describe('Function: refresh', () => {
+  it('fails a set whose configuration is unusable, naming it, recorded and not retryable, touching nothing else', async () => {
+    // Prepare: a token from before the parameter broke
+    const { clock, store, state, credentials, endpoint, deps, deadlineMs } = setup([okBody()]);
+    await refresh(manual(), deps, { deadlineMs });
+    const stored = store.items.get('default');
+    const problem = new TokenBrokerConfigError(
+      "credential set 'default': parameter /p/default secretId: '' must be a non-empty string; put it back",
+    );
+
+    // Act
+    const failure = await failureOf(
+      refresh(manual(testCredential({ unusable: problem })), deps, { deadlineMs }),
+    );
+
+    // Assess
+    expect(failure.cause).toBeInstanceOf(CredentialSetMisconfigured);
+    expect(failure.retryable).toBe(false);
+    expect(failure.attempts).toBe(0);
+    expect(failure.secondsLeft).toBe(3600);
+    expect((failure.cause as Error).message).toBe(
+      `credential 'default': its configuration cannot be used; no token was requested: ${problem.message}`,
+    );
+    expect((await state.get('default')).lastFailure).toEqual({
+      name: 'CredentialSetMisconfigured',
+      message: (failure.cause as Error).message,
+      at: Math.floor(clock.now() / 1000),
+      retryable: false,
+    });
+    expect(credentials.reads).toBe(1);
+    expect(endpoint.requests).toHaveLength(1);
+    expect(store.items.get('default')).toBe(stored);
+  });
+
   it('stores a token fetched with the current secret, expiry counted from the send time', async () => {
     // Prepare
     const { clock, store, endpoint, deps, deadlineMs } = setup([okBody()]);
