@@ -63,6 +63,16 @@ export class SimStateStore extends MemoryStateStore {
     return super.claimRetry(...args);
   }
 
+  override async startRetry(...args: Parameters<MemoryStateStore['startRetry']>): Promise<boolean> {
+    this.#write();
+    return super.startRetry(...args);
+  }
+
+  override async releaseRetry(...args: Parameters<MemoryStateStore['releaseRetry']>): Promise<void> {
+    this.#write();
+    return super.releaseRetry(...args);
+  }
+
   override async claimRefreshRequest(
     ...args: Parameters<MemoryStateStore['claimRefreshRequest']>
   ): Promise<boolean> {

@@ -25,11 +25,13 @@ import {
 } from '../core/ports.js';
 
 /**
- * The retry lease's attributes (docs/design.md, Retry until recovered), removed together:
- * the retry pending, until when one delivery of its message holds its run, and who wrote
- * the lease or the hold last (`RetryWrite.owner`).
+ * The retry lease's attributes (docs/design.md, Retry until recovered): the retry pending,
+ * until when one delivery of its message holds its run, and who wrote the lease or the hold
+ * last (`RetryWrite.owner`). A release removes them and remembers the dueAt it gave up.
  */
 const LEASE_ATTRIBUTES = ['retryDueAt', 'retryAttempt', 'retryRunUntil', 'retryOwner'] as const;
+/** The lease's attributes and the released dueAt: what a chain that ends removes. */
+const CHAIN_ATTRIBUTES = [...LEASE_ATTRIBUTES, 'retryReleasedDueAt'] as const;
 
 import { classifySdkError, sdkErrorName } from './sdk-errors.js';
 
@@ -75,7 +77,7 @@ export class DynamoDbStateStore implements StateStore {
       values[':retryable'] = { BOOL: failure.retryable };
     }
     // A failure no retry can fix ends the retry chain: its pending message then does nothing.
-    if (failure.retryable === false) remove.push(...LEASE_ATTRIBUTES);
+    if (failure.retryable === false) remove.push(...CHAIN_ATTRIBUTES);
     const update = `SET ${set.join(', ')}${remove.length === 0 ? '' : ` REMOVE ${remove.join(', ')}`}`;
     await this.#guard(credential, 'UpdateItem', () =>
       this.#client.send(
@@ -94,7 +96,7 @@ export class DynamoDbStateStore implements StateStore {
     const values: Record<string, AttributeValue> = { ':at': { N: String(atSeconds) } };
     const set = ['lastSuccessAt = :at'];
     // A success ends the retry chain.
-    const remove: string[] = [...LEASE_ATTRIBUTES];
+    const remove: string[] = [...CHAIN_ATTRIBUTES];
     if (secret) {
       set.push('inUseStage = :stage');
       values[':stage'] = { S: secret.stage };
@@ -139,9 +141,9 @@ export class DynamoDbStateStore implements StateStore {
       values[':held'] = { N: String(options.heldDueAt) };
     }
     return this.#ownedUpdate(credential, options.owner, {
-      // A new lease: no delivery holds its run yet.
+      // A new lease: no delivery holds its run yet, and a released one's message is not its.
       UpdateExpression:
-        'SET retryDueAt = :due, retryAttempt = :attempt, retryOwner = :owner REMOVE retryRunUntil',
+        'SET retryDueAt = :due, retryAttempt = :attempt, retryOwner = :owner REMOVE retryRunUntil, retryReleasedDueAt',
       ConditionExpression: condition,
       ExpressionAttributeValues: values,
     });
@@ -151,7 +153,7 @@ export class DynamoDbStateStore implements StateStore {
   async releaseRetry(credential: string, dueAt: number): Promise<void> {
     // A failed condition: another chain's lease (or none), not ours to give up.
     await this.#conditionalUpdate(credential, {
-      UpdateExpression: `REMOVE ${LEASE_ATTRIBUTES.join(', ')}`,
+      UpdateExpression: `SET retryReleasedDueAt = :due REMOVE ${LEASE_ATTRIBUTES.join(', ')}`,
       ConditionExpression: 'retryDueAt = :due',
       ExpressionAttributeValues: { ':due': { N: String(dueAt) } },
     });
@@ -160,15 +162,18 @@ export class DynamoDbStateStore implements StateStore {
   /** @inheritdoc */
   async startRetry(
     credential: string,
-    dueAt: number,
+    ticket: RetryTicket,
     options: RetryWrite & { readonly atSeconds: number; readonly untilSeconds: number },
   ): Promise<boolean> {
     return this.#ownedUpdate(credential, options.owner, {
-      UpdateExpression: 'SET retryRunUntil = :until, retryOwner = :owner',
+      // The lease is set whole: the released lease's message takes it back.
+      UpdateExpression:
+        'SET retryDueAt = :due, retryAttempt = :attempt, retryRunUntil = :until, retryOwner = :owner REMOVE retryReleasedDueAt',
       ConditionExpression:
-        'retryDueAt = :due AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at)',
+        '(retryDueAt = :due AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at)) OR (attribute_not_exists(retryDueAt) AND retryReleasedDueAt = :due)',
       ExpressionAttributeValues: {
-        ':due': { N: String(dueAt) },
+        ':due': { N: String(ticket.dueAt) },
+        ':attempt': { N: String(ticket.attempt) },
         ':at': { N: String(options.atSeconds) },
         ':until': { N: String(options.untilSeconds) },
         ':owner': { S: options.owner },

@@ -24,6 +24,8 @@ export class MemoryStateStore implements StateStore {
   protected readonly states = new Map<string, CredentialState>();
   /** Who wrote each set's lease or run hold last: the DynamoDB item's retryOwner, kept out of the state. */
   readonly #owners = new Map<string, string>();
+  /** The dueAt each set's last release gave up: the DynamoDB item's retryReleasedDueAt. */
+  readonly #released = new Map<string, number>();
 
   /** @inheritdoc */
   async get(credential: string): Promise<CredentialState> {
@@ -43,13 +45,13 @@ export class MemoryStateStore implements StateStore {
     };
     this.#update(credential, { lastFailure });
     // A failure no retry can fix ends the retry chain, as the DynamoDB store's REMOVE does.
-    if (retryable === false) this.#remove(credential, 'pendingRetry');
+    if (retryable === false) this.#endChain(credential);
   }
 
   /** @inheritdoc */
   async recordSuccess(credential: string, atSeconds: number, secret?: SecretInUse): Promise<void> {
     this.#update(credential, { lastSuccessAt: atSeconds, ...(secret ? { secret: { ...secret } } : {}) });
-    this.#remove(credential, 'pendingRetry');
+    this.#endChain(credential);
   }
 
   /** @inheritdoc */
@@ -68,28 +70,37 @@ export class MemoryStateStore implements StateStore {
     // A new lease, so no delivery holds its run yet (the DynamoDB store REMOVEs retryRunUntil).
     this.#update(credential, { pendingRetry: { attempt: ticket.attempt, dueAt: ticket.dueAt } });
     this.#owners.set(credential, options.owner);
+    this.#released.delete(credential);
     return true;
   }
 
   /** @inheritdoc */
   async releaseRetry(credential: string, dueAt: number): Promise<void> {
-    // The DynamoDB condition: only the lease the caller took.
-    if (this.states.get(credential)?.pendingRetry?.dueAt === dueAt) this.#remove(credential, 'pendingRetry');
+    // The DynamoDB condition: only the lease the caller took; its dueAt is remembered.
+    if (this.states.get(credential)?.pendingRetry?.dueAt !== dueAt) return;
+    this.#remove(credential, 'pendingRetry');
+    this.#released.set(credential, dueAt);
   }
 
   /** @inheritdoc */
   async startRetry(
     credential: string,
-    dueAt: number,
+    ticket: RetryTicket,
     options: RetryWrite & { readonly atSeconds: number; readonly untilSeconds: number },
   ): Promise<boolean> {
-    // The DynamoDB condition: the lease is this retry's and no delivery holds its run now.
+    // The DynamoDB condition: the lease is this retry's and no delivery holds its run now, or
+    // no lease exists and this retry's is the one released (its message arrived after all).
     const lease = this.states.get(credential)?.pendingRetry;
     const free =
-      lease?.dueAt === dueAt && (lease.runUntil === undefined || lease.runUntil < options.atSeconds);
+      (lease?.dueAt === ticket.dueAt &&
+        (lease.runUntil === undefined || lease.runUntil < options.atSeconds)) ||
+      (lease === undefined && this.#released.get(credential) === ticket.dueAt);
     if (!free) return this.#ownedBy(credential, options.owner);
-    this.#update(credential, { pendingRetry: { ...lease, runUntil: options.untilSeconds } });
+    this.#update(credential, {
+      pendingRetry: { attempt: ticket.attempt, dueAt: ticket.dueAt, runUntil: options.untilSeconds },
+    });
     this.#owners.set(credential, options.owner);
+    this.#released.delete(credential);
     return true;
   }
 
@@ -109,6 +120,12 @@ export class MemoryStateStore implements StateStore {
   /** A failed condition on our own write (the DynamoDB store's ALL_OLD check): true. */
   #ownedBy(credential: string, owner: string): boolean {
     return this.states.get(credential)?.pendingRetry !== undefined && this.#owners.get(credential) === owner;
+  }
+
+  /** The chain ended (a success, a failure no retry can fix): no lease, nothing released. */
+  #endChain(credential: string): void {
+    this.#remove(credential, 'pendingRetry');
+    this.#released.delete(credential);
   }
 
   #update(credential: string, change: CredentialState): void {

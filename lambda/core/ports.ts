@@ -221,22 +221,26 @@ export interface StateStore {
   /**
    * Gives the set's retry lease up while it is still `dueAt` (the retry's message could not
    * be sent), so the next failure starts a chain at once instead of after the lease's grace.
-   * A lease that is no longer `dueAt` belongs to another chain and is left alone. Atomic
-   * across callers.
+   * A lease that is no longer `dueAt` belongs to another chain and is left alone. The
+   * released `dueAt` is remembered until a new lease is taken or the chain ends: a send that
+   * failed after SQS accepted the message still delivers it, and that delivery may take the
+   * run ({@link startRetry}). Atomic across callers.
    */
   releaseRetry(credential: string, dueAt: number): Promise<void>;
   /**
-   * Takes the run of retry `dueAt` for one delivery of its message: true when the lease is
-   * still `dueAt` and no other delivery holds the run (none took it, or its hold ended
-   * before `atSeconds`), and holds it until `untilSeconds`; false for a duplicate delivery
-   * and for a chain that ended or moved on. Atomic across callers, so of two deliveries of
-   * one message at the same moment only one requests a token. `owner` (a new random id
+   * Takes the run of retry `ticket` for one delivery of its message: true when the lease is
+   * still `ticket.dueAt` and no other delivery holds the run (none took it, or its hold ended
+   * before `atSeconds`), or when no lease exists and `ticket.dueAt` is the one last released
+   * (its send failed after SQS accepted it: the lease is taken back); it holds the run until
+   * `untilSeconds`. False for a duplicate delivery and for a chain that ended or moved on.
+   * Atomic across callers, so of two deliveries of one message at the same moment only one
+   * requests a token. `owner` (a new random id
    * per run) is written with the hold, as with {@link claimRetry}: a repeat of this call
    * with the same owner answers true while the hold is still its own.
    */
   startRetry(
     credential: string,
-    dueAt: number,
+    ticket: RetryTicket,
     options: RetryWrite & { readonly atSeconds: number; readonly untilSeconds: number },
   ): Promise<boolean>;
   /**

@@ -22,7 +22,12 @@ export type RefreshNote =
   /** After a failure, the stored token could not be read to tell its remaining validity. */
   | { readonly kind: 'remaining-unknown'; readonly error: unknown }
   /** AWSCURRENT was rejected and AWSPREVIOUS could not be read or was not accepted either. */
-  | { readonly kind: 'fallback-failed'; readonly error: unknown };
+  | { readonly kind: 'fallback-failed'; readonly error: unknown }
+  /**
+   * A retry run could not take its run in the state item (`StateStore.startRetry` failed) and
+   * ran anyway: if that write is denied for good, every delivery runs (no single flight).
+   */
+  | { readonly kind: 'run-not-taken'; readonly error: unknown };
 
 /**
  * What the retry chain did after a failure: `scheduled` (this failure holds the chain and

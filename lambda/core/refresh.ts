@@ -110,10 +110,14 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export async function refresh(
   request: RefreshRequest,
   deps: RefreshDependencies,
-  options: { readonly deadlineMs: number },
+  options: {
+    readonly deadlineMs: number;
+    /** What happened before the refresh started (the retry chain's), reported first. */
+    readonly notes?: readonly RefreshNote[];
+  },
 ): Promise<RefreshReport> {
   const { set } = request;
-  const notes: RefreshNote[] = [];
+  const notes: RefreshNote[] = [...(options.notes ?? [])];
   const progress: Progress = { attempts: 0, redact: [] };
   try {
     // Its parameter is bad: recorded and reported as this set's failure, nothing requested.

@@ -8,7 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import { RETRY_CHAIN, type RetryTicket, retryDelaySeconds } from '../../contract/index.js';
 import type { RetryQueue } from './ports.js';
-import { type RefreshDependencies, RefreshFailure, type RefreshReport, refresh } from './refresh.js';
+import {
+  type RefreshDependencies,
+  RefreshFailure,
+  type RefreshNote,
+  type RefreshReport,
+  refresh,
+} from './refresh.js';
 import type { RefreshRequest } from './refresh-request.js';
 
 /** A refresh's dependencies plus where retries go; without `retries` no chain is started. */
@@ -18,7 +24,8 @@ export interface RetryChainDependencies extends RefreshDependencies {
 
 /**
  * A retry run that found its lease gone: the chain ended (a success, a failure that is not
- * retryable) or was restarted by a newer failure. Nothing was read or requested.
+ * retryable) or was restarted by a newer failure, or another delivery of its message runs
+ * it. Nothing was read or requested.
  */
 export interface RetryNotNeeded {
   readonly credential: string;
@@ -42,11 +49,12 @@ export async function refreshWithRetries(
   options: { readonly deadlineMs: number },
 ): Promise<RefreshReport | RetryNotNeeded> {
   const { retry: ticket, set } = request;
-  if (ticket !== undefined && !(await takeRun(request.set.name, ticket, deps, options.deadlineMs))) {
+  const notes: RefreshNote[] = [];
+  if (ticket !== undefined && !(await takeRun(request.set.name, ticket, deps, options.deadlineMs, notes))) {
     return { credential: set.name, reason: 'retry', outcome: 'retry-not-needed', attempt: ticket.attempt };
   }
   try {
-    return await refresh(request, deps, options);
+    return await refresh(request, deps, { ...options, notes });
   } catch (error) {
     if (error instanceof RefreshFailure && deps.retries)
       await continueChain(error, request, deps, deps.retries);
@@ -58,12 +66,14 @@ export async function refreshWithRetries(
  * Takes the run of `ticket` for this delivery (`StateStore.startRetry`): false when the
  * lease is gone or moved on, or when another delivery of the same message holds the run
  * (SQS delivers at least once), so one message costs at most one run's token requests.
+ * A failed take is noted in `notes` (logged as a warning) and runs.
  */
 async function takeRun(
   credential: string,
   ticket: RetryTicket,
   deps: RetryChainDependencies,
   deadlineMs: number,
+  notes: RefreshNote[],
 ): Promise<boolean> {
   const atSeconds = Math.floor(deps.clock.now() / 1000);
   const untilSeconds = Math.ceil(deadlineMs / 1000) + RETRY_CHAIN.runHoldMarginSeconds;
@@ -71,8 +81,12 @@ async function takeRun(
   // the conditional claim after a failure still keeps one chain. The owner makes a resend
   // of a hold that DynamoDB applied (its answer lost) answer true, not "another delivery".
   return deps.state
-    .startRetry(credential, ticket.dueAt, { atSeconds, untilSeconds, owner: randomUUID() })
-    .catch(() => true);
+    .startRetry(credential, ticket, { atSeconds, untilSeconds, owner: randomUUID() })
+    .catch((error: unknown) => {
+      // Said, so a write denied for good (every delivery then runs) does not go unseen.
+      notes.push({ kind: 'run-not-taken', error });
+      return true;
+    });
 }
 
 /** Claims and sends the next retry after `failure`; never throws. */
@@ -107,7 +121,9 @@ async function continueChain(
   } catch (error) {
     // A lease with no message (a failed send, or a claim that failed after it was written)
     // would stop the chain until its grace passed: give it back, so the next failure starts
-    // one at once. Only ours: the release is conditional on this claim's dueAt. If it fails
+    // one at once. Only ours: the release is conditional on this claim's dueAt. A send that
+    // failed after SQS accepted it still delivers: the store remembers the released dueAt, so
+    // that delivery takes the lease back unless a newer one exists. If the release fails
     // too, the lease lapses after its grace as before.
     await deps.state.releaseRetry(request.set.name, ticket.dueAt).catch(() => undefined);
     failure.retry = { kind: 'not-scheduled', error };

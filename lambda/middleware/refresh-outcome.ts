@@ -84,7 +84,7 @@ export function refreshOutcome({ logger, metrics }: RefreshOutcomeOptions): midd
   const refreshOutcomeMiddlewareAfter = (request: middy.Request): void => {
     const response = request.response as RefreshReport | RetryNotNeeded;
     if (response.outcome === 'retry-not-needed') {
-      logger.info('retry not needed: the retry chain ended or was restarted', {
+      logger.info('retry not needed: the retry chain ended or was restarted, or another delivery runs it', {
         credential: response.credential,
         reason: response.reason,
         attempt: response.attempt,
@@ -240,5 +240,11 @@ function logNote(logger: Logger, note: RefreshNote): void {
       return;
     case 'fallback-failed':
       logger.warn('AWSCURRENT was rejected and AWSPREVIOUS could not be used', errorFields(note.error));
+      return;
+    case 'run-not-taken':
+      logger.warn(
+        "could not take the retry's run in the state item; running it (a duplicate delivery may run too): check the role's dynamodb:UpdateItem permission on state items",
+        errorFields(note.error),
+      );
   }
 }

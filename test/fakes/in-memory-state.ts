@@ -51,11 +51,11 @@ export class InMemoryStateStore extends MemoryStateStore {
   }
   override async startRetry(
     credential: string,
-    dueAt: number,
+    ticket: RetryTicket,
     options: Parameters<MemoryStateStore['startRetry']>[2],
   ): Promise<boolean> {
     this.#fail();
-    return super.startRetry(credential, dueAt, options);
+    return super.startRetry(credential, ticket, options);
   }
   #fail(): void {
     const failure = this.failures.shift();

@@ -137,7 +137,13 @@ describe('Class: DynamoDbStateStore (DynamoDB Local)', () => {
         ),
       ).toBe(true);
       expect(
-        await lose(() => store.startRetry('l', 50, { atSeconds: 50, untilSeconds: 110, owner: 'r-1' })),
+        await lose(() =>
+          store.startRetry(
+            'l',
+            { attempt: 1, dueAt: 50 },
+            { atSeconds: 50, untilSeconds: 110, owner: 'r-1' },
+          ),
+        ),
       ).toBe(true);
       expect((await store.get('l')).pendingRetry).toEqual({ attempt: 1, dueAt: 50, runUntil: 110 });
       expect(
@@ -153,9 +159,21 @@ describe('Class: DynamoDbStateStore (DynamoDB Local)', () => {
       expect((await store.get('l')).pendingRetry).toEqual({ attempt: 2, dueAt: 80 });
       // A second delivery, with its own owner, is still refused
       expect(
-        await lose(() => store.startRetry('l', 80, { atSeconds: 80, untilSeconds: 140, owner: 'r-2' })),
+        await lose(() =>
+          store.startRetry(
+            'l',
+            { attempt: 2, dueAt: 80 },
+            { atSeconds: 80, untilSeconds: 140, owner: 'r-2' },
+          ),
+        ),
       ).toBe(true);
-      expect(await store.startRetry('l', 80, { atSeconds: 80, untilSeconds: 140, owner: 'r-3' })).toBe(false);
+      expect(
+        await store.startRetry(
+          'l',
+          { attempt: 2, dueAt: 80 },
+          { atSeconds: 80, untilSeconds: 140, owner: 'r-3' },
+        ),
+      ).toBe(false);
     } finally {
       lossy.destroy();
     }

@@ -442,9 +442,13 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
     it('gives one delivery of a retry its run; a duplicate waits out the hold (startRetry)', async () => {
       // Prepare
       const state = await freshStore();
-      expect(await state.startRetry('s', 50, { atSeconds: 50, untilSeconds: 110, owner: owner() })).toBe(
-        false,
-      );
+      expect(
+        await state.startRetry(
+          's',
+          { attempt: 3, dueAt: 50 },
+          { atSeconds: 50, untilSeconds: 110, owner: owner() },
+        ),
+      ).toBe(false);
       expect(
         await state.claimRetry('s', { attempt: 3, dueAt: 50 }, { staleBeforeSeconds: 0, owner: owner() }),
       ).toBe(true);
@@ -452,7 +456,11 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
       // Act: 25 deliveries of the message at once
       const starts = await Promise.all(
         Array.from({ length: 25 }, () =>
-          state.startRetry('s', 50, { atSeconds: 50, untilSeconds: 110, owner: owner() }),
+          state.startRetry(
+            's',
+            { attempt: 3, dueAt: 50 },
+            { atSeconds: 50, untilSeconds: 110, owner: owner() },
+          ),
         ),
       );
 
@@ -460,16 +468,28 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
       expect(starts.filter(Boolean)).toHaveLength(1);
       expect((await state.get('s')).pendingRetry).toEqual({ attempt: 3, dueAt: 50, runUntil: 110 });
       // Another retry's ticket never takes this one's run
-      expect(await state.startRetry('s', 49, { atSeconds: 200, untilSeconds: 260, owner: owner() })).toBe(
-        false,
-      );
+      expect(
+        await state.startRetry(
+          's',
+          { attempt: 3, dueAt: 49 },
+          { atSeconds: 200, untilSeconds: 260, owner: owner() },
+        ),
+      ).toBe(false);
       // Within the hold (its last second included) a redelivery does nothing; after it, it takes over
-      expect(await state.startRetry('s', 50, { atSeconds: 110, untilSeconds: 170, owner: owner() })).toBe(
-        false,
-      );
-      expect(await state.startRetry('s', 50, { atSeconds: 111, untilSeconds: 171, owner: owner() })).toBe(
-        true,
-      );
+      expect(
+        await state.startRetry(
+          's',
+          { attempt: 3, dueAt: 50 },
+          { atSeconds: 110, untilSeconds: 170, owner: owner() },
+        ),
+      ).toBe(false);
+      expect(
+        await state.startRetry(
+          's',
+          { attempt: 3, dueAt: 50 },
+          { atSeconds: 111, untilSeconds: 171, owner: owner() },
+        ),
+      ).toBe(true);
       expect((await state.get('s')).pendingRetry).toEqual({ attempt: 3, dueAt: 50, runUntil: 171 });
       // The run's next lease is a new one: no delivery holds it yet
       expect(
@@ -480,28 +500,65 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
         ),
       ).toBe(true);
       expect((await state.get('s')).pendingRetry).toEqual({ attempt: 4, dueAt: 120 });
-      expect(await state.startRetry('s', 120, { atSeconds: 120, untilSeconds: 180, owner: owner() })).toBe(
-        true,
-      );
-      // A success, a failure that is not retryable and a release end the run's hold with the lease
+      expect(
+        await state.startRetry(
+          's',
+          { attempt: 4, dueAt: 120 },
+          { atSeconds: 120, untilSeconds: 180, owner: owner() },
+        ),
+      ).toBe(true);
+      // A success and a failure that is not retryable end the run's hold with the lease
       await state.recordSuccess('s', 130);
       expect((await state.get('s')).pendingRetry).toBeUndefined();
+      const start150 = () =>
+        state.startRetry(
+          's',
+          { attempt: 1, dueAt: 150 },
+          { atSeconds: 150, untilSeconds: 210, owner: owner() },
+        );
       for (const end of [
         () => state.recordFailure('s', { name: 'X', message: 'm', at: 140, retryable: false }),
-        () => state.releaseRetry('s', 150),
+        () => state.recordSuccess('s', 145),
       ]) {
         expect(
           await state.claimRetry('s', { attempt: 1, dueAt: 150 }, { staleBeforeSeconds: 0, owner: owner() }),
         ).toBe(true);
-        expect(await state.startRetry('s', 150, { atSeconds: 150, untilSeconds: 210, owner: owner() })).toBe(
-          true,
-        );
+        await state.releaseRetry('s', 150);
         await end();
         expect((await state.get('s')).pendingRetry).toBeUndefined();
-        expect(await state.startRetry('s', 150, { atSeconds: 150, untilSeconds: 210, owner: owner() })).toBe(
-          false,
-        );
+        // Nor does a released lease's message run once the chain ended
+        expect(await start150()).toBe(false);
       }
+    });
+
+    it("lets a released lease's message take its lease back, unless a newer lease was taken (releaseRetry, startRetry)", async () => {
+      // Prepare: a claim whose send failed after SQS accepted the message, so it was released
+      const state = await freshStore();
+      const claim = (dueAt: number) =>
+        state.claimRetry('m', { attempt: 2, dueAt }, { staleBeforeSeconds: 0, owner: owner() });
+      const start = (dueAt: number, atSeconds = dueAt) =>
+        state.startRetry(
+          'm',
+          { attempt: 2, dueAt },
+          { atSeconds, untilSeconds: atSeconds + 60, owner: owner() },
+        );
+      expect(await claim(50)).toBe(true);
+      await state.releaseRetry('m', 50);
+
+      // Act / Assess: the message that did arrive runs, once, with its lease back
+      expect(await start(49)).toBe(false);
+      expect(await start(50)).toBe(true);
+      expect((await state.get('m')).pendingRetry).toEqual({ attempt: 2, dueAt: 50, runUntil: 110 });
+      expect(await start(50)).toBe(false);
+      // Released again, then a new chain's lease: the old message does nothing
+      await state.releaseRetry('m', 50);
+      expect(await claim(90)).toBe(true);
+      expect(await start(50, 200)).toBe(false);
+      expect((await state.get('m')).pendingRetry).toEqual({ attempt: 2, dueAt: 90 });
+      // That new lease released too: only its own message takes it back
+      await state.releaseRetry('m', 90);
+      expect(await start(50, 200)).toBe(false);
+      expect(await start(90)).toBe(true);
     });
 
     it('answers true to a repeat of a lease write whose first attempt applied (same owner), false to another owner', async () => {
@@ -518,20 +575,24 @@ export function describeStateStoreContract(freshStore: () => Promise<StateStore>
       expect(await state.claimRetry('w', { attempt: 1, dueAt: 50 }, { ...first, owner: 'other' })).toBe(
         false,
       );
-      expect(await state.startRetry('w', 50, run)).toBe(true);
-      expect(await state.startRetry('w', 50, run)).toBe(true);
-      expect(await state.startRetry('w', 50, { ...run, owner: 'other' })).toBe(false);
+      expect(await state.startRetry('w', { attempt: 1, dueAt: 50 }, run)).toBe(true);
+      expect(await state.startRetry('w', { attempt: 1, dueAt: 50 }, run)).toBe(true);
+      expect(await state.startRetry('w', { attempt: 1, dueAt: 50 }, { ...run, owner: 'other' })).toBe(false);
       expect(await state.claimRetry('w', { attempt: 2, dueAt: 80 }, next)).toBe(true);
       expect(await state.claimRetry('w', { attempt: 2, dueAt: 80 }, next)).toBe(true);
       expect(await state.claimRetry('w', { attempt: 2, dueAt: 80 }, { ...next, owner: 'other' })).toBe(false);
       // The run's hold is gone with the new lease: its repeat is not ours any more
-      expect(await state.startRetry('w', 50, run)).toBe(false);
+      expect(await state.startRetry('w', { attempt: 1, dueAt: 50 }, run)).toBe(false);
       expect((await state.get('w')).pendingRetry).toEqual({ attempt: 2, dueAt: 80 });
       // A chain that ended is nobody's (its owner went with the lease): a late repeat answers false
       await state.recordSuccess('w', 90);
-      expect(await state.startRetry('w', 80, { atSeconds: 90, untilSeconds: 150, owner: 'claim-2' })).toBe(
-        false,
-      );
+      expect(
+        await state.startRetry(
+          'w',
+          { attempt: 2, dueAt: 80 },
+          { atSeconds: 90, untilSeconds: 150, owner: 'claim-2' },
+        ),
+      ).toBe(false);
     });
 
     it('records the secret version of a success, and forgets a rejected version once AWSCURRENT serves again', async () => {

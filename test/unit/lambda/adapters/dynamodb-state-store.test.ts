@@ -199,7 +199,7 @@ describe('Class: DynamoDbStateStore', () => {
       });
       expect(sentUpdate()).toMatchObject({
         UpdateExpression:
-          'SET lastErrorName = :name, lastErrorMessage = :message, lastErrorAt = :at, lastErrorRetryable = :retryable REMOVE lastErrorCode, retryDueAt, retryAttempt, retryRunUntil, retryOwner',
+          'SET lastErrorName = :name, lastErrorMessage = :message, lastErrorAt = :at, lastErrorRetryable = :retryable REMOVE lastErrorCode, retryDueAt, retryAttempt, retryRunUntil, retryOwner, retryReleasedDueAt',
         ExpressionAttributeValues: {
           ':message': { S: 'm'.repeat(RECORDED_MESSAGE_MAX_CHARS) },
           ':retryable': { BOOL: false },
@@ -233,7 +233,7 @@ describe('Class: DynamoDbStateStore', () => {
         TableName: TABLE,
         Key: KEY,
         UpdateExpression:
-          'SET lastSuccessAt = :at REMOVE retryDueAt, retryAttempt, retryRunUntil, retryOwner',
+          'SET lastSuccessAt = :at REMOVE retryDueAt, retryAttempt, retryRunUntil, retryOwner, retryReleasedDueAt',
         ExpressionAttributeValues: { ':at': { N: '1764590000.5' } },
       });
     });
@@ -243,7 +243,7 @@ describe('Class: DynamoDbStateStore', () => {
       await store.recordSuccess('sandbox', 5, { stage: 'AWSPREVIOUS', rejectedVersionId: 'v-cur' });
       expect(sentUpdate()).toMatchObject({
         UpdateExpression:
-          'SET lastSuccessAt = :at, inUseStage = :stage, rejectedVersionId = :rejectedVersionId REMOVE retryDueAt, retryAttempt, retryRunUntil, retryOwner, inUseVersionId',
+          'SET lastSuccessAt = :at, inUseStage = :stage, rejectedVersionId = :rejectedVersionId REMOVE retryDueAt, retryAttempt, retryRunUntil, retryOwner, retryReleasedDueAt, inUseVersionId',
         ExpressionAttributeValues: {
           ':at': { N: '5' },
           ':stage': { S: 'AWSPREVIOUS' },
@@ -277,7 +277,7 @@ describe('Class: DynamoDbStateStore', () => {
         TableName: TABLE,
         Key: KEY,
         UpdateExpression:
-          'SET retryDueAt = :due, retryAttempt = :attempt, retryOwner = :owner REMOVE retryRunUntil',
+          'SET retryDueAt = :due, retryAttempt = :attempt, retryOwner = :owner REMOVE retryRunUntil, retryReleasedDueAt',
         ConditionExpression: 'attribute_not_exists(retryDueAt) OR retryDueAt < :stale',
         ExpressionAttributeValues: {
           ':due': { N: '100' },
@@ -345,7 +345,8 @@ describe('Class: DynamoDbStateStore', () => {
       expect(sentUpdate()).toStrictEqual({
         TableName: TABLE,
         Key: KEY,
-        UpdateExpression: 'REMOVE retryDueAt, retryAttempt, retryRunUntil, retryOwner',
+        UpdateExpression:
+          'SET retryReleasedDueAt = :due REMOVE retryDueAt, retryAttempt, retryRunUntil, retryOwner',
         ConditionExpression: 'retryDueAt = :due',
         ExpressionAttributeValues: { ':due': { N: '100' } },
       });
@@ -370,16 +371,22 @@ describe('Class: DynamoDbStateStore', () => {
     it("holds the run of the lease's retry when no delivery holds it now", async () => {
       ddb.on(UpdateItemCommand).resolves({});
       expect(
-        await store.startRetry('sandbox', 100, { atSeconds: 101, untilSeconds: 163, owner: 'o-1' }),
+        await store.startRetry(
+          'sandbox',
+          { attempt: 2, dueAt: 100 },
+          { atSeconds: 101, untilSeconds: 163, owner: 'o-1' },
+        ),
       ).toBe(true);
       expect(sentUpdate()).toStrictEqual({
         TableName: TABLE,
         Key: KEY,
-        UpdateExpression: 'SET retryRunUntil = :until, retryOwner = :owner',
+        UpdateExpression:
+          'SET retryDueAt = :due, retryAttempt = :attempt, retryRunUntil = :until, retryOwner = :owner REMOVE retryReleasedDueAt',
         ConditionExpression:
-          'retryDueAt = :due AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at)',
+          '(retryDueAt = :due AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at)) OR (attribute_not_exists(retryDueAt) AND retryReleasedDueAt = :due)',
         ExpressionAttributeValues: {
           ':due': { N: '100' },
+          ':attempt': { N: '2' },
           ':at': { N: '101' },
           ':until': { N: '163' },
           ':owner': { S: 'o-1' },
@@ -394,7 +401,11 @@ describe('Class: DynamoDbStateStore', () => {
         .rejectsOnce(sdkError('ConditionalCheckFailedException'))
         .rejectsOnce(sdkError('ProvisionedThroughputExceededException'));
       const start = () =>
-        store.startRetry('sandbox', 100, { atSeconds: 101, untilSeconds: 163, owner: 'o-1' });
+        store.startRetry(
+          'sandbox',
+          { attempt: 2, dueAt: 100 },
+          { atSeconds: 101, untilSeconds: 163, owner: 'o-1' },
+        );
       expect(await start()).toBe(false);
       const error = await rejection(start());
       expect(error).toBeInstanceOf(TokenStoreError);
@@ -416,7 +427,11 @@ describe('Class: DynamoDbStateStore', () => {
           }),
         );
       const start = () =>
-        store.startRetry('sandbox', 100, { atSeconds: 101, untilSeconds: 163, owner: 'o-1' });
+        store.startRetry(
+          'sandbox',
+          { attempt: 2, dueAt: 100 },
+          { atSeconds: 101, untilSeconds: 163, owner: 'o-1' },
+        );
       expect(await start()).toBe(true);
       expect(await start()).toBe(false);
     });

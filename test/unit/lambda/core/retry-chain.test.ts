@@ -322,7 +322,7 @@ describe('Function: refreshWithRetries', () => {
     const nowSeconds = Math.floor(clock.now() / 1000);
     const untilSeconds = nowSeconds + 57 + RETRY_CHAIN.runHoldMarginSeconds;
     expect(
-      await state.startRetry('default', first.ticket.dueAt, {
+      await state.startRetry('default', first.ticket, {
         atSeconds: nowSeconds,
         untilSeconds,
         owner: 'a-delivery-that-died',
@@ -354,10 +354,10 @@ describe('Function: refreshWithRetries', () => {
     const startedAt = clock.now();
     let held: number | undefined;
     const start = state.startRetry.bind(state);
-    state.startRetry = async (credential, dueAt, options) => {
+    state.startRetry = async (credential, ticket, options) => {
       held = options.untilSeconds;
       expect(options.atSeconds).toBe(Math.floor(startedAt / 1000));
-      return start(credential, dueAt, options);
+      return start(credential, ticket, options);
     };
 
     // Act
@@ -381,9 +381,10 @@ describe('Function: refreshWithRetries', () => {
     // Act
     const failure = (await run(request('retry', first.ticket))) as RefreshFailure;
 
-    // Assess
+    // Assess: it ran, and the failed take is noted for the log (single flight is off for it)
     expect(endpoint.requests).toHaveLength(before + 1);
     expect(failure.retry).toMatchObject({ kind: 'scheduled', attempt: 2 });
+    expect(failure.notes[0]).toEqual({ kind: 'run-not-taken', error: new Error('UpdateItem failed') });
   });
 
   it('keeps the chain when a lease write was applied and its answer lost (the SDK sent it again)', async () => {
@@ -397,10 +398,10 @@ describe('Function: refreshWithRetries', () => {
       return claim(credential, ticket, options);
     };
     const start = state.startRetry.bind(state);
-    state.startRetry = async (credential, dueAt, options) => {
+    state.startRetry = async (credential, ticket, options) => {
       owners.push(options.owner);
-      await start(credential, dueAt, options);
-      return start(credential, dueAt, options);
+      await start(credential, ticket, options);
+      return start(credential, ticket, options);
     };
 
     // Act: a failure starts the chain, its retry's only delivery runs and fails again
@@ -417,6 +418,37 @@ describe('Function: refreshWithRetries', () => {
     expect(retried.retry).toMatchObject({ kind: 'scheduled', attempt: 2 });
     expect(retries.sent).toHaveLength(2);
     expect(new Set(owners).size).toBe(3);
+  });
+
+  it('continues the chain with a message whose send failed after SQS accepted it (its lease was given back)', async () => {
+    // Prepare: the first send is accepted, but its answer is an error
+    const { clock, state, retries, endpoint, run } = setup(Array.from({ length: 10 }, outage));
+    const enqueue = retries.enqueue.bind(retries);
+    let answered = 0;
+    retries.enqueue = async (credential, ticket, delaySeconds) => {
+      await enqueue(credential, ticket, delaySeconds);
+      answered += 1;
+      if (answered === 1) throw new Error('SendMessage timed out');
+    };
+    const started = (await run(request('schedule'))) as RefreshFailure;
+    const released = (await state.get('default')).pendingRetry;
+    const arrived = retries.sent[0] as (typeof retries.sent)[number];
+    clock.advance(arrived.delaySeconds * 1000);
+    const before = endpoint.requests.length;
+
+    // Act: the message that did arrive, delivered twice
+    const outcomes = await Promise.all([
+      run(request('retry', arrived.ticket)),
+      run(request('retry', arrived.ticket)),
+    ]);
+
+    // Assess: the lease had been given back; the delivery ran once and sent the next retry
+    expect(started.retry).toMatchObject({ kind: 'not-scheduled' });
+    expect(released).toBeUndefined();
+    expect(endpoint.requests).toHaveLength(before + 1);
+    expect(outcomes.filter((outcome) => outcome instanceof RefreshFailure)).toHaveLength(1);
+    expect(retries.sent.map((sent) => sent.ticket.attempt)).toEqual([1, 2]);
+    expect((await state.get('default')).pendingRetry).toMatchObject({ attempt: 2 });
   });
 
   it('starts no chain without a retry queue (the refresher without RETRY_QUEUE_URL)', async () => {

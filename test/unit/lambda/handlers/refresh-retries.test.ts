@@ -38,7 +38,10 @@ describe('Handler: refresh (retry chain and fallback)', () => {
   });
   /** The state item's answer to a retry run taking its run (StateStore.startRetry). */
   const runStart = () =>
-    dynamodb.on(UpdateItemCommand, { UpdateExpression: 'SET retryRunUntil = :until, retryOwner = :owner' });
+    dynamodb.on(UpdateItemCommand, {
+      UpdateExpression:
+        'SET retryDueAt = :due, retryAttempt = :attempt, retryRunUntil = :until, retryOwner = :owner REMOVE retryReleasedDueAt',
+    });
 
   it('starts the chain after a scheduled run fails with an outage: claims the lease, sends retry 1 in 15 s', async () => {
     // Prepare: down for all four in-run attempts
@@ -54,7 +57,7 @@ describe('Handler: refresh (retry chain and fallback)', () => {
     expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
       Key: { credential: { S: 'sandbox#state' } },
       UpdateExpression:
-        'SET retryDueAt = :due, retryAttempt = :attempt, retryOwner = :owner REMOVE retryRunUntil',
+        'SET retryDueAt = :due, retryAttempt = :attempt, retryOwner = :owner REMOVE retryRunUntil, retryReleasedDueAt',
       ConditionExpression: 'attribute_not_exists(retryDueAt) OR retryDueAt < :stale',
     });
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
@@ -85,7 +88,7 @@ describe('Handler: refresh (retry chain and fallback)', () => {
     expect(refresher.server.requests).toHaveLength(1);
     expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
       ConditionExpression:
-        'retryDueAt = :due AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at)',
+        '(retryDueAt = :due AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at)) OR (attribute_not_exists(retryDueAt) AND retryReleasedDueAt = :due)',
       ExpressionAttributeValues: expect.objectContaining({ ':due': { N: String(ticket.dueAt) } }),
     });
     expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
@@ -113,9 +116,45 @@ describe('Handler: refresh (retry chain and fallback)', () => {
 
     // Assess
     expect(result).toEqual({ credential: 'sandbox', outcome: 'retry-not-needed', attempt: 4 });
+    expect(refresher.output).toContain(
+      'retry not needed: the retry chain ended or was restarted, or another delivery runs it',
+    );
     expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 0);
     expect(refresher.server.requests).toHaveLength(0);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 0);
+  });
+
+  it('runs a retry whose run cannot be taken in the state item, and says so in a warning', async () => {
+    // Prepare: the write taking the run is denied (a policy that lost it, say)
+    runStart().rejects(
+      Object.assign(new Error('User is not authorized to perform: dynamodb:UpdateItem'), {
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    refresher.server.script(json(503, {}));
+
+    // Act
+    const result = await refresher.handler(
+      retryMessage({ attempt: 2, dueAt: 1_795_000_000 }),
+      lambdaContext('refresher'),
+    );
+
+    // Assess: the retry ran (one token request) and the warning names the cause, not the text
+    expect(result).toMatchObject({ credential: 'sandbox', outcome: 'failed', retry: 'scheduled' });
+    expect(refresher.server.requests).toHaveLength(1);
+    const warning = refresher.output
+      .split('\n')
+      .find((line) => line.includes("could not take the retry's run in the state item"));
+    expect(warning).toBeDefined();
+    expect(JSON.parse(warning ?? '{}')).toMatchObject({
+      level: 'WARN',
+      credential: 'sandbox',
+      errorName: 'TokenStoreError',
+      errorMessage: expect.stringContaining('failed with AccessDeniedException'),
+    });
+    expect(warning).not.toContain('not authorized');
   });
 
   it('serves with AWSPREVIOUS when AWSCURRENT is rejected, and still counts SecretRejected', async () => {
