@@ -54,8 +54,9 @@ export const SETS_IN_BROKER_STACK = 16;
 /**
  * The most credential sets one broker takes (docs/design.md, decisions 34 and 42), each
  * limit checked on the synthesized 50-set stack by test/infra/deploy-limits.test.ts:
- * 26 + 1 + 5 + 18 x 16 + 3 x 34 = 422 of CloudFormation's 500 resources (the broker, the
- * rotation rules' permission, the refresher's grant policies, the sets), 172 of its 200
+ * 26 + 1 + 4 + 18 x 16 + 3 x 34 = 421 of CloudFormation's 500 resources (the broker, the
+ * rotation rules' permission, the refresher's grant policies (up to 10 with long secret
+ * names and a key per set), the sets), 172 of its 200
  * outputs (four per set in the broker's stack, three per nested set), and the refresher's
  * policies within IAM's 10,240 inline and 6,144 managed characters.
  */

@@ -52,15 +52,20 @@ export function rotationEventPattern(secret: secretsmanager.ISecret): events.Eve
 
 /**
  * `a55-<8 hex>-`: the start of every rotation rule name of `broker`, unique per account
- * and region (the hash is of the stack name and the broker's path in it).
+ * and region: the hash is of the top-level stack's name and the broker's path below it.
+ * A nested stack's own name is `{"Ref": "AWS::StackName"}` at synth, the same for every
+ * nested stack, so brokers in two of them would share a prefix (and their rules' names);
+ * the top-level stack is the one whose name is known, and the path tells its brokers apart.
+ * A broker directly in a top-level stack keeps the prefix it had.
  */
 export function rotationRulePrefix(broker: Construct): string {
-  const stack = Stack.of(broker);
+  let top = Stack.of(broker);
+  while (top.nestedStackParent !== undefined) top = top.nestedStackParent;
   const inStack = broker.node.scopes
-    .slice(stack.node.scopes.length)
+    .slice(top.node.scopes.length)
     .map((scope) => scope.node.id)
     .join('/');
-  const identity = JSON.stringify([stack.resolve(stack.stackName), inStack]);
+  const identity = JSON.stringify([top.resolve(top.stackName), inStack]);
   return `a55-${createHash('sha256').update(identity).digest('hex').slice(0, 8)}-`;
 }
 
@@ -138,6 +143,11 @@ export function allowRotationRules(broker: Construct, access: RotationRuleAccess
       // SQS allows 10 conditions and 8,192 bytes per policy.
       conditions: {
         ArnLike: { 'aws:SourceArn': ruleArn(broker, `${access.prefix}*`) },
+        // A rule on a custom event bus is `rule/<bus>/<rule>`, and a bus named with the prefix
+        // would match the pattern above; the broker's rules are on the default bus,
+        // `rule/<rule>`, and a rule name has no `/`. (A Lambda permission takes one source
+        // ARN pattern and no exclusion: decision 43.)
+        ArnNotLike: { 'aws:SourceArn': ruleArn(broker, '*/*') },
         StringEquals: { 'aws:SourceAccount': stack.account },
       },
     }),

@@ -7,6 +7,7 @@
  */
 import { rmSync } from 'node:fs';
 import type { CfnElement } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenBrokerStack } from '../../lib/token-broker-stack.js';
 import {
@@ -29,6 +30,7 @@ import {
   synthesizeStackApp,
   type TemplateFile,
 } from '../support/deploy-limits.js';
+import type { Json } from './template.js';
 
 /**
  * 50 names using the whole name budget, the longest (64 characters) on the sets that stay
@@ -148,7 +150,9 @@ describe('Deploy limits: the stack app with the most credential sets a broker ta
     // THEN
     const refresherRoleId = stack.getLogicalId(stack.broker.refresher.role?.node.defaultChild as CfnElement);
     const refresher = roles.find((role) => role.roleId === refresherRoleId) as RolePolicies;
-    expect(refresher.managedPolicies).toBe(Math.ceil(MAX_CREDENTIAL_SETS / 10));
+    // Filled to IAM's size as deployed: 4 at the name budget (5,972, 5,932, 6,102 and 2,582
+    // characters), where ten sets a policy took 5
+    expect(refresher.managedPolicies).toBe(4);
     // The inline part holds no set: no secret, no item key
     const [root] = templates as [TemplateFile];
     const inline = Object.values(root.template.Resources).filter(
@@ -167,5 +171,71 @@ describe('Deploy limits: the stack app with the most credential sets a broker ta
     expect(plugins).toContain('AwsSolutions');
     expect(String(synthError)).toMatch(/ValidationFailed/);
     expect(findings).toEqual([...CANARY_FINDINGS]);
+  });
+});
+
+/** A distinct customer-managed key for set `index`. */
+const keyArn = (index: number) =>
+  `arn:aws-us-gov:kms:ap-southeast-4:123456789012:key/${String(index).padStart(8, '0')}-aaaa-bbbb-cccc-dddddddddddd`;
+
+describe.each([
+  [
+    'a customer-managed key of its own for each set (32-character names)',
+    NAMES.map((_, index) => {
+      const name = `set-${String(index).padStart(2, '0')}-`.padEnd(32, 'x');
+      return { name, secretName: `a55/token-broker/${name}`, secretKmsKeyArn: keyArn(index) };
+    }),
+    5,
+  ],
+  [
+    'secretName values of 512 characters and a key for each set, at the name budget',
+    NAMES.map((name, index) => ({
+      name,
+      secretName: `a55/${index}-`.padEnd(512, 'n'),
+      secretKmsKeyArn: keyArn(index),
+    })),
+    10,
+  ],
+])("Deploy limits: the refresher's grants of 50 sets with %s", (_label, credentials, policies) => {
+  let outdir: string;
+  let stack: TokenBrokerStack;
+  let refresher: RolePolicies;
+
+  beforeAll(() => {
+    // GIVEN 50 sets whose secrets the stack does not create, each named in its grant
+    // WHEN the stack app is synthesized
+    let templates: TemplateFile[];
+    ({ outdir, stack, templates } = synthesizeStackApp('deploy-limits-grants-', { credentials }));
+    const roleId = stack.getLogicalId(stack.broker.refresher.role?.node.defaultChild as CfnElement);
+    refresher = rolePolicies(templates).find((role) => role.roleId === roleId) as RolePolicies;
+  }, 120_000);
+
+  afterAll(() => {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it(`keeps each grant policy within IAM's 6,144 characters, in ${policies} of the role's 10`, () => {
+    // THEN: ten sets a policy, with a statement per key, passed 6,144 (the review measured
+    // 6,482 with 32-character names and a key each, 6,712 with secretName values of 290)
+    expect(refresher.managedCharacters).toHaveLength(policies);
+    for (const size of refresher.managedCharacters) {
+      expect(size).toBeLessThanOrEqual(IAM.managedPolicyCharacters);
+    }
+    expect(refresher.managedPolicies).toBeLessThanOrEqual(IAM.managedPoliciesPerRole);
+  });
+
+  it('names every key once, in one kms:Decrypt statement a policy', () => {
+    // THEN
+    const documents = stack.broker.node
+      .findChild('RefresherSetGrants')
+      .node.children.map(
+        (policy) => stack.resolve((policy as iam.ManagedPolicy).document) as { Statement: Json[] },
+      );
+    const decrypts = documents.map((document) =>
+      document.Statement.filter((statement) => statement.Action === 'kms:Decrypt'),
+    );
+    expect(decrypts.every((statements) => statements.length === 1)).toBe(true);
+    const keys = decrypts.flat().flatMap((statement) => statement.Resource as string[]);
+    expect(keys.sort()).toEqual(credentials.map((_, index) => keyArn(index)).sort());
   });
 });

@@ -11,6 +11,10 @@ import { join } from 'node:path';
 import { NestedStack, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { createBrokerApp } from '../../lib/broker-app.js';
+import {
+  IAM_ROLE_QUOTAS,
+  deployedCharactersAtMost as libDeployedCharactersAtMost,
+} from '../../lib/policy-size.js';
 import type { TokenBrokerStack } from '../../lib/token-broker-stack.js';
 import { logicalIdsOfType, type Template } from '../../tools/synthesized-handlers.js';
 
@@ -29,13 +33,8 @@ export const SQS_POLICY = { statements: 20, bytes: 8192 } as const;
 /** Lambda's quota on a function's resource-based policy (every permission together). */
 export const LAMBDA_FUNCTION_POLICY_BYTES = 20_480;
 
-/** IAM's default quotas per role. */
-export const IAM = {
-  /** All of a role's inline policies together (its own and every AWS::IAM::Policy attached). */
-  inlineCharacters: 10_240,
-  managedPolicyCharacters: 6_144,
-  managedPoliciesPerRole: 10,
-} as const;
+/** IAM's default quotas per role (one home: lib/policy-size.ts). */
+export const IAM = IAM_ROLE_QUOTAS;
 
 /** Lambda's limit on a function's environment: every key and value together. */
 export const LAMBDA_ENVIRONMENT_BYTES = 4096;
@@ -77,74 +76,12 @@ export function stackTemplates(outdir: string, stackName: string): TemplateFile[
   return [root, ...nested];
 }
 
-/** The longest a pseudo parameter resolves to (`aws-us-gov`, `ap-southeast-4`, a stack name). */
-const PSEUDO_PARAMETER_CHARACTERS: Record<string, number> = {
-  'AWS::Partition': 10,
-  'AWS::Region': 14,
-  'AWS::AccountId': 12,
-  'AWS::URLSuffix': 20,
-  'AWS::StackName': 128,
-};
-/** `arn:aws-us-gov:secretsmanager:ap-southeast-4:123456789012:secret:` at its longest. */
-const SECRET_ARN_PREFIX = 'arn::secretsmanager:::secret:'.length + 10 + 14 + 12;
 /**
- * The longest any other reference resolves to: a resource's generated physical name
- * (stack name, logical ID and random suffix, cut by CloudFormation to the type's limit) or
- * its ARN (that name behind a prefix of about 60 characters).
- */
-const OTHER_REFERENCE_CHARACTERS = 256;
-
-/**
- * The most characters `value` (JSON with intrinsics) can have once deployed, as IAM counts
- * a policy (JSON without whitespace): a reference to a secret the template creates is its
- * ARN at its longest (CloudFormation names it `<logical ID>-<12 characters>`, Secrets
- * Manager appends `-` and 6), a pseudo parameter its longest value, any other reference
- * {@link OTHER_REFERENCE_CHARACTERS}. Anything else unresolved fails loudly.
+ * The most characters `value` (JSON with intrinsics) of `template` can have once deployed:
+ * {@link libDeployedCharactersAtMost}, a reference's type read from the template.
  */
 export function deployedCharactersAtMost(value: unknown, template: Template): number {
-  const resolved = (node: unknown): number => {
-    if (typeof node === 'string') return JSON.stringify(node).length - 2;
-    const entries = node !== null && typeof node === 'object' ? Object.entries(node) : [];
-    const [key, arg] = entries.length === 1 ? (entries[0] as [string, unknown]) : [];
-    if (key === 'Ref' && typeof arg === 'string') {
-      const pseudo = PSEUDO_PARAMETER_CHARACTERS[arg];
-      if (pseudo !== undefined) return pseudo;
-      if (template.Resources[arg]?.Type === 'AWS::SecretsManager::Secret') {
-        return SECRET_ARN_PREFIX + arg.length + 13 + 7;
-      }
-      return OTHER_REFERENCE_CHARACTERS;
-    }
-    if (key === 'Fn::GetAtt') return OTHER_REFERENCE_CHARACTERS;
-    if (key === 'Fn::Join' && Array.isArray(arg)) {
-      const [separator, parts] = arg as [string, unknown[]];
-      return parts.reduce<number>((sum, part) => sum + resolved(part), separator.length * (parts.length - 1));
-    }
-    throw new Error(`unexpected value in a policy: ${JSON.stringify(node)}`);
-  };
-  // Every string in the document is resolved in place; the JSON around them is counted as is.
-  const walk = (node: unknown): number => {
-    if (typeof node === 'string' || isIntrinsic(node)) return resolved(node) + 2;
-    if (Array.isArray(node))
-      return 2 + node.reduce<number>((sum, item, i) => sum + walk(item) + (i ? 1 : 0), 0);
-    if (node !== null && typeof node === 'object') {
-      const entries = Object.entries(node);
-      return (
-        2 +
-        entries.reduce<number>(
-          (sum, [key, item], i) => sum + JSON.stringify(key).length + 1 + walk(item) + (i ? 1 : 0),
-          0,
-        )
-      );
-    }
-    return JSON.stringify(node).length;
-  };
-  return walk(value);
-}
-
-function isIntrinsic(node: unknown): boolean {
-  if (node === null || typeof node !== 'object' || Array.isArray(node)) return false;
-  const keys = Object.keys(node);
-  return keys.length === 1 && (keys[0] === 'Ref' || (keys[0] as string).startsWith('Fn::'));
+  return libDeployedCharactersAtMost(value, (logicalId) => template.Resources[logicalId]?.Type);
 }
 
 /** A role's policies, sized as deployed. */

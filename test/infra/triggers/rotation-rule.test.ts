@@ -1,4 +1,5 @@
-import { Stack } from 'aws-cdk-lib';
+import { type CfnElement, NestedStack, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBrokerConfig } from '../../../lib/config.js';
@@ -36,6 +37,14 @@ const complete = new TokenBroker(completeStack, 'Broker', {
       secret: secretsmanager.Secret.fromSecretCompleteArn(completeStack, 'Secret', COMPLETE_ARN),
     },
   ],
+});
+
+// GIVEN brokers in two nested stacks of one stack, each with a set called `default`
+const teamsStack = new Stack(app, 'Teams');
+const teams = ['TeamA', 'TeamB'].map((id) => {
+  const nested = new NestedStack(teamsStack, id);
+  const broker = new TokenBroker(nested, 'Broker', { credentials: [{ name: 'default' }], brokerName: id });
+  return { nested, broker };
 });
 
 let synthesized: Record<'ops' | 'complete', Synthesized>;
@@ -153,14 +162,23 @@ describe('Construct: CredentialSet', () => {
           Resource: arnOf(stack, ops.failureQueue),
           Condition: {
             ArnLike: { 'aws:SourceArn': expect.anything() },
+            ArnNotLike: { 'aws:SourceArn': expect.anything() },
             StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
           },
         },
       ]);
-      const condition = (allowed[0]?.Condition ?? {}) as { ArnLike?: Json };
+      const condition = (allowed[0]?.Condition ?? {}) as { ArnLike?: Json; ArnNotLike?: Json };
       expect(render(condition.ArnLike?.['aws:SourceArn'])).toBe(
         `arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/${ops.rotationRulePrefix}*`,
       );
+      // ... on the default bus only: a custom bus named with the prefix has rules
+      // `rule/<bus>/<rule>`, which the exclusion matches and a default-bus rule never does
+      const excluded = render(condition.ArnNotLike?.['aws:SourceArn']);
+      const onBus = (name: string) =>
+        `arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/${name}`;
+      expect(excluded).toBe(onBus('*/*'));
+      expect(arnPattern(excluded).test(onBus(`${ops.rotationRulePrefix}bus/any-rule`))).toBe(true);
+      expect(arnPattern(excluded).test(onBus(`${ops.rotationRulePrefix}sandbox`))).toBe(false);
       // Every rule of the broker is named so
       for (const name of ['sandbox', 'shared']) {
         expect(stack.resource(ops.credentialSet(name).rotationRule).Properties.Name).toBe(
@@ -169,4 +187,80 @@ describe('Construct: CredentialSet', () => {
       }
     });
   });
+
+  describe('brokers in other stacks (rotationRulePrefix)', () => {
+    /** The rule ARNs an ArnLike pattern (as render gives it) accepts. */
+    const sourcePatterns = (template: Json, refresherId: string) => {
+      const resources = Object.values(
+        (template.Resources ?? {}) as Record<string, { Type: string; Properties: Json }>,
+      );
+      const permissions = resources
+        .filter((resource) => resource.Type === 'AWS::Lambda::Permission')
+        .filter((resource) => JSON.stringify(resource.Properties.FunctionName).includes(refresherId))
+        .map((resource) => render(resource.Properties.SourceArn));
+      const queue = resources
+        .filter((resource) => resource.Type === 'AWS::SQS::QueuePolicy')
+        .flatMap((resource) => (resource.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+        .filter((statement) => statement.Sid === 'AllowRotationRuleDeadLetters')
+        .map((statement) => render((statement.Condition as { ArnLike: Json }).ArnLike['aws:SourceArn']));
+      return [...permissions, ...queue];
+    };
+    const ruleArn = (name: string) =>
+      `arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/${name}`;
+
+    it('gives brokers in two nested stacks different prefixes, rule names and grants', () => {
+      // THEN
+      const [a, b] = teams as [(typeof teams)[number], (typeof teams)[number]];
+      expect(a.broker.rotationRulePrefix).toMatch(/^a55-[0-9a-f]{8}-$/);
+      expect(a.broker.rotationRulePrefix).not.toBe(b.broker.rotationRulePrefix);
+      const ruleName = (team: typeof a) =>
+        Template.fromStack(team.nested).toJSON().Resources[
+          team.nested.getLogicalId(
+            team.broker.credentialSet('default').rotationRule.node.defaultChild as CfnElement,
+          )
+        ].Properties.Name as string;
+      expect(ruleName(a)).toBe(`${a.broker.rotationRulePrefix}default`);
+      expect(ruleName(b)).toBe(`${b.broker.rotationRulePrefix}default`);
+      // Each refresher's permission and failure queue accept its own rules, not the other's
+      for (const [own, other] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        const refresherId = own.nested.getLogicalId(own.broker.refresher.node.defaultChild as CfnElement);
+        const patterns = sourcePatterns(Template.fromStack(own.nested).toJSON() as Json, refresherId);
+        expect(patterns).toHaveLength(2);
+        for (const pattern of patterns) {
+          expect(arnPattern(pattern).test(ruleArn(ruleName(own)))).toBe(true);
+          expect(arnPattern(pattern).test(ruleArn(ruleName(other)))).toBe(false);
+        }
+      }
+    });
+
+    it("gives brokers in two top-level stacks grants that do not accept each other's rules", () => {
+      // THEN
+      const rules = (broker: TokenBroker, stack: Synthesized, name: string) =>
+        ruleArn(stack.resource(broker.credentialSet(name).rotationRule).Properties.Name as string);
+      const opsPatterns = sourcePatterns(synthesized.ops.json, synthesized.ops.logicalId(ops.refresher));
+      const completePatterns = sourcePatterns(
+        synthesized.complete.json,
+        synthesized.complete.logicalId(complete.refresher),
+      );
+      expect(opsPatterns).toHaveLength(2);
+      expect(completePatterns).toHaveLength(2);
+      for (const pattern of opsPatterns) {
+        expect(arnPattern(pattern).test(rules(ops, synthesized.ops, 'sandbox'))).toBe(true);
+        expect(arnPattern(pattern).test(rules(complete, synthesized.complete, 'complete'))).toBe(false);
+      }
+      for (const pattern of completePatterns) {
+        expect(arnPattern(pattern).test(rules(complete, synthesized.complete, 'complete'))).toBe(true);
+        expect(arnPattern(pattern).test(rules(ops, synthesized.ops, 'sandbox'))).toBe(false);
+      }
+    });
+  });
 });
+
+/** An IAM ARN pattern (`*` any characters, `?` one) as a regular expression. */
+function arnPattern(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped.replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+}
