@@ -221,14 +221,14 @@ export class DynamoDbStateStore implements StateStore {
       ...update,
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
-    return old === true || (old !== false && old.retryOwner?.S === owner);
+    return old === true || old.retryOwner?.S === owner;
   }
 
   /**
    * One conditional update of the set's state item: true when it was made; when its
    * condition failed (the claim is someone else's), the item as it was if the update asked
-   * for it (`ReturnValuesOnConditionCheckFailure`), else false; any other failure is a
-   * TokenStoreError.
+   * for it (`ReturnValuesOnConditionCheckFailure`), else an empty one; any other failure is
+   * a TokenStoreError.
    */
   async #conditionalUpdate(
     credential: string,
@@ -240,7 +240,7 @@ export class DynamoDbStateStore implements StateStore {
       | 'ReturnValuesOnConditionCheckFailure'
     >,
     options?: CallOptions,
-  ): Promise<true | Record<string, AttributeValue> | false> {
+  ): Promise<true | Record<string, AttributeValue>> {
     try {
       await this.#client.send(
         new UpdateItemCommand({ TableName: this.#tableName, Key: this.#key(credential), ...update }),
@@ -250,7 +250,7 @@ export class DynamoDbStateStore implements StateStore {
       return true;
     } catch (error) {
       if (sdkErrorName(error) === 'ConditionalCheckFailedException')
-        return (error as { Item?: Record<string, AttributeValue> }).Item ?? false;
+        return (error as { Item?: Record<string, AttributeValue> }).Item ?? {};
       throw this.#translate(credential, 'UpdateItem', error);
     }
   }

@@ -69,8 +69,8 @@ export class MemoryStateStore implements StateStore {
     if (!free) return this.#ownedBy(credential, options.owner);
     // A new lease, so no delivery holds its run yet (the DynamoDB store REMOVEs retryRunUntil).
     this.#update(credential, { pendingRetry: { attempt: ticket.attempt, dueAt: ticket.dueAt } });
+    // A released dueAt left behind is inert: startRetry takes it back only when no lease exists.
     this.#owners.set(credential, options.owner);
-    this.#released.delete(credential);
     return true;
   }
 
@@ -100,7 +100,6 @@ export class MemoryStateStore implements StateStore {
       pendingRetry: { attempt: ticket.attempt, dueAt: ticket.dueAt, runUntil: options.untilSeconds },
     });
     this.#owners.set(credential, options.owner);
-    this.#released.delete(credential);
     return true;
   }
 

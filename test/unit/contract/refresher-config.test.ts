@@ -159,6 +159,13 @@ describe('Function: parseRefresherConfig', () => {
     },
   );
 
+  it('says the parameter path is unset when it is not given', () => {
+    const file = formatRefresherConfig([{ name: 'a', parameter: 'ffff', parameterFields: ['secretId'] }]);
+    expect(() => parseUsable(file, new Map())).toThrow(
+      "credential set 'a': parameter (SECRET_ID_PARAMETER_PATH unset)/a, which completes",
+    );
+  });
+
   it("never quotes a parameter's token URL user information", () => {
     const file = formatRefresherConfig([
       { name: 'a', parameter: 'ffff', parameterFields: ['secretId', 'tokenUrl'] },
@@ -202,6 +209,18 @@ describe('Function: parseRefresherConfig', () => {
       `parameter ${PATH}/a has an unknown field 'name'`,
     ],
     [formatRefresherConfig([{ name: 'a', secretId: 's', extra: 1 } as never]), undefined, 'extra'],
+    ['null', undefined, 'non-empty "credentials" array'],
+    [formatRefresherConfig([{ name: 'a', secretId: '' }]), undefined, 'credentials[0].secretId is missing'],
+    ...['[]', 'null', '"arn:x"'].map((value): [string, Map<string, string>, string] => [
+      formatRefresherConfig([{ name: 'a', parameter: 'ffff', parameterFields: ['secretId'] }]),
+      new Map([['a', value]]),
+      `credential set 'a': parameter ${PATH}/a must be a JSON object; put back the value`,
+    ]),
+    ...[[], ['secretId', 'bogus']].map((parameterFields): [string, Map<string, string>, string] => [
+      formatRefresherConfig([{ name: 'a', parameter: 'ffff', parameterFields } as never]),
+      new Map([['a', '{"secretId": "x"}']]),
+      'credentials[0] names a parameter but not the fields it supplies (parameterFields, among secretId, tokenUrl, scope); redeploy',
+    ]),
     [
       formatRefresherConfig([{ name: 'a', parameter: 'ffff' }]),
       new Map([['a', '{"secretId": "x"}']]),
