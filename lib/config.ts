@@ -23,9 +23,12 @@ import {
   emailProblem,
   integerRangeProblem,
   kmsKeyArnProblem,
+  nestedSetPlacement,
+  nestedStackProblem,
   organizationIdProblem,
   RESERVED_CONCURRENCY,
   secretNameProblem,
+  setsInBrokerStackProblem,
   TokenBrokerConfigError,
 } from './validation.js';
 
@@ -52,6 +55,11 @@ export interface CredentialSetConfig {
    * may decrypt with it through Secrets Manager only. Only with `secretName`.
    */
   readonly secretKmsKeyArn?: string;
+  /**
+   * Pins the set: `true` in a nested stack of its own, `false` in the broker's stack (at most
+   * 16 sets there); by its position when undefined (after the 16th, nested).
+   */
+  readonly nestedStack?: boolean;
 }
 
 /** The whole configuration, with defaults applied. */
@@ -83,16 +91,20 @@ const TOP_LEVEL_KEYS = [
 ] as const;
 
 /**
- * Parses one configured credential set: the contract's fields plus `secretName` and
- * `secretKmsKeyArn`.
+ * Parses one configured credential set: the contract's fields plus `secretName`,
+ * `secretKmsKeyArn` and `nestedStack`.
  * @throws TokenBrokerConfigError naming the field path and the bad value.
  */
 function readCredential(value: unknown, path: string): CredentialSetConfig {
   const { extra, ...set } = parseCredentialSet(value, path, {
-    extraKeys: ['secretName', 'secretKmsKeyArn'],
+    extraKeys: ['secretName', 'secretKmsKeyArn', 'nestedStack'],
     isUnresolved: Token.isUnresolved,
   });
-  const { secretName, secretKmsKeyArn } = extra;
+  const { secretName, secretKmsKeyArn, nestedStack } = extra;
+  if (nestedStack !== undefined) {
+    const problem = nestedStackProblem(nestedStack);
+    if (problem) throw invalid(`${path}.nestedStack`, nestedStack, problem);
+  }
   if (secretName !== undefined) {
     const problem = secretNameProblem(secretName);
     if (problem) throw invalid(`${path}.secretName`, secretName, problem);
@@ -112,6 +124,7 @@ function readCredential(value: unknown, path: string): CredentialSetConfig {
     ...set,
     ...(secretName === undefined ? {} : { secretName: secretName as string }),
     ...(secretKmsKeyArn === undefined ? {} : { secretKmsKeyArn: secretKmsKeyArn as string }),
+    ...(nestedStack === undefined ? {} : { nestedStack: nestedStack as boolean }),
   };
 }
 
@@ -193,6 +206,9 @@ function readCredentials(value: unknown, path: string): CredentialSetConfig[] {
   assertUniqueNames(names, path);
   const tooLong = credentialNamesLengthProblem(names);
   if (tooLong) throw new TokenBrokerConfigError(`${path} ${tooLong}`);
+  const placement = nestedSetPlacement(credentials.map((credential) => credential.nestedStack));
+  const crowded = setsInBrokerStackProblem(names, placement);
+  if (crowded) throw new TokenBrokerConfigError(`${path} ${crowded}`);
   return credentials;
 }
 

@@ -24,9 +24,12 @@ import {
   credentialNamesLengthProblem,
   defaultRefresherConcurrency,
   integerRangeProblem,
+  nestedSetPlacement,
+  nestedStackProblem,
   organizationIdProblem,
   RESERVED_CONCURRENCY,
   secretNameProblem,
+  setsInBrokerStackProblem,
   TokenBrokerConfigError,
 } from './validation.js';
 
@@ -76,6 +79,13 @@ export interface TokenBrokerCredential {
    * @default - the secret uses the AWS managed key `aws/secretsmanager`
    */
   readonly secretEncryptionKey?: kms.IKey;
+  /**
+   * Pins where the set lives: `true` in a nested stack of its own, `false` in the broker's
+   * stack (which takes at most 16 sets). Pin every set after the 16th before removing or
+   * reordering one of the first 16, so that none moves between the stacks (README, Upgrading).
+   * @default - by its position: the first 16 sets in the broker's stack, later ones nested
+   */
+  readonly nestedStack?: boolean;
 }
 
 /** Properties of {@link TokenBroker}. */
@@ -160,11 +170,14 @@ export interface ResolvedCredential extends CredentialSetSpec {
   readonly secret?: secretsmanager.ISecret;
   readonly secretName?: string;
   readonly secretEncryptionKey?: kms.IKey;
+  readonly nestedStack?: boolean;
 }
 
 /** The props after validation, in the units the resources want. */
 export interface ResolvedProps {
   readonly credentials: readonly ResolvedCredential[];
+  /** For each set, whether it has a nested stack of its own. */
+  readonly nestedSets: readonly boolean[];
   readonly refreshInterval: Duration;
   readonly readerCacheSeconds: number;
   /** The sets the organization may read; empty without `allowedOrganizationId`. */
@@ -193,6 +206,12 @@ export function validateTokenBrokerProps(props: TokenBrokerProps): ResolvedProps
   );
   const tooLong = credentialNamesLengthProblem(resolved.map((credential) => credential.name));
   if (tooLong) throw new TokenBrokerConfigError(`credentials ${tooLong}`);
+  const nestedSets = nestedSetPlacement(resolved.map((credential) => credential.nestedStack));
+  const crowded = setsInBrokerStackProblem(
+    resolved.map((credential) => credential.name),
+    nestedSets,
+  );
+  if (crowded) throw new TokenBrokerConfigError(`credentials ${crowded}`);
 
   const refreshInterval = checkInterval(
     props.refreshInterval ?? Duration.minutes(REFRESH_INTERVAL_MINUTES.default),
@@ -227,6 +246,7 @@ export function validateTokenBrokerProps(props: TokenBrokerProps): ResolvedProps
   if (reservedProblem) throw invalid('refresherReservedConcurrency', reserved, reservedProblem);
   return {
     credentials: resolved,
+    nestedSets,
     refreshInterval,
     readerCacheSeconds,
     organizationSets,
@@ -241,12 +261,17 @@ export function validateTokenBrokerProps(props: TokenBrokerProps): ResolvedProps
  */
 export function resolveCredential(credential: TokenBrokerCredential, path: string): ResolvedCredential {
   const { extra, ...set } = parseCredentialSet(credential, path, {
-    extraKeys: ['secret', 'secretName', 'secretEncryptionKey'],
+    extraKeys: ['secret', 'secretName', 'secretEncryptionKey', 'nestedStack'],
     isUnresolved: Token.isUnresolved,
   });
   const secret = extra.secret as secretsmanager.ISecret | undefined;
   const secretName = extra.secretName;
   const secretEncryptionKey = extra.secretEncryptionKey as kms.IKey | undefined;
+  const { nestedStack } = extra;
+  if (nestedStack !== undefined) {
+    const problem = nestedStackProblem(nestedStack);
+    if (problem) throw invalid(`${path}.nestedStack`, nestedStack, problem);
+  }
   if (secretName !== undefined) {
     const problem = secretNameProblem(secretName);
     if (problem) throw invalid(`${path}.secretName`, secretName, problem);
@@ -267,6 +292,7 @@ export function resolveCredential(credential: TokenBrokerCredential, path: strin
     ...(secret === undefined ? {} : { secret }),
     ...(secretName === undefined ? {} : { secretName: secretName as string }),
     ...(secretEncryptionKey === undefined ? {} : { secretEncryptionKey }),
+    ...(nestedStack === undefined ? {} : { nestedStack: nestedStack as boolean }),
   };
 }
 

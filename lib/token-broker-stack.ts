@@ -9,7 +9,7 @@ import type { Construct } from 'constructs';
 import type { BrokerConfig } from './config.js';
 import { createAlarmTopic } from './monitoring/alarm-topic.js';
 import { TokenBroker } from './token-broker.js';
-import { SETS_IN_BROKER_STACK, TokenBrokerConfigError } from './validation.js';
+import { TokenBrokerConfigError } from './validation.js';
 
 /** Properties of {@link TokenBrokerStack}. */
 export interface TokenBrokerStackProps extends StackProps {
@@ -25,8 +25,8 @@ export interface TokenBrokerStackProps extends StackProps {
  * FailureQueueUrl, DashboardName, DashboardUrl, AlarmTopicArn (with `alarmEmail`), and per
  * credential set, the name Pascal-cased (`sandbox-eu` -> `SandboxEu`):
  * `ReaderFunctionArn<Name>`, `ReaderUrl<Name>` (that set's reader, which serves that set
- * only) and `SecretArn<Name>`, plus `ReaderFunctionName<Name>` for the first
- * `SETS_IN_BROKER_STACK` sets (the ones in this stack; the ARN serves for the others).
+ * only) and `SecretArn<Name>`, plus `ReaderFunctionName<Name>` for the sets whose reader is
+ * in this stack (the first `SETS_IN_BROKER_STACK` unless pinned; the ARN serves for the others).
  */
 export class TokenBrokerStack extends Stack {
   /** The broker this stack deploys. */
@@ -95,11 +95,12 @@ export class TokenBrokerStack extends Stack {
       });
     }
 
-    for (const [index, { name, secret, reader, readerUrl }] of broker.credentialSets.entries()) {
+    for (const { name, secret, reader, readerUrl } of broker.credentialSets) {
       const suffix = suffixes.get(name) as string;
       // Four outputs for each of 50 sets would pass CloudFormation's 200: a set in a nested
       // stack has no name output (its ARN serves wherever a function name does; decision 42).
-      if (index < SETS_IN_BROKER_STACK) {
+      // By where the set is, not its position: a pinned set keeps its outputs (decision 47).
+      if (Stack.of(reader) === this) {
         new CfnOutput(this, `ReaderFunctionName${suffix}`, {
           description: `Reader Lambda of credential set '${name}' (serves it only): invoke with {"credential": "${name}"} (needs lambda:InvokeFunction)`,
           value: reader.functionName,

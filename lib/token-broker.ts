@@ -46,7 +46,7 @@ import { createDeployRefreshProvider } from './triggers/deploy-refresh.js';
 import { createSchedulerRole } from './triggers/refresh-schedule.js';
 import { createRetryQueue } from './triggers/retry-queue.js';
 import { allowRotationRules, rotationRulePrefix } from './triggers/rotation-rule.js';
-import { atConstructPath, SETS_IN_BROKER_STACK } from './validation.js';
+import { atConstructPath } from './validation.js';
 
 /**
  * A55 token broker: keeps one fresh OAuth 2.0 client-credentials token per credential
@@ -185,8 +185,8 @@ export class TokenBroker extends Construct implements ITokenBroker {
         new CredentialSet(sets, credential.name, {
           broker: this,
           credential,
-          // The first sets as they always were; later ones in nested stacks (decision 42).
-          ownStack: index >= SETS_IN_BROKER_STACK,
+          // By position, or where the set is pinned (decisions 42 and 47).
+          ownStack: resolved.nestedSets[index] === true,
           ...(allowedOrganizationId !== undefined && resolved.organizationSets.includes(credential.name)
             ? { allowedOrganizationId }
             : {}),

@@ -52,6 +52,38 @@ export function defaultRefresherConcurrency(sets: number): number {
 export const SETS_IN_BROKER_STACK = 16;
 
 /**
+ * Where each set lives (decisions 42 and 47): in a nested stack of its own when its
+ * `nestedStack` says so, in the broker's stack when it says false, else by position (after
+ * the first {@link SETS_IN_BROKER_STACK}, nested). Pinning lets an operator remove or reorder
+ * one of the first sets without moving a later one between the stacks.
+ * @param pins each set's `nestedStack`, in configuration order.
+ * @returns for each set, whether it has a nested stack of its own.
+ */
+export function nestedSetPlacement(pins: readonly (boolean | undefined)[]): boolean[] {
+  return pins.map((pin, index) => pin ?? index >= SETS_IN_BROKER_STACK);
+}
+
+/** Why sets placed as `nested` says put too many in the broker's stack, or undefined. */
+export function setsInBrokerStackProblem(
+  names: readonly string[],
+  nested: readonly boolean[],
+): string | undefined {
+  const inBroker = names.filter((_, index) => nested[index] !== true);
+  if (inBroker.length <= SETS_IN_BROKER_STACK) return undefined;
+  return (
+    `put ${inBroker.length} credential sets in the broker's stack (${inBroker.map(show).join(', ')}); it ` +
+    `takes at most ${SETS_IN_BROKER_STACK}, because of CloudFormation's 500 resources per stack: set ` +
+    'nestedStack: true on a set that is new or already in a nested stack, or remove nestedStack: false from one'
+  );
+}
+
+/** Problem with a set's `nestedStack`, if any. */
+export function nestedStackProblem(value: unknown): string | undefined {
+  if (typeof value === 'boolean') return undefined;
+  return "must be true (a nested stack of its own) or false (the broker's stack)";
+}
+
+/**
  * The most credential sets one broker takes (docs/design.md, decisions 34 and 42), each
  * limit checked on the synthesized 50-set stack by test/infra/deploy-limits.test.ts:
  * 26 + 1 + 4 + 18 x 16 + 3 x 34 = 421 of CloudFormation's 500 resources (the broker, the

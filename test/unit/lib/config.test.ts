@@ -255,7 +255,7 @@ describe('Function: loadBrokerConfig', () => {
 
       // Assess
       expect(message).toBe(
-        "tokenBroker.credentials[0]: unknown key 'tokenURL' (allowed: name, tokenUrl, scope, clientAuth, secretName, secretKmsKeyArn)",
+        "tokenBroker.credentials[0]: unknown key 'tokenURL' (allowed: name, tokenUrl, scope, clientAuth, secretName, secretKmsKeyArn, nestedStack)",
       );
     });
 
