@@ -190,14 +190,28 @@ function refreshAndReport(
 ): RunRefresh {
   const tellNotes = (credential: string, notes: readonly RefreshNote[]) => {
     for (const note of notes) {
-      if (note.kind === 'retry') report(() => reporter.retrying(note.attempt, note.delayMs, note.error));
-      else if (note.kind === 'record-failed') {
-        report(() => reporter.problem(`could not record the refresh outcome of '${credential}'`, note.error));
-      } else if (note.kind === 'remaining-unknown') {
-        report(() => reporter.problem(`could not read the stored token of '${credential}'`, note.error));
-      } else {
-        // fallback-failed: only a source with versions (Secrets Manager) has an AWSPREVIOUS.
-        report(() => reporter.problem(`could not use the previous secret of '${credential}'`, note.error));
+      switch (note.kind) {
+        case 'retry':
+          report(() => reporter.retrying(note.attempt, note.delayMs, note.error));
+          break;
+        case 'record-failed':
+          report(() =>
+            reporter.problem(`could not record the refresh outcome of '${credential}'`, note.error),
+          );
+          break;
+        case 'remaining-unknown':
+          report(() => reporter.problem(`could not read the stored token of '${credential}'`, note.error));
+          break;
+        case 'run-not-taken':
+          report(() => reporter.problem(`could not hold the retry run of '${credential}'`, note.error));
+          break;
+        case 'fallback-failed':
+          // Only a source with versions (Secrets Manager) has an AWSPREVIOUS.
+          report(() => reporter.problem(`could not use the previous secret of '${credential}'`, note.error));
+          break;
+        default:
+          // A new kind of note fails the type check here until it is told above.
+          note satisfies never;
       }
     }
   };

@@ -6,7 +6,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import { parseRefresherEnvironment, REFRESHER_CONFIG_FILE, SERVICE } from '../../contract/index.js';
-import { AWS_CLIENT_CONFIG } from '../adapters/aws-client-config.js';
+import { AWS_CLIENT_CONFIG, PARAMETER_STORE_CLIENT_CONFIG } from '../adapters/aws-client-config.js';
 import { DynamoDbStateStore } from '../adapters/dynamodb-state-store.js';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { FetchTokenEndpoint } from '../adapters/oauth2-token-endpoint.js';
@@ -27,7 +27,7 @@ const config = await RefresherConfiguration.load(
   {
     file: new URL(REFRESHER_CONFIG_FILE, import.meta.url),
     env: process.env,
-    ssm: () => new SSMClient(AWS_CLIENT_CONFIG),
+    ssm: () => new SSMClient(PARAMETER_STORE_CLIENT_CONFIG),
   },
   parseRefresherEnvironment,
   systemRuntime.clock,

@@ -4,7 +4,8 @@
  * while its container is warm (decision 45): the AWS stand-in serves Parameter Store and
  * Secrets Manager, DynamoDB Local the table, oidc-provider the token endpoint. Only `Date`
  * is faked, to move the container five minutes on. A set whose parameter is bad fails only its
- * own runs (decision 46). (A failed read again is the unit tests':
+ * own runs (decision 46); a cold start's read outlasts Parameter Store's throttling (a deploy
+ * cold-starts one run per set at once). (A failed read again is the unit tests':
  * after the faked jump the SDK corrects its clock from the stand-in's real-time `Date`
  * header, so a second signed call in the same file would be refused as skewed.)
  */
@@ -198,5 +199,31 @@ describe('Integration: bundled refresher, a parameter changed under a warm conta
       .split('\n')
       .filter((line) => line.includes('"RefreshFailed"') && line.includes('"credential":"beta"'));
     expect(refreshFailed.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reads its parameters at a cold start while Parameter Store throttles, as at a deploy of 50 sets', async () => {
+    // Prepare: the first three reads are throttled (the SDK's default of three attempts would fail)
+    aws.reset();
+    parameterHolds(OLD_SECRET);
+    aws.setParameter(`${PATH}/beta`, JSON.stringify({ secretId: OLD_SECRET }));
+    aws.failNext('ssm', 3, 'ThrottlingException', 'Rate exceeded');
+    const output = captureOutput();
+
+    // Act: beta, whose token the earlier cases never stored
+    const handler = await coldStart();
+    const result = await handler(
+      { credential: 'beta', reason: 'deploy' },
+      lambdaContext('refresher', 60_000),
+    );
+    output.restore();
+
+    // Assess
+    expect(result).toEqual(expect.objectContaining({ credential: 'beta', outcome: 'written' }));
+    expect(aws.parameterCalls.map((call) => call.error)).toEqual([
+      'ThrottlingException',
+      'ThrottlingException',
+      'ThrottlingException',
+      undefined,
+    ]);
   });
 });
