@@ -20,14 +20,15 @@ import {
 import { bootstrapDifference, type Interval, percentile, type RoundSpread, roundSpread } from './stats.js';
 
 /**
- * Rounds and sample sizes per round. Nine short rounds, a fresh process each, rather than three
- * long ones: the min–max of nine round values holds a second run's median about 97% of the
- * time when nothing changed (three: about 60%), which issue #14's reproduction check needs.
+ * Rounds and sample sizes per round. Fifteen short rounds, a fresh process each, rather than a
+ * few long ones: a second run's median falls within the min–max of fifteen round values about
+ * 99.8% of the time when nothing changed (nine: 97%, three: 60%), and issue #14's reproduction
+ * check (bench/compare.ts) asks it of 24 medians at once.
  */
 export const READ_PATH_SIZES = {
-  rounds: 9,
-  samplesPerOperation: { hit: 1_500, miss: 500, getItem: 500, coreMemory: 1_500, memoryGet: 1_500 },
-  getTokenOps: 100_000,
+  rounds: 15,
+  samplesPerOperation: { hit: 1_000, miss: 300, getItem: 300, coreMemory: 1_000, memoryGet: 1_000 },
+  getTokenOps: 60_000,
 } as const satisfies {
   rounds: number;
   samplesPerOperation: Record<ReadOperation, number>;
