@@ -16,16 +16,11 @@ import { basename, dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type BenchBundle, PROJECT_ROOT } from './assembly.js';
 import { type InvocationTimes, RuntimeApi } from './runtime-api.js';
-import { median, percentile, type RoundSpread, roundSpread } from './stats.js';
+import { BENCH_ROUNDS, median, percentile, type RoundSpread, roundSpread } from './stats.js';
 
-/**
- * Rounds, and measured runs per bundle in each: many short rounds rather than a few long ones,
- * so the min–max of the round medians holds a second run's median (issue #14's reproduction
- * check, bench/compare.ts): with 3 rounds a fresh median falls outside 40% of the time even when
- * nothing changed, with 15 about 0.2% (see READ_PATH_SIZES).
- */
-export const COLD_START_ROUNDS = 15;
-/** See {@link COLD_START_ROUNDS}. */
+/** Rounds of cold starts: {@link BENCH_ROUNDS}. */
+export const COLD_START_ROUNDS = BENCH_ROUNDS;
+/** Measured runs per bundle in each round (short rounds: see {@link BENCH_ROUNDS}). */
 export const COLD_START_RUNS_PER_ROUND = 3;
 
 /** A run that has not answered by then has hung (never on a healthy machine: seconds at most). */

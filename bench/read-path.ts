@@ -17,16 +17,18 @@ import {
   type ReadPathInput,
   type ReadPathRound,
 } from './read-path-operations.js';
-import { bootstrapDifference, type Interval, percentile, type RoundSpread, roundSpread } from './stats.js';
+import {
+  BENCH_ROUNDS,
+  bootstrapDifference,
+  type Interval,
+  percentile,
+  type RoundSpread,
+  roundSpread,
+} from './stats.js';
 
-/**
- * Rounds and sample sizes per round. Fifteen short rounds, a fresh process each, rather than a
- * few long ones: a second run's median falls within the min–max of fifteen round values about
- * 99.8% of the time when nothing changed (nine: 97%, three: 60%), and issue #14's reproduction
- * check (bench/compare.ts) asks it of 24 medians at once.
- */
+/** Rounds ({@link BENCH_ROUNDS}, a fresh process each) and sample sizes per round. */
 export const READ_PATH_SIZES = {
-  rounds: 15,
+  rounds: BENCH_ROUNDS,
   samplesPerOperation: { hit: 1_000, miss: 300, getItem: 300, coreMemory: 1_000, memoryGet: 1_000 },
   getTokenOps: 60_000,
 } as const satisfies {
